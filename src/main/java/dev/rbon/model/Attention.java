@@ -1,0 +1,71 @@
+package dev.rbon.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * The attention plumbing every architecture shares: position ids and masks from a padded batch's attention mask,
+ * scaled dot-product attention, and grouped-query key/value sharing. Every result belongs to the manager of the
+ * request's own arrays, never to the model's weights.
+ */
+final class Attention {
+
+    private Attention() {}
+
+    /**
+     * Position of each of the last {@code newTokens} slots, counted over real tokens only, as transformers'
+     * generate does ({@code cumsum(mask) - 1}), so a left-padded row starts at position 0. Padding gets 0.
+     */
+    static NDArray positionIds(NDArray attentionMask, long newTokens) { // (B, S) -> (B, T)
+        long slots = attentionMask.getShape().get(1);
+        NDArray positions = attentionMask.toType(DataType.INT64, false).cumSum(1).sub(1).maximum(0); // (B, S)
+        return positions.get(":, " + (slots - newTokens) + ":"); // (B, T)
+    }
+
+    /**
+     * Additive attention bias for the last {@code newTokens} query slots over all {@code S} key slots: 0 where a
+     * query may look (the key is not in its future and is a real token), the lowest float elsewhere. A finite
+     * minimum rather than -inf keeps rows with nothing to attend to (leading padding) free of NaN.
+     */
+    static NDArray causalBias(NDArray attentionMask, long newTokens) { // (B, S) -> (B, 1, T, S)
+        NDManager manager = attentionMask.getManager();
+        long slots = attentionMask.getShape().get(1);
+        NDArray keySlot = manager.arange(0, slots, 1, DataType.INT64);                              // (S)
+        NDArray querySlot = manager.arange(slots - newTokens, slots, 1, DataType.INT64).reshape(-1, 1); // (T, 1)
+        NDArray causal = keySlot.lte(querySlot).expandDims(0);                                        // (1, T, S)
+        NDArray real = attentionMask.eq(1).expandDims(1);                                             // (B, 1, S)
+        NDArray allowed = causal.logicalAnd(real).expandDims(1);                                      // (B, 1, T, S)
+        return allowed.toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE);
+    }
+
+    /** Bias that hides padding keys from every query: bidirectional encoders (BERT). */
+    static NDArray paddingBias(NDArray attentionMask) { // (B, S) -> (B, 1, 1, S)
+        return attentionMask.toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE).expandDims(1).expandDims(1);
+    }
+
+    /** softmax(q k^T * scale + bias) v. */
+    static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray bias, double scale) {
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias); // (B, heads, T, S)
+        return scores.softmax(3).matMul(v);                                         // (B, heads, T, headDim)
+    }
+
+    /** transformers' repeat_kv: each key/value head serves {@code nRep} consecutive query heads. */
+    static NDArray repeatKv(NDArray x, int nRep) { // (B, kvHeads, S, headDim) -> (B, kvHeads * nRep, S, headDim)
+        return nRep == 1 ? x : x.repeat(1, nRep);
+    }
+
+    /** (B, T, heads * headDim) -> (B, heads, T, headDim). */
+    static NDArray splitHeads(NDArray x, int heads, int headDim) {
+        long batch = x.getShape().get(0);
+        long tokens = x.getShape().get(1);
+        return x.reshape(batch, tokens, heads, headDim).transpose(0, 2, 1, 3);
+    }
+
+    /** (B, heads, T, headDim) -> (B, T, heads * headDim). */
+    static NDArray mergeHeads(NDArray x) {
+        long batch = x.getShape().get(0);
+        long tokens = x.getShape().get(2);
+        return x.transpose(0, 2, 1, 3).reshape(batch, tokens, -1);
+    }
+}

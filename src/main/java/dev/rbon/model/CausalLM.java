@@ -1,0 +1,97 @@
+package dev.rbon.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A causal language model as transformers' *ForCausalLM: a decoder body and an lm_head (the input embedding when
+ * the checkpoint ties them), with the tokenizer and stop ids of its folder.
+ */
+public final class CausalLM implements AutoCloseable {
+
+    private final String name;
+    private final String architecture;
+    private final NDManager manager;
+    private final DecoderModel model;
+    private final NDArray lmHead;
+    private final TextTokenizer tokenizer;
+    private final long[] eosTokenIds;
+
+    private CausalLM(String name, String architecture, NDManager manager, DecoderModel model, NDArray lmHead,
+            TextTokenizer tokenizer, long[] eosTokenIds) {
+        this.name = name;
+        this.architecture = architecture;
+        this.manager = manager;
+        this.model = model;
+        this.lmHead = lmHead;
+        this.tokenizer = tokenizer;
+        this.eosTokenIds = eosTokenIds;
+    }
+
+    public static CausalLM load(Path dir, Device device) throws IOException {
+        NDManager manager = NDManager.newBaseManager(device);
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            DecoderModel model = DecoderModel.load(checkpoint, manager);
+            NDArray lmHead = checkpoint.has("lm_head.weight")
+                    ? checkpoint.load(manager, "lm_head.weight")
+                    : model.inputEmbeddings(); // tie_word_embeddings: the checkpoint stores it once
+            return new CausalLM(dir.getFileName().toString(), checkpoint.architecture(), manager, model, lmHead,
+                    checkpoint.tokenizer(), checkpoint.eosTokenIds());
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** Next-token logits for each of the T new tokens; see {@link DecoderModel#forward}. */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache) { // -> (B, T, vocab)
+        return new Linear(lmHead, null).forward(model.forward(inputIds, attentionMask, cache));
+    }
+
+    /** An empty cache whose arrays belong to the request's manager. */
+    public KvCache newCache(NDManager requestManager) {
+        return new KvCache(requestManager, model.numHiddenLayers());
+    }
+
+    /** A manager for one request's arrays, on this model's device. */
+    public NDManager newRequestManager() {
+        return NDManager.newBaseManager(manager.getDevice());
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public long[] eosTokenIds() {
+        return eosTokenIds.clone();
+    }
+
+    public int maxPositionEmbeddings() {
+        return model.maxPositionEmbeddings();
+    }
+
+    public int vocabSize() {
+        return (int) lmHead.getShape().get(0);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String architecture() {
+        return architecture;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

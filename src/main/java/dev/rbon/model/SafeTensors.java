@@ -1,0 +1,163 @@
+package dev.rbon.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One safetensors file: an 8-byte little-endian header length, a JSON header mapping each tensor name to
+ * {@code dtype}, {@code shape} and {@code data_offsets}, then raw little-endian data.
+ *
+ * <p>Read by hand rather than with DJL's {@code NDList.decode}, which loads the whole file into one byte[]
+ * (a 2 GB cap) and crashes the JVM on BF16. Each tensor is memory-mapped on its own, and F16/BF16 are widened
+ * to float32 in Java: rbon computes in float32 on CPU.
+ */
+public final class SafeTensors implements AutoCloseable {
+
+    /** Where a tensor's bytes are, relative to the start of the data section. */
+    public record TensorInfo(String dtype, long[] shape, long begin, long end) {
+        public long elements() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final FileChannel channel;
+    private final long dataStart;
+    private final Map<String, TensorInfo> tensors;
+
+    private SafeTensors(Path file, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors) {
+        this.file = file;
+        this.channel = channel;
+        this.dataStart = dataStart;
+        this.tensors = tensors;
+    }
+
+    public static SafeTensors open(Path file) throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(lengthBytes, 0);
+            long headerLength = lengthBytes.flip().getLong();
+            if (headerLength <= 0 || headerLength > 100_000_000 || 8 + headerLength > channel.size()) {
+                throw new IOException(file + " is not a safetensors file (header length " + headerLength + ")");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+            channel.read(header, 8);
+            JsonNode json = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+            return new SafeTensors(file, channel, 8 + headerLength, parseHeader(json));
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, TensorInfo> parseHeader(JsonNode json) {
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            if (entry.getKey().equals("__metadata__")) {
+                continue;
+            }
+            JsonNode t = entry.getValue();
+            long[] shape = new long[t.get("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = t.get("shape").get(i).asLong();
+            }
+            JsonNode offsets = t.get("data_offsets");
+            tensors.put(entry.getKey(),
+                    new TensorInfo(t.get("dtype").asText(), shape, offsets.get(0).asLong(), offsets.get(1).asLong()));
+        }
+        return tensors;
+    }
+
+    public Set<String> names() {
+        return tensors.keySet();
+    }
+
+    public TensorInfo info(String name) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new IllegalArgumentException("tensor " + name + " is not in " + file);
+        }
+        return info;
+    }
+
+    /** The tensor's values widened to float32, in row-major order. */
+    public float[] readFloats(String name) {
+        TensorInfo info = info(name);
+        long elements = info.elements();
+        if (elements > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor " + name + " has " + elements + " elements, over a Java array");
+        }
+        ByteBuffer bytes = map(info).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[(int) elements];
+        switch (info.dtype()) {
+            case "F32" -> bytes.asFloatBuffer().get(out);
+            case "F16" -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = halfToFloat(bytes.getShort(2 * i));
+                }
+            }
+            // bfloat16 is the top half of a float32
+            case "BF16" -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = Float.intBitsToFloat((bytes.getShort(2 * i) & 0xFFFF) << 16);
+                }
+            }
+            case "F64" -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) bytes.getDouble(8 * i);
+                }
+            }
+            default -> throw new IllegalArgumentException(
+                    "tensor " + name + " has dtype " + info.dtype() + "; rbon reads F32, F16, BF16 and F64 weights");
+        }
+        return out;
+    }
+
+    /** IEEE 754 binary16 to float32 (Java 17 has no Float.float16ToFloat). */
+    static float halfToFloat(short half) {
+        int sign = (half & 0x8000) << 16;
+        int exponent = (half >>> 10) & 0x1F;
+        int mantissa = half & 0x3FF;
+        if (exponent == 0x1F) { // infinity or NaN
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mantissa << 13));
+        }
+        if (exponent == 0) { // zero or subnormal: mantissa * 2^-24
+            float value = mantissa * 0x1p-24f;
+            return sign == 0 ? value : -value;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    }
+
+    private ByteBuffer map(TensorInfo info) {
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.end() - info.begin());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot map " + file, e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

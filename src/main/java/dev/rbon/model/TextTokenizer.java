@@ -1,0 +1,42 @@
+package dev.rbon.model;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A tokenizer.json through DJL's HuggingFace tokenizers (the Rust {@code tokenizers} library), with the file's
+ * own special-token rules and nothing else: no truncation (DJL truncates at 512 by default) and no padding
+ * (the MiniLM tokenizer.json pads to 128); batching pads explicitly.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+
+    private TextTokenizer(HuggingFaceTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    public static TextTokenizer open(Path tokenizerJson) throws IOException {
+        return new TextTokenizer(HuggingFaceTokenizer.builder()
+                .optTokenizerPath(tokenizerJson)
+                .optTruncation(false)
+                .optPadding(false)
+                .build());
+    }
+
+    /** Token ids of {@code text}, with the tokenizer's special tokens (BOS, [CLS]...[SEP]) when asked. */
+    public long[] encode(String text, boolean addSpecialTokens) {
+        return tokenizer.encode(text, addSpecialTokens, false).getIds();
+    }
+
+    /** The text of {@code ids}; decoding whole sequences keeps every byte of byte-level and byte-fallback pieces. */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return tokenizer.decode(ids, skipSpecialTokens);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
