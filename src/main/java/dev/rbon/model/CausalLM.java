@@ -38,6 +38,8 @@ public final class CausalLM implements AutoCloseable {
             NDArray lmHead = checkpoint.has("lm_head.weight")
                     ? checkpoint.load(manager, "lm_head.weight")
                     : model.inputEmbeddings(); // tie_word_embeddings: the checkpoint stores it once
+            // weights are all loaded: an op that would attach a request's array to the model now fails loudly
+            manager.cap();
             return new CausalLM(dir.getFileName().toString(), checkpoint.architecture(), manager, model, lmHead,
                     checkpoint.tokenizer(), checkpoint.eosTokenIds());
         } catch (IOException | RuntimeException e) {

@@ -8,7 +8,8 @@ public interface DecoderModel {
 
     /**
      * Hidden states of {@code inputIds}, the newest T tokens of each row. {@code attentionMask} covers every slot
-     * so far, cached and new (1 real token, 0 padding); {@code cache} holds the past and grows by T.
+     * so far, cached and new (1 real token, 0 padding); {@code cache} holds the past and grows by T;
+     * null runs one full pass with no cache (scoring).
      */
     NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache); // (B, T), (B, S) -> (B, T, hidden)
 
@@ -30,7 +31,7 @@ public interface DecoderModel {
                     "MistralForCausalLM", "MistralForSequenceClassification" ->
                     Llama.load(checkpoint, manager, "model", false);
             case "Qwen2ForCausalLM", "Qwen2ForSequenceClassification" -> Qwen2.load(checkpoint, manager, "model");
-            // GPT2 lands next
+            case "GPT2LMHeadModel", "GPT2ForSequenceClassification" -> Gpt2.load(checkpoint, manager, "transformer");
             default -> throw new IllegalArgumentException("architecture " + architecture + " in " + checkpoint.dir()
                     + " is not supported; rbon runs Llama, Mistral, Qwen2 and GPT-2 (causal LM or sequence"
                     + " classification)");

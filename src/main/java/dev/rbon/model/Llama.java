@@ -151,7 +151,7 @@ public final class Llama implements DecoderModel {
         NDArray v = Attention.splitHeads(attn.vProj().forward(x), kvHeads, headDim); // (B, kvHeads, T, headDim)
         q = applyRotaryPosEmb(q, rope);
         k = applyRotaryPosEmb(k, rope);
-        NDList past = cache.update(layer, k, v);                                     // (B, kvHeads, S, headDim)
+        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v);                                     // (B, kvHeads, S, headDim)
         NDArray out = Attention.scaledDotProduct(q,
                 Attention.repeatKv(past.get(0), heads / kvHeads),
                 Attention.repeatKv(past.get(1), heads / kvHeads),

@@ -1,0 +1,130 @@
+package dev.rbon.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * transformers' *ForSequenceClassification with one label, the layout of open reward models: a decoder body and
+ * a {@code score} head read at the last non-pad token of each row, chosen as transformers chooses it (the
+ * rightmost token whose id is not {@code pad_token_id}).
+ */
+public final class SequenceClassifier implements AutoCloseable {
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Config(@JsonProperty("pad_token_id") Long padTokenId, @JsonProperty("id2label") Map<String, String> id2label) {}
+
+    private final String name;
+    private final String architecture;
+    private final NDManager manager;
+    private final DecoderModel model;
+    private final Linear score;
+    private final Long padTokenId;
+    private final TextTokenizer tokenizer;
+
+    private SequenceClassifier(String name, String architecture, NDManager manager, DecoderModel model, Linear score,
+            Long padTokenId, TextTokenizer tokenizer) {
+        this.name = name;
+        this.architecture = architecture;
+        this.manager = manager;
+        this.model = model;
+        this.score = score;
+        this.padTokenId = padTokenId;
+        this.tokenizer = tokenizer;
+    }
+
+    public static SequenceClassifier load(Path dir, Device device) throws IOException {
+        NDManager manager = NDManager.newBaseManager(device);
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            if (!checkpoint.architecture().endsWith("ForSequenceClassification")) {
+                throw new IllegalArgumentException(dir + " holds a " + checkpoint.architecture()
+                        + ", not a *ForSequenceClassification reward model");
+            }
+            Config config = checkpoint.config(Config.class);
+            if (config.id2label() != null && config.id2label().size() != 1) {
+                throw new IllegalArgumentException(dir + " has " + config.id2label().size()
+                        + " labels; a reward model has num_labels 1");
+            }
+            DecoderModel model = DecoderModel.load(checkpoint, manager);
+            Linear score = Linear.load(checkpoint, manager, "score", checkpoint.has("score.bias"));
+            // weights are all loaded: an op that would attach a request's array to the model now fails loudly
+            manager.cap();
+            return new SequenceClassifier(dir.getFileName().toString(), checkpoint.architecture(), manager, model,
+                    score, config.padTokenId(), checkpoint.tokenizer());
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** One score per sequence, all in one right-padded batch. */
+    public float[] score(List<long[]> sequences) {
+        int rows = sequences.size();
+        int width = sequences.stream().mapToInt(s -> s.length).max().orElse(0);
+        if (rows == 0) {
+            return new float[0];
+        }
+        long pad = padTokenId == null ? 0 : padTokenId;
+        long[][] ids = new long[rows][width];
+        long[][] mask = new long[rows][width];
+        int[] last = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            long[] s = sequences.get(r);
+            java.util.Arrays.fill(ids[r], pad);
+            System.arraycopy(s, 0, ids[r], 0, s.length);
+            java.util.Arrays.fill(mask[r], 0, s.length, 1);
+            last[r] = lastNonPadToken(ids[r], s.length);
+        }
+        try (NDManager request = NDManager.newBaseManager(manager.getDevice())) {
+            NDArray hidden = model.forward(request.create(ids), request.create(mask), null); // (B, T, hidden)
+            float[] scores = score.forward(hidden).toFloatArray();                          // (B, T, 1)
+            float[] out = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                out[r] = scores[r * width + last[r]];
+            }
+            return out;
+        }
+    }
+
+    /** transformers: argmax over positions of (position * (id != pad)); without a pad id, the last real token. */
+    private int lastNonPadToken(long[] row, int length) {
+        if (padTokenId == null) {
+            return length - 1;
+        }
+        int last = 0;
+        for (int t = 0; t < row.length; t++) {
+            if (row[t] != padTokenId) {
+                last = t;
+            }
+        }
+        return last;
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public int maxPositionEmbeddings() {
+        return model.maxPositionEmbeddings();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String architecture() {
+        return architecture;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.rbon.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.rbon.Shared;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Incremental decoding with the KV cache equals a full forward pass at every step, in left-padded batches, and
+ * each padded row equals the same row decoded alone.
+ */
+class KvCacheTest {
+
+    private static final int STEPS = 6;
+
+    @ParameterizedTest
+    @CsvSource({"llama,1", "llama,8", "qwen2,8", "gpt2,1", "gpt2,8"})
+    void incrementalEqualsFullForward(String name, int batch) throws Exception {
+        try (CausalLM lm = CausalLM.load(Shared.hfTiny(name), Device.cpu()); NDManager manager = lm.newRequestManager()) {
+            Random random = new Random(42);
+            int width = 12;
+            long[][] ids = new long[batch][width + STEPS];
+            long[][] mask = new long[batch][width + STEPS];
+            for (int r = 0; r < batch; r++) {
+                int length = width - (batch == 1 ? 0 : r); // row r has r pads on the left
+                for (int t = 0; t < width + STEPS; t++) {
+                    boolean real = t >= width - length;
+                    ids[r][t] = real ? 1 + random.nextInt(lm.vocabSize() - 1) : 0;
+                    mask[r][t] = real ? 1 : 0;
+                }
+            }
+            KvCache cache = lm.newCache(manager);
+            for (int step = 0; step <= STEPS; step++) {
+                int from = step == 0 ? 0 : width + step - 1;
+                int to = width + step;
+                NDArray incremental = lm.forward(slice(manager, ids, from, to), slice(manager, mask, 0, to), cache);
+                NDArray full = lm.forward(slice(manager, ids, 0, to), slice(manager, mask, 0, to), null);
+                for (int r = 0; r < batch; r++) {
+                    float[] expected = full.get(r, to - 1 - 0).toFloatArray();
+                    assertArrayEquals(expected, incremental.get(r, to - from - 1).toFloatArray(), 1e-4f,
+                            name + " row " + r + " step " + step);
+                    assertArrayEquals(alone(lm, manager, ids[r], mask[r], to), expected, 1e-4f,
+                            name + " padded row " + r + " vs alone, step " + step);
+                }
+            }
+        }
+    }
+
+    /** Last-position logits of the row's real tokens, unpadded, batch of one. */
+    private static float[] alone(CausalLM lm, NDManager manager, long[] ids, long[] mask, int to) {
+        int pads = 0;
+        while (mask[pads] == 0) {
+            pads++;
+        }
+        long[][] row = {java.util.Arrays.copyOfRange(ids, pads, to)};
+        long[][] ones = new long[1][to - pads];
+        java.util.Arrays.fill(ones[0], 1);
+        return lm.forward(manager.create(row), manager.create(ones), null).get(0, to - pads - 1).toFloatArray();
+    }
+
+    private static NDArray slice(NDManager manager, long[][] rows, int from, int to) {
+        long[][] out = new long[rows.length][];
+        for (int r = 0; r < rows.length; r++) {
+            out[r] = java.util.Arrays.copyOfRange(rows[r], from, to);
+        }
+        return manager.create(out);
+    }
+}
