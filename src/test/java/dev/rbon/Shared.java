@@ -20,7 +20,7 @@ public final class Shared {
     private Shared() {}
 
     public static Path dir() {
-        Path dir = Path.of(System.getProperty("rbon.shared.dir", "../shared")).toAbsolutePath().normalize();
+        Path dir = Path.of(System.getProperty("shared.dir", "../shared")).toAbsolutePath().normalize();
         assumeTrue(Files.isDirectory(dir), "../shared is absent (" + dir + "): reference fixtures unavailable");
         return dir;
     }

@@ -1,0 +1,64 @@
+package dev.rbon;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** rbon's configuration: application.properties, or environment variables by MicroProfile rules. */
+@ConfigMapping(prefix = "rbon")
+public interface RbonConfig {
+
+    Models models();
+
+    Workers workers();
+
+    Limits limits();
+
+    interface Models {
+        /** The policy: a HuggingFace causal LM folder (Llama, Mistral, Qwen2, GPT-2). */
+        ModelPath policy();
+
+        /** The reward model: a *ForSequenceClassification folder with one label. */
+        ModelPath reward();
+
+        /** The reference for log pi_ref(y|x); absent, the policy is the reference (no second forward pass). */
+        Optional<ModelPath> reference();
+
+        /** A HF BERT / sentence-transformers folder or an .onnx file; absent, all-MiniLM-L6-v2 from its jar. */
+        Optional<ModelPath> embedding();
+
+        /** auto | float32 | float16 | bfloat16: the compute dtype; auto is float32 on CPU. */
+        @WithDefault("auto")
+        String dtype();
+    }
+
+    interface ModelPath {
+        Path path();
+    }
+
+    interface Workers {
+        /** cpu, gpu0,gpu1, or auto (every GPU DJL sees, else the CPU). */
+        @WithDefault("cpu")
+        List<String> devices();
+
+        @WithDefault("16")
+        int queueCapacity();
+    }
+
+    interface Limits {
+        @WithDefault("64")
+        int maxN();
+
+        @WithDefault("256")
+        int maxNewTokens();
+
+        @WithDefault("1024")
+        int maxPromptTokens();
+
+        @WithDefault("60s")
+        Duration requestTimeout();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.rbon.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real server, offline, on the hf-tiny checkpoints: it loads them and says what runs where. */
+@QuarkusTest
+class ModelsResourceTest {
+
+    @BeforeEach
+    void waitUntilReady() {
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    }
+
+    @Test
+    void listsTheLoadedModels() {
+        given().get("/v1/models").then().statusCode(200)
+                .body("data.role", hasItems("policy", "reward"))
+                .body("data.find { it.role == 'policy' }.architecture", equalTo("LlamaForCausalLM"))
+                .body("data.find { it.role == 'reward' }.architecture", equalTo("LlamaForSequenceClassification"))
+                .body("data.find { it.role == 'policy' }.device", equalTo("cpu()"));
+    }
+
+    @Test
+    void reportsLiveAndReady() {
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("checks.find { it.name == 'models' }.status", equalTo("UP"));
+    }
+}
