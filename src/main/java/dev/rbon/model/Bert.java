@@ -1,0 +1,273 @@
+package dev.rbon.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * BERT as a sentence embedder, mirroring transformers' modeling_bert.py BertModel (no pooler): word + position +
+ * token-type embeddings, post-LayerNorm encoder layers with bidirectional attention and an exact (erf) GELU, then
+ * sentence-transformers' mean pooling over the attention mask and L2 normalisation. Field names are the
+ * checkpoint's keys ({@code attentionSelf} is {@code attention.self}).
+ */
+public final class Bert implements SentenceEmbedder {
+
+    /** config.json; defaults are BertConfig's. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Config(
+            @JsonProperty("architectures") List<String> architectures,
+            @JsonProperty("model_type") String modelType,
+            @JsonProperty("vocab_size") Integer vocabSize,
+            @JsonProperty("hidden_size") Integer hiddenSize,
+            @JsonProperty("num_hidden_layers") Integer numHiddenLayers,
+            @JsonProperty("num_attention_heads") Integer numAttentionHeads,
+            @JsonProperty("intermediate_size") Integer intermediateSize,
+            @JsonProperty("hidden_act") String hiddenAct,
+            @JsonProperty("max_position_embeddings") Integer maxPositionEmbeddings,
+            @JsonProperty("type_vocab_size") Integer typeVocabSize,
+            @JsonProperty("layer_norm_eps") Double layerNormEps,
+            @JsonProperty("pad_token_id") Integer padTokenId,
+            @JsonProperty("position_embedding_type") String positionEmbeddingType) {
+
+        public Config {
+            architectures = architectures == null ? List.of() : List.copyOf(architectures);
+            vocabSize = vocabSize == null ? 30522 : vocabSize;
+            hiddenSize = hiddenSize == null ? 768 : hiddenSize;
+            numHiddenLayers = numHiddenLayers == null ? 12 : numHiddenLayers;
+            numAttentionHeads = numAttentionHeads == null ? 12 : numAttentionHeads;
+            intermediateSize = intermediateSize == null ? 3072 : intermediateSize;
+            hiddenAct = hiddenAct == null ? "gelu" : hiddenAct;
+            maxPositionEmbeddings = maxPositionEmbeddings == null ? 512 : maxPositionEmbeddings;
+            typeVocabSize = typeVocabSize == null ? 2 : typeVocabSize;
+            layerNormEps = layerNormEps == null ? 1e-12 : layerNormEps;
+            padTokenId = padTokenId == null ? 0 : padTokenId;
+            positionEmbeddingType = positionEmbeddingType == null ? "absolute" : positionEmbeddingType;
+        }
+
+        public int headDim() {
+            return hiddenSize / numAttentionHeads;
+        }
+
+        /** What {@link SentenceEmbedder#load} runs as BERT: architectures BertModel, or model_type bert. */
+        public boolean isBert() {
+            return architectures.contains("BertModel") || "bert".equals(modelType);
+        }
+    }
+
+    /** nn.LayerNorm over the hidden axis. */
+    record LayerNorm(NDArray weight, NDArray bias) {
+
+        NDArray forward(NDArray x, double eps) { // (B, S, hidden)
+            return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, (float) eps)
+                    .singletonOrThrow();
+        }
+    }
+
+    record Embeddings(NDArray wordEmbeddings, NDArray positionEmbeddings, NDArray tokenTypeEmbeddings,
+            LayerNorm layerNorm) {}
+
+    record SelfAttention(Linear query, Linear key, Linear value) {}
+
+    /** BertSelfOutput and BertOutput: LayerNorm(dense(hidden) + residual); dropout is the identity here. */
+    record Output(Linear dense, LayerNorm layerNorm) {}
+
+    record Layer(SelfAttention attentionSelf, Output attentionOutput, Linear intermediateDense, Output output) {}
+
+    private final String name;
+    private final Config config;
+    private final NDManager manager;
+    private final Embeddings embeddings;
+    private final Layer[] layers;
+    private final TextTokenizer tokenizer;
+
+    private Bert(String name, Config config, NDManager manager, Embeddings embeddings, Layer[] layers,
+            TextTokenizer tokenizer) {
+        this.name = name;
+        this.config = config;
+        this.manager = manager;
+        this.embeddings = embeddings;
+        this.layers = layers;
+        this.tokenizer = tokenizer;
+    }
+
+    /** A BertModel folder; weights may sit under {@code bert.} (as a BertFor* model saves them) or at the root. */
+    public static Bert load(Path dir, Device device) throws IOException {
+        NDManager manager = NDManager.newBaseManager(device);
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            Config config = checkpoint.config(Config.class);
+            check(config, dir);
+            String prefix = checkpoint.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+            Embeddings embeddings = loadEmbeddings(checkpoint, manager, prefix + "embeddings");
+            Layer[] layers = new Layer[config.numHiddenLayers()];
+            for (int i = 0; i < layers.length; i++) {
+                layers[i] = loadLayer(checkpoint, manager, prefix + "encoder.layer." + i);
+            }
+            return new Bert(dir.getFileName().toString(), config, manager, embeddings, layers, checkpoint.tokenizer());
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static void check(Config config, Path dir) {
+        if (!config.isBert()) {
+            throw new IllegalArgumentException(dir + " holds architectures " + config.architectures() + ", model_type "
+                    + config.modelType() + "; a sentence-embedding folder must be a BertModel (or a .onnx file)");
+        }
+        if (!config.hiddenAct().equals("gelu")) {
+            throw new IllegalArgumentException("hidden_act " + config.hiddenAct() + " is not supported (only gelu)");
+        }
+        if (!config.positionEmbeddingType().equals("absolute")) {
+            throw new IllegalArgumentException("position_embedding_type " + config.positionEmbeddingType()
+                    + " is not supported (only absolute)");
+        }
+    }
+
+    private static Embeddings loadEmbeddings(Checkpoint checkpoint, NDManager manager, String p) {
+        return new Embeddings(
+                checkpoint.load(manager, p + ".word_embeddings.weight"),
+                checkpoint.load(manager, p + ".position_embeddings.weight"),
+                checkpoint.load(manager, p + ".token_type_embeddings.weight"),
+                loadLayerNorm(checkpoint, manager, p + ".LayerNorm"));
+    }
+
+    private static Layer loadLayer(Checkpoint checkpoint, NDManager manager, String p) {
+        SelfAttention attentionSelf = new SelfAttention(
+                Linear.load(checkpoint, manager, p + ".attention.self.query", true),
+                Linear.load(checkpoint, manager, p + ".attention.self.key", true),
+                Linear.load(checkpoint, manager, p + ".attention.self.value", true));
+        Output attentionOutput = new Output(
+                Linear.load(checkpoint, manager, p + ".attention.output.dense", true),
+                loadLayerNorm(checkpoint, manager, p + ".attention.output.LayerNorm"));
+        Output output = new Output(
+                Linear.load(checkpoint, manager, p + ".output.dense", true),
+                loadLayerNorm(checkpoint, manager, p + ".output.LayerNorm"));
+        return new Layer(attentionSelf, attentionOutput,
+                Linear.load(checkpoint, manager, p + ".intermediate.dense", true), output);
+    }
+
+    private static LayerNorm loadLayerNorm(Checkpoint checkpoint, NDManager manager, String p) {
+        return new LayerNorm(checkpoint.load(manager, p + ".weight"), checkpoint.load(manager, p + ".bias"));
+    }
+
+    @Override
+    public float[][] embed(List<String> texts) {
+        if (texts.isEmpty()) {
+            return new float[0][];
+        }
+        PaddedBatch batch = PaddedBatch.encode(tokenizer, texts, config.maxPositionEmbeddings(), config.padTokenId(),
+                name);
+        try (NDManager call = manager.newSubManager()) {
+            NDArray inputIds = call.create(batch.inputIds(), new Shape(batch.shape()));           // (B, S)
+            NDArray attentionMask = call.create(batch.attentionMask(), new Shape(batch.shape())); // (B, S)
+            NDArray pooled = meanPooling(forward(inputIds, attentionMask), attentionMask);      // (B, hidden)
+            return rows(normalize(pooled).toFloatArray(), batch.batchSize());
+        }
+    }
+
+    /** BertModel's last_hidden_state; every result belongs to the manager of {@code inputIds}. */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask) { // (B, S), (B, S) -> (B, S, hidden)
+        NDArray bias = Attention.paddingBias(attentionMask); // (B, 1, 1, S)
+        NDArray x = embeddings(inputIds);                    // (B, S, hidden)
+        for (Layer layer : layers) {
+            x = layer(layer, x, bias);                       // (B, S, hidden)
+        }
+        return x;
+    }
+
+    /** BertEmbeddings with token type 0 and positions 0..S-1 (right padding keeps every row's start at 0). */
+    private NDArray embeddings(NDArray inputIds) { // (B, S) -> (B, S, hidden)
+        long length = inputIds.getShape().get(1);
+        NDArray positionIds = inputIds.getManager().arange(0, length, 1, DataType.INT64).expandDims(0); // (1, S)
+        NDArray tokenTypeIds = inputIds.zerosLike();                                                     // (B, S)
+        NDArray x = embedding(inputIds, embeddings.wordEmbeddings());                            // (B, S, hidden)
+        x = x.add(embedding(tokenTypeIds, embeddings.tokenTypeEmbeddings()));                    // (B, S, hidden)
+        x = x.add(embedding(positionIds, embeddings.positionEmbeddings()));                      // (B, S, hidden)
+        return embeddings.layerNorm().forward(x, config.layerNormEps());
+    }
+
+    /** Rows of {@code table} at {@code ids}, owned by the ids' manager (never by the table's). */
+    private static NDArray embedding(NDArray ids, NDArray table) { // (..., S) -> (..., S, hidden)
+        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** BertLayer: attention, then the feed-forward block, each closed by a residual and LayerNorm (post-LN). */
+    private NDArray layer(Layer layer, NDArray x, NDArray bias) { // (B, S, hidden)
+        double eps = config.layerNormEps();
+        NDArray context = selfAttention(layer.attentionSelf(), x, bias);                       // (B, S, hidden)
+        NDArray attention = output(layer.attentionOutput(), context, x, eps);                 // (B, S, hidden)
+        NDArray intermediate = Activation.gelu(layer.intermediateDense().forward(attention)); // (B, S, intermediate)
+        return output(layer.output(), intermediate, attention, eps);                         // (B, S, hidden)
+    }
+
+    /** BertSelfAttention: every token attends to every real token of its row. */
+    private NDArray selfAttention(SelfAttention attn, NDArray x, NDArray bias) {
+        int heads = config.numAttentionHeads();
+        int headDim = config.headDim();
+        NDArray q = Attention.splitHeads(attn.query().forward(x), heads, headDim);         // (B, heads, S, headDim)
+        NDArray k = Attention.splitHeads(attn.key().forward(x), heads, headDim);           // (B, heads, S, headDim)
+        NDArray v = Attention.splitHeads(attn.value().forward(x), heads, headDim);         // (B, heads, S, headDim)
+        NDArray out = Attention.scaledDotProduct(q, k, v, bias, 1.0 / Math.sqrt(headDim)); // (B, heads, S, headDim)
+        return Attention.mergeHeads(out);                                                  // (B, S, hidden)
+    }
+
+    private static NDArray output(Output output, NDArray hidden, NDArray residual, double eps) {
+        return output.layerNorm().forward(output.dense().forward(hidden).add(residual), eps); // (B, S, hidden)
+    }
+
+    /** sentence-transformers' Pooling(mean): sum of real tokens' states / count (clamped at 1e-9). */
+    static NDArray meanPooling(NDArray hidden, NDArray attentionMask) { // (B, S, hidden), (B, S) -> (B, hidden)
+        NDArray mask = attentionMask.toType(DataType.FLOAT32, false).expandDims(2); // (B, S, 1)
+        NDArray sum = hidden.mul(mask).sum(new int[] {1});                           // (B, hidden)
+        return sum.div(mask.sum(new int[] {1}).maximum(1e-9f));                      // (B, hidden)
+    }
+
+    /** torch.nn.functional.normalize(p=2): x / max(||x||, 1e-12), as sentence-transformers' Normalize. */
+    static NDArray normalize(NDArray x) { // (B, hidden)
+        return x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f)); // (B, hidden)
+    }
+
+    private static float[][] rows(float[] flat, int batchSize) {
+        int width = flat.length / batchSize;
+        float[][] rows = new float[batchSize][];
+        for (int i = 0; i < batchSize; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+        }
+        return rows;
+    }
+
+    /** The tokenizer the texts go through: its special tokens, no truncation, no padding. */
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public int dimension() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

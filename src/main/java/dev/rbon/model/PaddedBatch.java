@@ -1,0 +1,48 @@
+package dev.rbon.model;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Texts tokenized and right-padded into one (B, S) batch with its attention mask (1 real token, 0 padding), as
+ * transformers' tokenizer(texts, padding=True) returns them. Row-major flat arrays, ready for an NDArray or an
+ * ONNX tensor. Nothing is truncated: a text longer than the model's positions is refused.
+ */
+record PaddedBatch(long[] inputIds, long[] attentionMask, int batchSize, int length) {
+
+    /**
+     * Tokenizes {@code texts} with their special tokens and pads them with {@code padTokenId} (its value never
+     * matters: padding is masked out of attention and pooling).
+     *
+     * @throws IllegalArgumentException if a text has more than {@code maxLength} tokens
+     */
+    static PaddedBatch encode(TextTokenizer tokenizer, List<String> texts, int maxLength, long padTokenId,
+            String model) {
+        long[][] rows = new long[texts.size()][];
+        int length = 0;
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = tokenizer.encode(texts.get(i), true);
+            if (rows[i].length > maxLength) {
+                throw new IllegalArgumentException("text " + i + " has " + rows[i].length + " tokens; " + model
+                        + " accepts at most " + maxLength + " (max_position_embeddings) and rbon does not truncate");
+            }
+            length = Math.max(length, rows[i].length);
+        }
+        return pad(rows, length, padTokenId);
+    }
+
+    private static PaddedBatch pad(long[][] rows, int length, long padTokenId) {
+        long[] inputIds = new long[rows.length * length];
+        long[] attentionMask = new long[rows.length * length];
+        Arrays.fill(inputIds, padTokenId);
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, inputIds, i * length, rows[i].length);
+            Arrays.fill(attentionMask, i * length, i * length + rows[i].length, 1L);
+        }
+        return new PaddedBatch(inputIds, attentionMask, rows.length, length);
+    }
+
+    long[] shape() { // (B, S)
+        return new long[] {batchSize, length};
+    }
+}
