@@ -51,7 +51,7 @@ public record Scores(double[] rewards, double[] refLogprobs, int[] lengths, doub
     }
 
     private static IllegalArgumentException missing(Method method, String what) {
-        return new IllegalArgumentException("method " + method.wireName() + " needs " + what + ", which is missing");
+        return new IllegalArgumentException("method " + method.wireName() + " needs " + what + ", but none were given");
     }
 
     private static double[] finiteCopy(String name, double[] values, int n) {

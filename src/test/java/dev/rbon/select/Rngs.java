@@ -8,9 +8,11 @@ final class Rngs {
     private Rngs() {
     }
 
-    /** Every nextDouble() returns u; any other draw fails the test. */
+    /** One nextDouble() that returns u: a second draw, or any other kind of draw, fails the test. */
     static RandomGenerator fixed(double u) {
         return new RandomGenerator() {
+            private boolean drawn;
+
             @Override
             public long nextLong() {
                 throw new AssertionError("only nextDouble() is expected");
@@ -18,6 +20,10 @@ final class Rngs {
 
             @Override
             public double nextDouble() {
+                if (drawn) {
+                    throw new AssertionError("a stochastic method must draw exactly once");
+                }
+                drawn = true;
                 return u;
             }
         };

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** Properties of the rules over {@link Pools#COUNT} seeded random pools each; a failure names the pool's seed. */
 class SelectorPropertiesTest {
@@ -193,7 +193,8 @@ class SelectorPropertiesTest {
             RandomGenerator rng1 = new SplittableRandom(seed);
             RandomGenerator rng2 = new SplittableRandom(seed);
             Selection before = Selector.select(method, beta, RewardNormalization.ZSCORE, pool, rng1);
-            Selection after = Selector.select(method, beta, RewardNormalization.ZSCORE, Oracle.affine(pool, a, b), rng2);
+            Scores mapped = Oracle.affine(pool, a, b);
+            Selection after = Selector.select(method, beta, RewardNormalization.ZSCORE, mapped, rng2);
             assertEquals(before.chosen(), after.chosen(), "seed " + seed);
             assertArrayEquals(before.normalizedRewards(), after.normalizedRewards(), 1e-9, "seed " + seed);
             if (method.stochastic()) {
