@@ -36,6 +36,8 @@ public class ModelsResource {
                         "float32", device));
             }
             data.add(new ModelInfo("reward", models.reward().name(), models.reward().architecture(), "float32", device));
+            data.add(new ModelInfo("embedding", models.embedder().name(), models.embedder().getClass().getSimpleName(),
+                    "float32", device));
         }
         return new ModelList(data);
     }

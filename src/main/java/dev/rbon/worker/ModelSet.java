@@ -4,26 +4,45 @@ import ai.djl.Device;
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.SequenceClassifier;
+import dev.rbon.model.SentenceEmbedder;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The models one worker owns on its device; nothing else touches them. */
-public record ModelSet(Device device, CausalLM policy, CausalLM reference, SequenceClassifier reward)
-        implements AutoCloseable {
+public record ModelSet(Device device, CausalLM policy, CausalLM reference, SequenceClassifier reward,
+        SentenceEmbedder embedder) implements AutoCloseable {
 
     static ModelSet load(RbonConfig.Models config, Device device) throws IOException {
-        CausalLM policy = CausalLM.load(config.policy().path(), device);
-        CausalLM reference = null;
-        SequenceClassifier reward = null;
+        List<AutoCloseable> loaded = new ArrayList<>();
         try {
-            reference = config.reference().isPresent() ? CausalLM.load(config.reference().get().path(), device) : null;
-            reward = SequenceClassifier.load(config.reward().path(), device);
-            return new ModelSet(device, policy, reference, reward);
+            CausalLM policy = keep(loaded, CausalLM.load(config.policy().path(), device));
+            CausalLM reference = config.reference().isPresent()
+                    ? keep(loaded, CausalLM.load(config.reference().get().path(), device))
+                    : null;
+            SequenceClassifier reward = keep(loaded, SequenceClassifier.load(config.reward().path(), device));
+            SentenceEmbedder embedder = config.embedding().isPresent()
+                    ? SentenceEmbedder.load(config.embedding().get().path(), device)
+                    : SentenceEmbedder.defaultModel();
+            return new ModelSet(device, policy, reference, reward, embedder);
         } catch (IOException | RuntimeException e) {
-            policy.close();
-            if (reference != null) {
-                reference.close();
+            for (AutoCloseable model : loaded) {
+                closeQuietly(model);
             }
             throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T keep(List<AutoCloseable> loaded, T model) {
+        loaded.add(model);
+        return model;
+    }
+
+    private static void closeQuietly(AutoCloseable model) {
+        try {
+            model.close();
+        } catch (Exception e) {
+            // already failing: the first error is the one to report
         }
     }
 
@@ -39,5 +58,6 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
             reference.close();
         }
         reward.close();
+        embedder.close();
     }
 }

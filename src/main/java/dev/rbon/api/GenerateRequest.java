@@ -1,0 +1,33 @@
+package dev.rbon.api;
+
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** POST /v1/generate. Absent fields take the documented defaults. */
+@Schema(description = "Sample n candidates of the prompt from the policy and return the one the method selects.")
+public record GenerateRequest(
+        @Schema(description = "The prompt, tokenized with the policy's special tokens.", required = true,
+                example = "Once upon a time") String prompt,
+        @Schema(description = "Selection method.", defaultValue = "bon",
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                String method,
+        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl); ignored by bon, mbr and random.",
+                defaultValue = "0") Double beta,
+        @Schema(description = "Number of candidates N.", defaultValue = "8", minimum = "1") Integer n,
+        @Schema(description = "Most tokens per candidate.", defaultValue = "64", minimum = "1") Integer maxNewTokens,
+        @Schema(description = "Sampling temperature; 0 is greedy decoding.", defaultValue = "1.0") Double temperature,
+        @Schema(description = "Nucleus mass in (0, 1]; 1 disables top-p.", defaultValue = "1.0") Double topP,
+        @Schema(description = "Keep the k best tokens; 0 disables top-k.", defaultValue = "0") Integer topK,
+        @Schema(description = "Epsilon-sampling cutoff in [0, 1); the paper used 0.01.", defaultValue = "0")
+                Double epsilon,
+        @Schema(description = "Ban repeating n-grams of this size; the paper used 4.", defaultValue = "0")
+                Integer noRepeatNgramSize,
+        @Schema(description = "Strings that end a candidate (not included in its text).") List<String> stop,
+        @Schema(description = "Seed: the same request with the same seed returns the same candidates and choice.")
+                Long seed,
+        @Schema(description = "none, or zscore: standardise rewards within the pool before selecting.",
+                defaultValue = "none", enumeration = {"none", "zscore"}) String rewardNormalization,
+        @Schema(description = "Include every candidate in the response.", defaultValue = "false")
+                Boolean returnCandidates,
+        @Schema(description = "Include each candidate's generated token ids.", defaultValue = "false")
+                Boolean returnTokenIds) {}

@@ -1,0 +1,59 @@
+package dev.rbon.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.rbon.decode.Generation;
+import dev.rbon.decode.Outcome;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The chosen candidate and the numbers behind the choice; /v1/generate and /v1/rerank answer with it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record GenerateResponse(
+        @Schema(description = "Request id.") String id,
+        @Schema(description = "The chosen candidate's text.") String text,
+        String method,
+        double beta,
+        @Schema(description = "Number of candidates.") int n,
+        int chosenIndex,
+        Candidate chosen,
+        @Schema(description = "Every candidate, when return_candidates is true.") List<Candidate> candidates,
+        Usage usage,
+        @Schema(description = "Milliseconds per stage: queue, sample, reward, reference, embed, select, total.")
+                Outcome.Timings timingsMs,
+        Outcome.ModelNames models) {
+
+    /** One candidate and its scores. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Candidate(
+            int index,
+            String text,
+            @Schema(description = "Generated token ids (return_token_ids).") long[] tokenIds,
+            @Schema(description = "L_i: response tokens, including an EOS that ended it.") int tokens,
+            @Schema(description = "stop (EOS or stop string) or length; absent for supplied candidates.")
+                    String finishReason,
+            @Schema(description = "R_i as the reward model gave it (before any normalisation).") double reward,
+            @Schema(description = "l_i = log pi_ref(y|x), natural log, summed over response tokens.")
+                    Double refLogprob,
+            @Schema(description = "(1/N) sum_j cos(e_i, e_j), j over all N.") Double meanSimilarity,
+            @Schema(description = "What the method maximises for this candidate.") double objective,
+            @Schema(description = "p_i of the stochastic methods (srbon_kl, srbon_wd, random).") Double probability) {
+
+        static Candidate of(Outcome.Candidate c, boolean withTokenIds) {
+            return new Candidate(c.index(), c.text(), withTokenIds ? c.tokenIds() : null, c.tokens(), c.finishReason(),
+                    c.reward(), c.refLogprob(), c.meanSimilarity(), c.objective(), c.probability());
+        }
+    }
+
+    /** completion_tokens sums over all N candidates. */
+    public record Usage(int promptTokens, int completionTokens) {}
+
+    static GenerateResponse of(Generation g, Outcome o, boolean withCandidates, boolean withTokenIds) {
+        List<Candidate> candidates = o.candidates().stream().map(c -> Candidate.of(c, withTokenIds)).toList();
+        Candidate chosen = candidates.get(o.chosenIndex());
+        return new GenerateResponse((g.rerank() ? "rerank-" : "gen-") + UUID.randomUUID(), chosen.text(),
+                g.method().wireName(), g.beta(), candidates.size(), o.chosenIndex(), chosen,
+                withCandidates ? candidates : null, new Usage(o.promptTokens(), o.completionTokens()), o.timings(),
+                o.models());
+    }
+}

@@ -1,0 +1,90 @@
+package dev.rbon.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.rbon.decode.FieldException;
+import dev.rbon.worker.QueueFullException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every failure as RFC 9457 application/problem+json; bad input is a 4xx naming the field, never a 500. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response invalid(InvalidRequestException e) {
+        return problem(422, "Unprocessable Content", e.getMessage(), e.errors());
+    }
+
+    @ServerExceptionMapper
+    public Response invalidField(FieldException e) {
+        return problem(422, "Unprocessable Content", e.field() + ": " + e.getMessage(),
+                List.of(new Problem.FieldError(e.field(), e.getMessage())));
+    }
+
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        String field = path(e);
+        return problem(422, "Unprocessable Content", "unknown field " + field,
+                List.of(new Problem.FieldError(field, "is not a field of this request")));
+    }
+
+    /** Wrong JSON types (a string for a number); declared for this subtype to win over Quarkus's own mapper. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e) {
+        return malformed(e);
+    }
+
+    @ServerExceptionMapper
+    public Response malformed(JsonProcessingException e) {
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String field = path(mapping);
+            return problem(400, "Bad Request", field + " has the wrong type",
+                    List.of(new Problem.FieldError(field, "has the wrong type: " + e.getOriginalMessage())));
+        }
+        return problem(400, "Bad Request", "malformed JSON: " + e.getOriginalMessage(), List.of());
+    }
+
+    @ServerExceptionMapper
+    public Response queueFull(QueueFullException e) {
+        return Response.fromResponse(problem(429, "Too Many Requests", e.getMessage(), List.of()))
+                .header("Retry-After", "1").build();
+    }
+
+    @ServerExceptionMapper
+    public Response cancelled(CancellationException e) {
+        return problem(504, "Gateway Timeout", e.getMessage(), List.of());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        return problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e) {
+        LOG.error("request failed", e);
+        return problem(500, "Internal Server Error", "the request failed on the server; see its log", List.of());
+    }
+
+    /** The JSON path of the offending field, e.g. {@code stop[1]}. */
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining()).replaceFirst("^\\.", "");
+    }
+
+    static Response problem(int status, String title, String detail, List<Problem.FieldError> errors) {
+        return Response.status(status).type(Problem.MEDIA_TYPE)
+                .entity(Problem.of(status, title, detail, errors)).build();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.rbon.api;
+
+import dev.rbon.RbonConfig;
+import dev.rbon.decode.Generation;
+import dev.rbon.sample.SamplingParams;
+import dev.rbon.select.Method;
+import dev.rbon.select.RewardNormalization;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a request into a {@link Generation}, checking every value against its rule and the configured limits.
+ * All offending fields are reported together (HTTP 422), each by its JSON name.
+ */
+final class RequestValidation {
+
+    static final String DEFAULT_METHOD = "bon";
+    static final int DEFAULT_N = 8;
+
+    private final RbonConfig.Limits limits;
+    private final List<Problem.FieldError> errors = new ArrayList<>();
+
+    private RequestValidation(RbonConfig.Limits limits) {
+        this.limits = limits;
+    }
+
+    static Generation generation(GenerateRequest r, RbonConfig.Limits limits) {
+        RequestValidation v = new RequestValidation(limits);
+        v.prompt(r.prompt());
+        Method method = v.method(r.method());
+        double beta = v.beta(method, r.beta());
+        int n = v.range("n", r.n(), DEFAULT_N, 1, limits.maxN());
+        int maxNewTokens = v.range("max_new_tokens", r.maxNewTokens(), SamplingParams.DEFAULT_MAX_NEW_TOKENS, 1,
+                limits.maxNewTokens());
+        double temperature = v.number("temperature", r.temperature(), SamplingParams.DEFAULT_TEMPERATURE,
+                t -> t >= 0, "must be >= 0 (0 is greedy)");
+        double topP = v.number("top_p", r.topP(), SamplingParams.DEFAULT_TOP_P, p -> p > 0 && p <= 1,
+                "must be in (0, 1]");
+        int topK = v.range("top_k", r.topK(), SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
+        double epsilon = v.number("epsilon", r.epsilon(), SamplingParams.DEFAULT_EPSILON, e -> e >= 0 && e < 1,
+                "must be in [0, 1)");
+        int noRepeat = v.range("no_repeat_ngram_size", r.noRepeatNgramSize(),
+                SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE, 0, Integer.MAX_VALUE);
+        List<String> stop = v.stop(r.stop());
+        RewardNormalization normalization = v.normalization(r.rewardNormalization());
+        v.throwIfAny();
+        SamplingParams sampling = new SamplingParams(temperature, topP, topK, epsilon, noRepeat, maxNewTokens, stop,
+                r.seed());
+        return new Generation(r.prompt(), null, method, beta, n, sampling, normalization);
+    }
+
+    static Generation rerank(RerankRequest r, RbonConfig.Limits limits) {
+        RequestValidation v = new RequestValidation(limits);
+        v.prompt(r.prompt());
+        Method method = v.method(r.method());
+        double beta = v.beta(method, r.beta());
+        v.candidates(r.candidates());
+        RewardNormalization normalization = v.normalization(r.rewardNormalization());
+        v.throwIfAny();
+        SamplingParams sampling = new SamplingParams(SamplingParams.DEFAULT_TEMPERATURE, SamplingParams.DEFAULT_TOP_P,
+                SamplingParams.DEFAULT_TOP_K, SamplingParams.DEFAULT_EPSILON,
+                SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE, 1, List.of(), r.seed());
+        return new Generation(r.prompt(), List.copyOf(r.candidates()), method, beta, r.candidates().size(), sampling,
+                normalization);
+    }
+
+    private void prompt(String prompt) {
+        if (prompt == null) {
+            fail("prompt", "is required");
+        } else if (prompt.isBlank()) {
+            fail("prompt", "must not be empty");
+        }
+    }
+
+    private Method method(String name) {
+        try {
+            return Method.fromWire(name == null ? DEFAULT_METHOD : name);
+        } catch (IllegalArgumentException e) {
+            fail("method", e.getMessage());
+            return null;
+        }
+    }
+
+    private double beta(Method method, Double beta) {
+        double value = beta == null ? 0.0 : beta;
+        if (!Double.isFinite(value) || value < 0) {
+            fail("beta", "must be a finite number >= 0, got " + value);
+        } else if (method != null) {
+            try {
+                method.checkBeta(value);
+            } catch (IllegalArgumentException e) {
+                fail("beta", e.getMessage());
+            }
+        }
+        return value;
+    }
+
+    private int range(String field, Integer value, int fallback, int min, int max) {
+        int v = value == null ? fallback : value;
+        if (v < min || v > max) {
+            fail(field, max == Integer.MAX_VALUE ? "must be >= " + min + ", got " + v
+                    : "must be between " + min + " and " + max + ", got " + v);
+        }
+        return v;
+    }
+
+    private double number(String field, Double value, double fallback, java.util.function.DoublePredicate ok,
+            String rule) {
+        double v = value == null ? fallback : value;
+        if (!Double.isFinite(v) || !ok.test(v)) {
+            fail(field, rule + ", got " + v);
+        }
+        return v;
+    }
+
+    private List<String> stop(List<String> stop) {
+        if (stop == null) {
+            return List.of();
+        }
+        for (int i = 0; i < stop.size(); i++) {
+            if (stop.get(i) == null || stop.get(i).isEmpty()) {
+                fail("stop[" + i + "]", "must be a non-empty string");
+            }
+        }
+        return stop.stream().filter(s -> s != null && !s.isEmpty()).toList();
+    }
+
+    private void candidates(List<String> candidates) {
+        if (candidates == null || candidates.isEmpty()) {
+            fail("candidates", "must hold at least one candidate");
+            return;
+        }
+        if (candidates.size() > limits.maxN()) {
+            fail("candidates", "at most " + limits.maxN() + " candidates, got " + candidates.size());
+        }
+        for (int i = 0; i < candidates.size(); i++) {
+            if (candidates.get(i) == null) {
+                fail("candidates[" + i + "]", "must be a string");
+            }
+        }
+    }
+
+    private RewardNormalization normalization(String name) {
+        try {
+            return RewardNormalization.fromWire(name == null ? "none" : name);
+        } catch (IllegalArgumentException e) {
+            fail("reward_normalization", e.getMessage());
+            return null;
+        }
+    }
+
+    private void fail(String field, String message) {
+        errors.add(new Problem.FieldError(field, message));
+    }
+
+    private void throwIfAny() {
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+    }
+
+}

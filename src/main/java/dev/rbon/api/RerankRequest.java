@@ -1,0 +1,22 @@
+package dev.rbon.api;
+
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** POST /v1/rerank: the same selection on candidates the client supplies. */
+@Schema(description = "Score the client's candidates for the prompt and return the one the method selects.")
+public record RerankRequest(
+        @Schema(description = "The prompt the candidates answer.", required = true) String prompt,
+        @Schema(description = "The candidate responses (text after the prompt).", required = true)
+                List<String> candidates,
+        @Schema(description = "Selection method.", defaultValue = "bon",
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                String method,
+        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl).", defaultValue = "0") Double beta,
+        @Schema(description = "Seed of the stochastic methods' draw.") Long seed,
+        @Schema(description = "none or zscore.", defaultValue = "none", enumeration = {"none", "zscore"})
+                String rewardNormalization,
+        @Schema(description = "Include every candidate in the response.", defaultValue = "true")
+                Boolean returnCandidates,
+        @Schema(description = "Include each candidate's token ids under the policy's tokenizer.",
+                defaultValue = "false") Boolean returnTokenIds) {}

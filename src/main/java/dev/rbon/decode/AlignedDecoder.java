@@ -1,0 +1,161 @@
+package dev.rbon.decode;
+
+import dev.rbon.RbonConfig;
+import dev.rbon.model.CausalLM;
+import dev.rbon.sample.BatchSampler;
+import dev.rbon.sample.SampledSequence;
+import dev.rbon.score.ReferenceScorer;
+import dev.rbon.score.RewardScorer;
+import dev.rbon.score.SimilarityScorer;
+import dev.rbon.select.Scores;
+import dev.rbon.select.Selection;
+import dev.rbon.select.Selector;
+import dev.rbon.worker.ModelSet;
+import dev.rbon.worker.WorkerPool;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+
+/**
+ * One request's path on a worker: sample N candidates (or take the client's), score them with the reward model,
+ * the reference log-prob and the embeddings the method needs, and select.
+ */
+@ApplicationScoped
+public class AlignedDecoder {
+
+    private static final SecureRandom SEEDS = new SecureRandom();
+
+    private final WorkerPool pool;
+    private final RbonConfig.Limits limits;
+
+    public AlignedDecoder(WorkerPool pool, RbonConfig config) {
+        this.pool = pool;
+        this.limits = config.limits();
+    }
+
+    public CompletionStage<Outcome> decode(Generation generation) {
+        long submitted = System.nanoTime();
+        return pool.submit(models -> run(models, generation, submitted, () -> false));
+    }
+
+    private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled) {
+        Stopwatch clock = new Stopwatch(submitted);
+        clock.lap(); // queue
+        CausalLM policy = models.policy();
+        long[] promptIds = policy.tokenizer().encode(g.prompt(), true);
+        checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
+        RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
+                .create(g.sampling().seed() != null ? g.sampling().seed() : SEEDS.nextLong());
+
+        List<String> texts;
+        List<long[]> ids;
+        List<String> finishReasons;
+        double[] freeLogprobs = null;
+        if (g.rerank()) {
+            texts = g.suppliedCandidates();
+            ids = texts.stream().map(t -> policy.tokenizer().encode(t, false)).toList();
+            finishReasons = texts.stream().map(t -> (String) null).toList();
+        } else {
+            List<SampledSequence> sampled = BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled);
+            texts = sampled.stream().map(SampledSequence::text).toList();
+            ids = sampled.stream().map(SampledSequence::tokenIds).toList();
+            finishReasons = sampled.stream().map(s -> s.finishReason().wireName()).toList();
+            freeLogprobs = models.reference() == null
+                    ? sampled.stream().mapToDouble(SampledSequence::logprob).toArray()
+                    : null;
+        }
+        double sampleMs = clock.lap();
+
+        double[] rewards = RewardScorer.rewards(models.reward(), g.prompt(), texts);
+        double rewardMs = clock.lap();
+
+        double[] refLogprobs = freeLogprobs;
+        if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
+            refLogprobs = models.reference() == null
+                    ? ReferenceScorer.logprobs(policy, promptIds, ids)
+                    : ReferenceScorer.logprobs(models.reference(), g.prompt(), texts);
+        }
+        double referenceMs = clock.lap();
+
+        double[][] similarity = g.rerank() || g.method().needsSimilarity()
+                ? SimilarityScorer.similarity(models.embedder(), texts)
+                : null;
+        double embedMs = clock.lap();
+
+        int[] lengths = ids.stream().mapToInt(t -> t.length).toArray();
+        Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), rng);
+        double selectMs = clock.lap();
+
+        List<Outcome.Candidate> candidates = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            candidates.add(new Outcome.Candidate(i, texts.get(i), ids.get(i), lengths[i], finishReasons.get(i),
+                    rewards[i], refLogprobs == null ? null : refLogprobs[i],
+                    selection.meanSimilarity() == null ? null : selection.meanSimilarity()[i],
+                    selection.objectives()[i],
+                    selection.probabilities() == null ? null : selection.probabilities()[i]));
+        }
+        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, rewardMs, referenceMs, embedMs, selectMs,
+                clock.total());
+        return new Outcome(selection.chosen(), candidates, promptIds.length,
+                g.rerank() ? 0 : lengths.length == 0 ? 0 : java.util.Arrays.stream(lengths).sum(), timings, names(models));
+    }
+
+    private static Selection select(Generation g, Scores scores, RandomGenerator rng) {
+        try {
+            return Selector.select(g.method(), g.beta(), g.rewardNormalization(), scores, rng);
+        } catch (IllegalArgumentException e) {
+            throw new FieldException("beta", e.getMessage());
+        }
+    }
+
+    private void checkPromptLength(CausalLM policy, int promptTokens, int maxNewTokens) {
+        if (promptTokens > limits.maxPromptTokens()) {
+            throw new FieldException("prompt", "the prompt is " + promptTokens + " tokens, over the limit of "
+                    + limits.maxPromptTokens());
+        }
+        if (promptTokens + maxNewTokens > policy.maxPositionEmbeddings()) {
+            throw new FieldException("max_new_tokens", "prompt (" + promptTokens + " tokens) + max_new_tokens ("
+                    + maxNewTokens + ") exceeds the policy's context of " + policy.maxPositionEmbeddings());
+        }
+    }
+
+    private static Outcome.ModelNames names(ModelSet models) {
+        return new Outcome.ModelNames(models.policy().name(), models.reward().name(),
+                models.referenceOrPolicy().name(), models.embedder().name());
+    }
+
+    /** Milliseconds between laps. */
+    private static final class Stopwatch {
+        private final long start;
+        private long last;
+        private double first = -1;
+
+        Stopwatch(long start) {
+            this.start = start;
+            this.last = start;
+        }
+
+        double lap() {
+            long now = System.nanoTime();
+            double ms = (now - last) / 1e6;
+            last = now;
+            if (first < 0) {
+                first = ms;
+            }
+            return ms;
+        }
+
+        double first() {
+            return first;
+        }
+
+        double total() {
+            return (System.nanoTime() - start) / 1e6;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.rbon.decode;
+
+import java.util.List;
+
+/** What the decoder produced: every candidate with the numbers behind the choice, and where the time went. */
+public record Outcome(
+        int chosenIndex,
+        List<Candidate> candidates,
+        int promptTokens,
+        int completionTokens,
+        Timings timings,
+        ModelNames models) {
+
+    /**
+     * One candidate. {@code refLogprob} is null when nothing needed it and it was not free (a separate reference
+     * model and a method that does not read it); {@code meanSimilarity} likewise; {@code probability} is set for
+     * the stochastic methods only.
+     */
+    public record Candidate(
+            int index,
+            String text,
+            long[] tokenIds,
+            int tokens,
+            String finishReason,
+            double reward,
+            Double refLogprob,
+            Double meanSimilarity,
+            double objective,
+            Double probability) {}
+
+    /** Milliseconds per stage. */
+    public record Timings(double queue, double sample, double reward, double reference, double embed, double select,
+            double total) {}
+
+    public record ModelNames(String policy, String reward, String reference, String embedding) {}
+
+    public Candidate chosen() {
+        return candidates.get(chosenIndex);
+    }
+}

@@ -1,0 +1,67 @@
+package dev.rbon.score;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.rbon.model.CausalLM;
+import java.util.List;
+
+/**
+ * l_i = log pi_ref(y_i | x): teacher-forced on ids(prompt) ++ ids(response), natural log, temperature 1, no
+ * truncation, summed over the response tokens. Candidates go through in right-padded batches (right padding
+ * leaves every real token's logits untouched under a causal mask).
+ */
+public final class ReferenceScorer {
+
+    /** Rows per forward pass: bounds the (rows, tokens, vocab) log-softmax for large vocabularies. */
+    private static final int ROWS_PER_PASS = 16;
+
+    private ReferenceScorer() {}
+
+    /** The prompt tokenized with its special tokens, the response without, as the reference model sees them. */
+    public static double[] logprobs(CausalLM reference, String prompt, List<String> responses) {
+        long[] promptIds = reference.tokenizer().encode(prompt, true);
+        return logprobs(reference, promptIds, responses.stream().map(r -> reference.tokenizer().encode(r, false)).toList());
+    }
+
+    public static double[] logprobs(CausalLM reference, long[] promptIds, List<long[]> responses) {
+        double[] out = new double[responses.size()];
+        for (int from = 0; from < responses.size(); from += ROWS_PER_PASS) {
+            List<long[]> chunk = responses.subList(from, Math.min(responses.size(), from + ROWS_PER_PASS));
+            double[] sums = chunk(reference, promptIds, chunk);
+            System.arraycopy(sums, 0, out, from, sums.length);
+        }
+        return out;
+    }
+
+    private static double[] chunk(CausalLM reference, long[] promptIds, List<long[]> responses) {
+        int rows = responses.size();
+        int longest = responses.stream().mapToInt(r -> r.length).max().orElse(0);
+        if (longest == 0) {
+            return new double[rows]; // empty responses: log p = 0
+        }
+        int width = promptIds.length + longest;
+        long[][] ids = new long[rows][width];
+        long[][] mask = new long[rows][width];
+        long[][] targets = new long[rows][longest];
+        for (int r = 0; r < rows; r++) {
+            long[] response = responses.get(r);
+            System.arraycopy(promptIds, 0, ids[r], 0, promptIds.length);
+            System.arraycopy(response, 0, ids[r], promptIds.length, response.length);
+            java.util.Arrays.fill(mask[r], 0, promptIds.length + response.length, 1);
+            System.arraycopy(response, 0, targets[r], 0, response.length);
+        }
+        try (NDManager request = reference.newRequestManager()) {
+            NDArray logits = reference.forward(request.create(ids), request.create(mask), null);         // (B, T, vocab)
+            NDArray predicting = logits.get(":, " + (promptIds.length - 1) + ":" + (width - 1));         // (B, L, vocab)
+            NDArray picked = predicting.logSoftmax(2).gather(request.create(targets).expandDims(2), 2);  // (B, L, 1)
+            float[] logprobs = picked.toFloatArray();
+            double[] sums = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < responses.get(r).length; t++) {
+                    sums[r] += logprobs[r * longest + t];
+                }
+            }
+            return sums;
+        }
+    }
+}

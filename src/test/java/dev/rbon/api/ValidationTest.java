@@ -1,0 +1,81 @@
+package dev.rbon.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad input gets a 4xx problem+json naming the field, never a 500, and the server stays ready. */
+@QuarkusTest
+class ValidationTest {
+
+    @BeforeEach
+    void waitUntilReady() {
+        Http.awaitReady();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"prompt\": \"x\", \"n\": 0}                     | 422 | n",
+        "{\"prompt\": \"x\", \"n\": -1}                    | 422 | n",
+        "{\"prompt\": \"x\", \"n\": 100000}                | 422 | n",
+        "{\"prompt\": \"x\", \"beta\": -1}                 | 422 | beta",
+        "{\"prompt\": \"x\", \"method\": \"rbon_kl\", \"beta\": 1e999} | 422 | beta",
+        "{\"prompt\": \"x\", \"method\": \"srbon_kl\", \"beta\": 0} | 422 | beta",
+        "{\"prompt\": \"x\", \"method\": \"best\"}         | 422 | method",
+        "{\"prompt\": \"\"}                                | 422 | prompt",
+        "{\"prompt\": \"   \"}                             | 422 | prompt",
+        "{\"n\": 2}                                        | 422 | prompt",
+        "{\"prompt\": \"x\", \"colour\": \"red\"}          | 422 | colour",
+        "{\"prompt\": \"x\", \"temperature\": -0.5}        | 422 | temperature",
+        "{\"prompt\": \"x\", \"top_p\": 0}                 | 422 | top_p",
+        "{\"prompt\": \"x\", \"top_p\": 1.5}               | 422 | top_p",
+        "{\"prompt\": \"x\", \"top_k\": -3}                | 422 | top_k",
+        "{\"prompt\": \"x\", \"epsilon\": 1}               | 422 | epsilon",
+        "{\"prompt\": \"x\", \"max_new_tokens\": 0}        | 422 | max_new_tokens",
+        "{\"prompt\": \"x\", \"max_new_tokens\": 100000}   | 422 | max_new_tokens",
+        "{\"prompt\": \"x\", \"stop\": [\"\"]}             | 422 | stop[0]",
+        "{\"prompt\": \"x\", \"reward_normalization\": \"minmax\"} | 422 | reward_normalization",
+        "{\"prompt\": \"x\", \"beta\": \"high\"}           | 400 | beta",
+        "{\"prompt\": \"x\", \"n\": \"four\"}              | 400 | n",
+        "{\"prompt\": [1, 2]}                              | 400 | prompt",
+    })
+    void generateRejects(String body, int status, String field) {
+        given().contentType(ContentType.JSON).body(body).post("/v1/generate")
+                .then().statusCode(status)
+                .contentType(startsWith("application/problem+json"))
+                .body("status", equalTo(status))
+                .body("errors.field", hasItem(field));
+        given().contentType(ContentType.JSON).body("{\"prompt\": \"ok\", \"n\": 1, \"max_new_tokens\": 2}")
+                .post("/v1/generate").then().statusCode(200);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"prompt\": \"x\"                 | 400",
+        "not json                           | 400",
+        "[]                                 | 400",
+    })
+    void malformedBodiesAreBadRequests(String body, int status) {
+        given().contentType(ContentType.JSON).body(body).post("/v1/generate")
+                .then().statusCode(status).contentType(startsWith("application/problem+json"));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"prompt\": \"x\", \"candidates\": []}           | 422 | candidates",
+        "{\"prompt\": \"x\"}                               | 422 | candidates",
+        "{\"prompt\": \"x\", \"candidates\": [\"a\", null]} | 422 | candidates[1]",
+        "{\"candidates\": [\"a\"]}                         | 422 | prompt",
+    })
+    void rerankRejects(String body, int status, String field) {
+        given().contentType(ContentType.JSON).body(body).post("/v1/rerank")
+                .then().statusCode(status).body("errors.field", hasItem(field));
+    }
+}
