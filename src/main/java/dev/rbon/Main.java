@@ -7,8 +7,6 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 @QuarkusMain
 public final class Main {
 
-    private Main() {}
-
     public static void main(String... args) {
         // never download anything: libtorch comes from the pytorch-native-cpu jar, models from local folders
         System.setProperty("ai.djl.offline", "true");

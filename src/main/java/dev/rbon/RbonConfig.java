@@ -44,8 +44,16 @@ public interface RbonConfig {
         @WithDefault("cpu")
         List<String> devices();
 
+        /** Requests that may wait for a worker; beyond it they are refused at once with 429. */
         @WithDefault("16")
         int queueCapacity();
+
+        /** CPU workers when the devices include the CPU; absent, one per core's worth of intra-op threads. */
+        Optional<Integer> cpuWorkers();
+
+        /** PyTorch intra-op threads (process-wide); 1 suits several small-model workers. */
+        @WithDefault("1")
+        int intraOpThreads();
     }
 
     interface Limits {
@@ -58,6 +66,7 @@ public interface RbonConfig {
         @WithDefault("1024")
         int maxPromptTokens();
 
+        /** A request's deadline; a request's own timeout_ms may only shorten it. */
         @WithDefault("60s")
         Duration requestTimeout();
     }

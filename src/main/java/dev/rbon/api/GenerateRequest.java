@@ -25,6 +25,8 @@ public record GenerateRequest(
         @Schema(description = "Strings that end a candidate (not included in its text).") List<String> stop,
         @Schema(description = "Seed: the same request with the same seed returns the same candidates and choice.")
                 Long seed,
+        @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
+                Integer timeoutMs,
         @Schema(description = "none, or zscore: standardise rewards within the pool before selecting.",
                 defaultValue = "none", enumeration = {"none", "zscore"}) String rewardNormalization,
         @Schema(description = "Include every candidate in the response.", defaultValue = "false")

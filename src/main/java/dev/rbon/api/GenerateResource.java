@@ -2,13 +2,28 @@ package dev.rbon.api;
 
 import dev.rbon.RbonConfig;
 import dev.rbon.decode.AlignedDecoder;
+import dev.rbon.decode.DecodeMetrics;
+import dev.rbon.decode.FieldException;
 import dev.rbon.decode.Generation;
+import dev.rbon.decode.Outcome;
+import dev.rbon.worker.NotReadyException;
+import dev.rbon.worker.QueueFullException;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** POST /v1/generate and /v1/rerank: validate, hand to the decoder, shape the answer. */
 @Path("/v1")
@@ -17,32 +32,74 @@ import java.util.concurrent.CompletionStage;
 public class GenerateResource {
 
     private final AlignedDecoder decoder;
+    private final DecodeMetrics metrics;
     private final RbonConfig.Limits limits;
 
-    public GenerateResource(AlignedDecoder decoder, RbonConfig config) {
+    public GenerateResource(AlignedDecoder decoder, DecodeMetrics metrics, RbonConfig config) {
         this.decoder = decoder;
+        this.metrics = metrics;
         this.limits = config.limits();
     }
 
     @POST
     @Path("/generate")
-    public CompletionStage<GenerateResponse> generate(GenerateRequest request) {
-        Generation generation = RequestValidation.generation(requireBody(request), limits);
-        return decoder.decode(generation).thenApply(outcome -> GenerateResponse.of(generation, outcome,
-                Boolean.TRUE.equals(request.returnCandidates()), Boolean.TRUE.equals(request.returnTokenIds())));
+    public CompletionStage<GenerateResponse> generate(GenerateRequest request, @Context HttpServerRequest http) {
+        return handle("generate", request == null ? null : request.method(), http,
+                () -> RequestValidation.generation(requireBody(request), limits), request == null ? null : request.timeoutMs(),
+                g -> outcome -> GenerateResponse.of(g, outcome, Boolean.TRUE.equals(request.returnCandidates()),
+                        Boolean.TRUE.equals(request.returnTokenIds())));
     }
 
     @POST
     @Path("/rerank")
-    public CompletionStage<GenerateResponse> rerank(RerankRequest request) {
-        Generation generation = RequestValidation.rerank(requireBody(request), limits);
-        return decoder.decode(generation).thenApply(outcome -> GenerateResponse.of(generation, outcome,
-                !Boolean.FALSE.equals(request.returnCandidates()), Boolean.TRUE.equals(request.returnTokenIds())));
+    public CompletionStage<GenerateResponse> rerank(RerankRequest request, @Context HttpServerRequest http) {
+        return handle("rerank", request == null ? null : request.method(), http,
+                () -> RequestValidation.rerank(requireBody(request), limits), request == null ? null : request.timeoutMs(),
+                g -> outcome -> GenerateResponse.of(g, outcome, !Boolean.FALSE.equals(request.returnCandidates()),
+                        Boolean.TRUE.equals(request.returnTokenIds())));
+    }
+
+    /** Validates, decodes, answers, and counts the outcome; a client that disconnects cancels its request. */
+    private CompletionStage<GenerateResponse> handle(String endpoint, String method, HttpServerRequest http,
+            Supplier<Generation> validate, Integer timeoutMs,
+            Function<Generation, Function<Outcome, GenerateResponse>> answer) {
+        long start = System.nanoTime();
+        String methodTag = method == null ? RequestValidation.DEFAULT_METHOD : method;
+        Generation generation;
+        try {
+            generation = validate.get();
+        } catch (RuntimeException e) {
+            metrics.request(endpoint, "invalid", outcome(e), Duration.ofNanos(System.nanoTime() - start));
+            throw e;
+        }
+        CompletableFuture<Outcome> decoding =
+                decoder.decode(generation, timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
+        http.response().closeHandler(closed -> decoding.cancel(false));
+        return decoding.thenApply(answer.apply(generation)).whenComplete((response, error) -> metrics.request(
+                endpoint, methodTag, outcome(error), Duration.ofNanos(System.nanoTime() - start)));
+    }
+
+    static String outcome(Throwable error) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (e == null) {
+            return "ok";
+        } else if (e instanceof InvalidRequestException || e instanceof FieldException) {
+            return "invalid";
+        } else if (e instanceof QueueFullException) {
+            return "rejected";
+        } else if (e instanceof NotReadyException) {
+            return "unavailable";
+        } else if (e instanceof TimeoutException) {
+            return "timeout";
+        } else if (e instanceof CancellationException) {
+            return "cancelled";
+        }
+        return "error";
     }
 
     private static <T> T requireBody(T request) {
         if (request == null) {
-            throw new InvalidRequestException(java.util.List.of(new Problem.FieldError("body", "a JSON object is required")));
+            throw new InvalidRequestException(List.of(new Problem.FieldError("body", "a JSON object is required")));
         }
         return request;
     }

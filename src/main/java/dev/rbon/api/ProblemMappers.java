@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.rbon.decode.FieldException;
+import dev.rbon.worker.NotReadyException;
 import dev.rbon.worker.QueueFullException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -60,8 +62,20 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response deadline(TimeoutException e) {
+        return problem(504, "Gateway Timeout", "the request did not finish within its deadline", List.of());
+    }
+
+    /** Only a client that has already gone cancels; the status is for the log. */
+    @ServerExceptionMapper
     public Response cancelled(CancellationException e) {
-        return problem(504, "Gateway Timeout", e.getMessage(), List.of());
+        return problem(499, "Client Closed Request", "the client went away", List.of());
+    }
+
+    @ServerExceptionMapper
+    public Response notReady(NotReadyException e) {
+        return Response.fromResponse(problem(503, "Service Unavailable", e.getMessage(), List.of()))
+                .header("Retry-After", "5").build();
     }
 
     @ServerExceptionMapper

@@ -42,6 +42,7 @@ final class RequestValidation {
         int noRepeat = v.range("no_repeat_ngram_size", r.noRepeatNgramSize(),
                 SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE, 0, Integer.MAX_VALUE);
         List<String> stop = v.stop(r.stop());
+        v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
         SamplingParams sampling = new SamplingParams(temperature, topP, topK, epsilon, noRepeat, maxNewTokens, stop,
@@ -55,6 +56,7 @@ final class RequestValidation {
         Method method = v.method(r.method());
         double beta = v.beta(method, r.beta());
         v.candidates(r.candidates());
+        v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
         SamplingParams sampling = new SamplingParams(SamplingParams.DEFAULT_TEMPERATURE, SamplingParams.DEFAULT_TOP_P,
@@ -123,6 +125,12 @@ final class RequestValidation {
             }
         }
         return stop.stream().filter(s -> s != null && !s.isEmpty()).toList();
+    }
+
+    private void timeout(Integer timeoutMs) {
+        if (timeoutMs != null && timeoutMs < 1) {
+            fail("timeout_ms", "must be >= 1, got " + timeoutMs);
+        }
     }
 
     private void candidates(List<String> candidates) {

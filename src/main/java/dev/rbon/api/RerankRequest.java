@@ -14,6 +14,8 @@ public record RerankRequest(
                 String method,
         @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl).", defaultValue = "0") Double beta,
         @Schema(description = "Seed of the stochastic methods' draw.") Long seed,
+        @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
+                Integer timeoutMs,
         @Schema(description = "none or zscore.", defaultValue = "none", enumeration = {"none", "zscore"})
                 String rewardNormalization,
         @Schema(description = "Include every candidate in the response.", defaultValue = "true")

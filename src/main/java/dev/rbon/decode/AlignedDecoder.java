@@ -16,7 +16,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -32,15 +34,29 @@ public class AlignedDecoder {
 
     private final WorkerPool pool;
     private final RbonConfig.Limits limits;
+    private final DecodeMetrics metrics;
 
-    public AlignedDecoder(WorkerPool pool, RbonConfig config) {
+    public AlignedDecoder(WorkerPool pool, RbonConfig config, DecodeMetrics metrics) {
         this.pool = pool;
         this.limits = config.limits();
+        this.metrics = metrics;
     }
 
-    public CompletionStage<Outcome> decode(Generation generation) {
+    /**
+     * Queues the request for a worker. The future fails with {@link java.util.concurrent.TimeoutException} past
+     * {@code timeout} (capped by rbon.limits.request-timeout); completing or cancelling it early (a client that
+     * disconnected) makes the worker abandon the request between decoding steps.
+     */
+    public CompletableFuture<Outcome> decode(Generation generation, Duration timeout) {
         long submitted = System.nanoTime();
-        return pool.submit(models -> run(models, generation, submitted, () -> false));
+        Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
+                ? limits.requestTimeout()
+                : timeout;
+        CompletableFuture<Outcome> result =
+                pool.submit((models, cancelled) -> run(models, generation, submitted, cancelled));
+        result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
+        return result;
     }
 
     private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled) {

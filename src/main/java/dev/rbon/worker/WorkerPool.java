@@ -3,6 +3,8 @@ package dev.rbon.worker;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.rbon.RbonConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,57 +14,74 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Function;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
  * Device-bound workers behind one bounded queue. Each worker is one thread that loads its own copy of the models
- * onto its device and is the only thread that touches them; requests wait in the queue, and a full queue refuses
- * at once rather than letting waiters pile up.
+ * onto its device and is the only thread that touches them. Requests wait in the queue; a full queue refuses at
+ * once. A request whose caller stopped waiting (deadline, disconnect) is skipped if still queued, and abandoned
+ * between decoding steps if running, so the device is free for the next one.
  */
 @ApplicationScoped
 public class WorkerPool {
 
     private static final Logger LOG = Logger.getLogger(WorkerPool.class);
 
-    /** A task and the future its caller holds. */
-    private record Job<T>(Function<ModelSet, T> task, CompletableFuture<T> result) {
+    /** A task and the future its caller holds; the future completing early (timeout, cancel) abandons it. */
+    private record Job<T>(WorkerTask<T> task, CompletableFuture<T> result) {
         void run(ModelSet models) {
+            if (result.isDone()) {
+                return; // the caller gave up while it waited
+            }
             try {
-                result.complete(task.apply(models));
+                result.complete(task.run(models, result::isDone));
             } catch (RuntimeException | Error e) {
                 result.completeExceptionally(e);
             }
         }
     }
 
-    private final RbonConfig config;
+    private final RbonConfig.Workers config;
+    private final RbonConfig.Models models;
+    private final MeterRegistry registry;
     private final BlockingQueue<Job<?>> queue;
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final List<ModelSet> loaded = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile String loadFailure;
     private volatile boolean stopping;
 
-    public WorkerPool(RbonConfig config) {
-        this.config = config;
-        this.queue = new ArrayBlockingQueue<>(config.workers().queueCapacity());
+    public WorkerPool(RbonConfig config, MeterRegistry registry) {
+        this.config = config.workers();
+        this.models = config.models();
+        this.registry = registry;
+        this.queue = new ArrayBlockingQueue<>(this.config.queueCapacity());
+        registry.gauge("rbon.queue.depth", queue, BlockingQueue::size);
+        registry.gauge("rbon.requests.in.flight", inFlight);
     }
 
     void onStart(@Observes StartupEvent event) {
-        List<Device> devices = devices(config.workers().devices());
-        for (Device device : devices) {
-            Thread thread = new Thread(() -> work(device), "rbon-worker-" + device);
+        // process-wide PyTorch threads: must be set before the engine first loads
+        String threadsKey = "ai.djl.pytorch.num_threads";
+        if (System.getProperty(threadsKey) == null) {
+            System.setProperty(threadsKey, Integer.toString(config.intraOpThreads()));
+        }
+        for (Device device : devices()) {
+            Thread thread = new Thread(() -> work(device), "rbon-worker-" + threads.size() + "-" + device.getDeviceType()
+                    + device.getDeviceId());
             thread.setDaemon(true);
             threads.add(thread);
-            thread.start();
         }
+        threads.forEach(Thread::start);
     }
 
-    static List<Device> devices(List<String> names) {
+    /** One worker per configured GPU; {@code cpu} expands to the configured number of CPU workers. */
+    List<Device> devices() {
         List<Device> devices = new ArrayList<>();
-        for (String name : names) {
+        for (String name : config.devices()) {
             String n = name.trim().toLowerCase();
             if (n.equals("auto")) {
                 int gpus = Engine.getInstance().getGpuCount();
@@ -70,10 +89,10 @@ public class WorkerPool {
                     devices.add(Device.gpu(i));
                 }
                 if (gpus == 0) {
-                    devices.add(Device.cpu());
+                    addCpuWorkers(devices);
                 }
             } else if (n.equals("cpu")) {
-                devices.add(Device.cpu());
+                addCpuWorkers(devices);
             } else if (n.matches("gpu\\d+")) {
                 devices.add(Device.gpu(Integer.parseInt(n.substring(3))));
             } else {
@@ -84,52 +103,87 @@ public class WorkerPool {
         return devices;
     }
 
+    private void addCpuWorkers(List<Device> devices) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int workers = config.cpuWorkers().orElse(Math.max(1, cores / Math.max(1, config.intraOpThreads())));
+        for (int i = 0; i < workers; i++) {
+            devices.add(Device.cpu());
+        }
+    }
+
     private void work(Device device) {
-        ModelSet models;
+        ModelSet modelSet;
         try {
             long start = System.nanoTime();
-            models = ModelSet.load(config.models(), device);
-            LOG.infof("worker on %s loaded its models in %d ms", device, (System.nanoTime() - start) / 1_000_000);
+            modelSet = ModelSet.load(models, device);
+            LOG.infof("%s loaded its models on %s in %d ms", Thread.currentThread().getName(), device,
+                    (System.nanoTime() - start) / 1_000_000);
         } catch (Exception | Error e) {
-            loadFailure = "worker on " + device + " could not load its models: " + e.getMessage();
+            loadFailure = Thread.currentThread().getName() + " could not load its models: " + e.getMessage();
             LOG.error(loadFailure, e);
             return;
         }
-        loaded.add(models);
-        try (models) {
+        loaded.add(modelSet);
+        Timer busy = Timer.builder("rbon.worker.busy").description("Time a worker spent on requests")
+                .tag("device", device.toString()).register(registry);
+        try (modelSet) {
             while (!stopping) {
-                queue.take().run(models);
+                Job<?> job = queue.take();
+                inFlight.incrementAndGet();
+                long start = System.nanoTime();
+                try {
+                    job.run(modelSet);
+                } finally {
+                    busy.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    inFlight.decrementAndGet();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Runs {@code task} on the next free worker; fails at once with {@link QueueFullException} when the queue is. */
-    public <T> CompletionStage<T> submit(Function<ModelSet, T> task) {
+    /**
+     * Queues {@code task} for the next free worker. The returned future fails at once with
+     * {@link QueueFullException} when the queue is full; completing or cancelling it abandons the task.
+     */
+    public <T> CompletableFuture<T> submit(WorkerTask<T> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        if (!queue.offer(new Job<>(task, result))) {
-            result.completeExceptionally(new QueueFullException(config.workers().queueCapacity()));
+        if (stopping) {
+            result.completeExceptionally(new NotReadyException("the server is shutting down"));
+        } else if (!ready()) {
+            result.completeExceptionally(new NotReadyException("the models are not loaded yet: " + status()));
+        } else if (!queue.offer(new Job<>(task, result))) {
+            result.completeExceptionally(new QueueFullException(config.queueCapacity()));
         }
         return result;
     }
 
-    /** Every worker has loaded every model. */
+    /** Every worker has loaded every model and the server is not shutting down. */
     public boolean ready() {
         return !stopping && loadFailure == null && !threads.isEmpty() && loaded.size() == threads.size();
     }
 
-    /** Why the pool is not ready, for the readiness probe. */
+    /** Why the pool is or is not ready, for the health probes. */
     public String status() {
         if (loadFailure != null) {
             return loadFailure;
         }
-        return stopping ? "draining" : loaded.size() + " of " + threads.size() + " workers loaded";
+        return stopping ? "shutting down" : loaded.size() + " of " + threads.size() + " workers loaded";
     }
 
-    /** The models of the first loaded worker, for describing what runs (never for inference off its thread). */
+    /** Loading has failed: the service cannot become ready without a restart and a fixed configuration. */
+    public boolean failed() {
+        return loadFailure != null;
+    }
+
+    /** The loaded workers' models, for describing what runs (never for inference off their threads). */
     public List<ModelSet> loaded() {
         return List.copyOf(loaded);
+    }
+
+    public int queueDepth() {
+        return queue.size();
     }
 
     void onStop(@Observes ShutdownEvent event) {
