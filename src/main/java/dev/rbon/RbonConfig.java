@@ -1,5 +1,6 @@
 package dev.rbon;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -65,6 +66,10 @@ public interface RbonConfig {
 
         @WithDefault("1024")
         int maxPromptTokens();
+
+        /** Largest request body; larger ones get 413 (quarkus.http.limits.max-body-size follows it). */
+        @WithDefault("1M")
+        MemorySize maxBodySize();
 
         /** A request's deadline; a request's own timeout_ms may only shorten it. */
         @WithDefault("60s")

@@ -24,9 +24,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** POST /v1/generate and /v1/rerank: validate, hand to the decoder, shape the answer. */
 @Path("/v1")
+@Tag(name = "decoding", description = "Best-of-N and Regularized Best-of-N selection")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class GenerateResource {
@@ -43,6 +49,13 @@ public class GenerateResource {
 
     @POST
     @Path("/generate")
+    @Operation(summary = "Sample n candidates and return the one the method selects",
+            description = "Samples n candidates of the prompt from the policy in one batch, scores them with the "
+                    + "reward model, the reference log-probs and the embeddings the method needs, and selects.")
+    @APIResponse(responseCode = "200", description = "The chosen candidate and the numbers behind the choice",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = GenerateResponse.class)))
+    @ProblemResponses
     public CompletionStage<GenerateResponse> generate(GenerateRequest request, @Context HttpServerRequest http) {
         return handle("generate", request == null ? null : request.method(), http,
                 () -> RequestValidation.generation(requireBody(request), limits), request == null ? null : request.timeoutMs(),
@@ -52,6 +65,13 @@ public class GenerateResource {
 
     @POST
     @Path("/rerank")
+    @Operation(summary = "Select among candidates the client supplies",
+            description = "The same selection as /v1/generate on the client's candidates; every score is computed "
+                    + "and every candidate returned (unless return_candidates is false).")
+    @APIResponse(responseCode = "200", description = "The chosen candidate and every candidate's scores",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = GenerateResponse.class)))
+    @ProblemResponses
     public CompletionStage<GenerateResponse> rerank(RerankRequest request, @Context HttpServerRequest http) {
         return handle("rerank", request == null ? null : request.method(), http,
                 () -> RequestValidation.rerank(requireBody(request), limits), request == null ? null : request.timeoutMs(),

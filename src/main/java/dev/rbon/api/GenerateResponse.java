@@ -12,16 +12,41 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record GenerateResponse(
         @Schema(description = "Request id.") String id,
         @Schema(description = "The chosen candidate's text.") String text,
-        String method,
-        double beta,
+        @Schema(description = "The method that chose.") String method,
+        @Schema(description = "The beta it used.") double beta,
         @Schema(description = "Number of candidates.") int n,
-        int chosenIndex,
-        Candidate chosen,
+        @Schema(description = "Index of the chosen candidate.") int chosenIndex,
+        @Schema(description = "The chosen candidate with its scores.") Candidate chosen,
         @Schema(description = "Every candidate, when return_candidates is true.") List<Candidate> candidates,
         Usage usage,
-        @Schema(description = "Milliseconds per stage: queue, sample, reward, reference, embed, select, total.")
-                Outcome.Timings timingsMs,
-        Outcome.ModelNames models) {
+        @Schema(description = "Milliseconds per stage.") Timings timingsMs,
+        @Schema(description = "Which models produced the answer.") Models models) {
+
+    /** Milliseconds per stage of the request. */
+    public record Timings(
+            @Schema(description = "Waiting for a worker.") double queue,
+            @Schema(description = "Sampling the n candidates (0 for rerank).") double sample,
+            @Schema(description = "Reward model scoring.") double reward,
+            @Schema(description = "Reference log-probs (0 when the sampler's own were used).") double reference,
+            @Schema(description = "Embeddings and the similarity matrix (0 when the method needs none).")
+                    double embed,
+            @Schema(description = "The selection rule.") double select,
+            @Schema(description = "From arrival to answer.") double total) {
+
+        static Timings of(Outcome.Timings t) {
+            return new Timings(t.queue(), t.sample(), t.reward(), t.reference(), t.embed(), t.select(), t.total());
+        }
+    }
+
+    /** The models behind the answer (folder names). */
+    public record Models(String policy, String reward,
+            @Schema(description = "The reference model; the policy unless one is configured.") String reference,
+            String embedding) {
+
+        static Models of(Outcome.ModelNames m) {
+            return new Models(m.policy(), m.reward(), m.reference(), m.embedding());
+        }
+    }
 
     /** One candidate and its scores. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -45,15 +70,18 @@ public record GenerateResponse(
         }
     }
 
-    /** completion_tokens sums over all N candidates. */
-    public record Usage(int promptTokens, int completionTokens) {}
+    /** Tokens of the prompt and of all N candidates together. */
+    public record Usage(
+            @Schema(description = "Prompt tokens under the policy's tokenizer.") int promptTokens,
+            @Schema(description = "Generated tokens summed over all n candidates (0 for rerank).")
+                    int completionTokens) {}
 
     static GenerateResponse of(Generation g, Outcome o, boolean withCandidates, boolean withTokenIds) {
         List<Candidate> candidates = o.candidates().stream().map(c -> Candidate.of(c, withTokenIds)).toList();
         Candidate chosen = candidates.get(o.chosenIndex());
         return new GenerateResponse((g.rerank() ? "rerank-" : "gen-") + UUID.randomUUID(), chosen.text(),
                 g.method().wireName(), g.beta(), candidates.size(), o.chosenIndex(), chosen,
-                withCandidates ? candidates : null, new Usage(o.promptTokens(), o.completionTokens()), o.timings(),
-                o.models());
+                withCandidates ? candidates : null, new Usage(o.promptTokens(), o.completionTokens()),
+                Timings.of(o.timings()), Models.of(o.models()));
     }
 }

@@ -12,18 +12,16 @@ import java.nio.file.Path;
  */
 public final class CausalLM implements AutoCloseable {
 
-    private final String name;
-    private final String architecture;
+    private final ModelInfo info;
     private final NDManager manager;
     private final DecoderModel model;
     private final NDArray lmHead;
     private final TextTokenizer tokenizer;
     private final long[] eosTokenIds;
 
-    private CausalLM(String name, String architecture, NDManager manager, DecoderModel model, NDArray lmHead,
+    private CausalLM(ModelInfo info, NDManager manager, DecoderModel model, NDArray lmHead,
             TextTokenizer tokenizer, long[] eosTokenIds) {
-        this.name = name;
-        this.architecture = architecture;
+        this.info = info;
         this.manager = manager;
         this.model = model;
         this.lmHead = lmHead;
@@ -40,7 +38,7 @@ public final class CausalLM implements AutoCloseable {
                     : model.inputEmbeddings(); // tie_word_embeddings: the checkpoint stores it once
             // weights are all loaded: an op that would attach a request's array to the model now fails loudly
             manager.cap();
-            return new CausalLM(dir.getFileName().toString(), checkpoint.architecture(), manager, model, lmHead,
+            return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead,
                     checkpoint.tokenizer(), checkpoint.eosTokenIds());
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -80,11 +78,15 @@ public final class CausalLM implements AutoCloseable {
     }
 
     public String name() {
-        return name;
+        return info.name();
+    }
+
+    public ModelInfo info() {
+        return info;
     }
 
     public String architecture() {
-        return architecture;
+        return info.architecture();
     }
 
     public Device device() {

@@ -103,6 +103,17 @@ public final class Checkpoint implements AutoCloseable {
         return architectures.get(0).asText();
     }
 
+    /** Parameters stored in the checkpoint (a tied lm_head is stored, and counted, once). */
+    public long parameterCount() {
+        long total = 0;
+        for (SafeTensors file : files) {
+            for (String name : file.names()) {
+                total += file.info(name).elements();
+            }
+        }
+        return total;
+    }
+
     public boolean has(String key) {
         return fileOf.containsKey(key);
     }

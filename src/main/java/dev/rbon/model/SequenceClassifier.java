@@ -20,18 +20,16 @@ public final class SequenceClassifier implements AutoCloseable {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Config(@JsonProperty("pad_token_id") Long padTokenId, @JsonProperty("id2label") Map<String, String> id2label) {}
 
-    private final String name;
-    private final String architecture;
+    private final ModelInfo info;
     private final NDManager manager;
     private final DecoderModel model;
     private final Linear score;
     private final Long padTokenId;
     private final TextTokenizer tokenizer;
 
-    private SequenceClassifier(String name, String architecture, NDManager manager, DecoderModel model, Linear score,
+    private SequenceClassifier(ModelInfo info, NDManager manager, DecoderModel model, Linear score,
             Long padTokenId, TextTokenizer tokenizer) {
-        this.name = name;
-        this.architecture = architecture;
+        this.info = info;
         this.manager = manager;
         this.model = model;
         this.score = score;
@@ -55,7 +53,7 @@ public final class SequenceClassifier implements AutoCloseable {
             Linear score = Linear.load(checkpoint, manager, "score", checkpoint.has("score.bias"));
             // weights are all loaded: an op that would attach a request's array to the model now fails loudly
             manager.cap();
-            return new SequenceClassifier(dir.getFileName().toString(), checkpoint.architecture(), manager, model,
+            return new SequenceClassifier(ModelInfo.of(checkpoint), manager, model,
                     score, config.padTokenId(), checkpoint.tokenizer());
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -115,11 +113,15 @@ public final class SequenceClassifier implements AutoCloseable {
     }
 
     public String name() {
-        return name;
+        return info.name();
+    }
+
+    public ModelInfo info() {
+        return info;
     }
 
     public String architecture() {
-        return architecture;
+        return info.architecture();
     }
 
     @Override

@@ -67,6 +67,24 @@ class ValidationTest {
                 .then().statusCode(status).contentType(startsWith("application/problem+json"));
     }
 
+    @org.junit.jupiter.api.Test
+    void aBodyOverTheSizeLimitIs413() {
+        String huge = "{\"prompt\": \"" + "a".repeat(1_100_000) + "\"}";
+        given().contentType(ContentType.JSON).body(huge).post("/v1/generate")
+                .then().statusCode(413).contentType(startsWith("application/problem+json"));
+        given().contentType(ContentType.JSON).body("{\"prompt\": \"ok\", \"n\": 1, \"max_new_tokens\": 2}")
+                .post("/v1/generate").then().statusCode(200);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aPromptOverTheTokenLimitIs422() {
+        given().contentType(ContentType.JSON).body("{\"prompt\": \"" + "word ".repeat(3000) + "\"}")
+                .post("/v1/generate").then().statusCode(422).body("errors.field", hasItem("prompt"));
+        given().contentType(ContentType.JSON)
+                .body("{\"prompt\": \"" + "word ".repeat(100) + "\", \"max_new_tokens\": 250}")
+                .post("/v1/generate").then().statusCode(422).body("errors.field", hasItem("max_new_tokens"));
+    }
+
     @ParameterizedTest(name = "{0} -> {1} {2}")
     @CsvSource(delimiter = '|', value = {
         "{\"prompt\": \"x\", \"candidates\": []}           | 422 | candidates",

@@ -1,0 +1,16 @@
+package dev.rbon.model;
+
+import java.nio.file.Path;
+
+/**
+ * What a loaded model is, for operators: its folder, architecture, parameter count and the dtype its weights were
+ * stored in (rbon computes in float32 on CPU).
+ */
+public record ModelInfo(String name, String architecture, Path path, long parameters, String storedDtype) {
+
+    static ModelInfo of(Checkpoint checkpoint) {
+        String dtype = checkpoint.config().path("dtype").asText(checkpoint.config().path("torch_dtype").asText("float32"));
+        return new ModelInfo(checkpoint.dir().getFileName().toString(), checkpoint.architecture(),
+                checkpoint.dir().toAbsolutePath(), checkpoint.parameterCount(), dtype.isEmpty() ? "float32" : dtype);
+    }
+}
