@@ -49,7 +49,7 @@ public class GenerateResource {
 
     @POST
     @Path("/generate")
-    @Operation(summary = "Sample n candidates and return the one the method selects",
+    @Operation(operationId = "generate", summary = "Sample n candidates and return the one the method selects",
             description = "Samples n candidates of the prompt from the policy in one batch, scores them with the "
                     + "reward model, the reference log-probs and the embeddings the method needs, and selects.")
     @APIResponse(responseCode = "200", description = "The chosen candidate and the numbers behind the choice",
@@ -65,7 +65,7 @@ public class GenerateResource {
 
     @POST
     @Path("/rerank")
-    @Operation(summary = "Select among candidates the client supplies",
+    @Operation(operationId = "rerank", summary = "Select among candidates the client supplies",
             description = "The same selection as /v1/generate on the client's candidates; every score is computed "
                     + "and every candidate returned (unless return_candidates is false).")
     @APIResponse(responseCode = "200", description = "The chosen candidate and every candidate's scores",

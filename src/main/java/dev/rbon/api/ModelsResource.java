@@ -48,7 +48,7 @@ public class ModelsResource {
     }
 
     @GET
-    @Operation(summary = "List the loaded models, per worker and device")
+    @Operation(operationId = "listModels", summary = "List the loaded models, per worker and device")
     public ModelList list() {
         List<Model> data = new ArrayList<>();
         List<ModelSet> workers = pool.loaded();
