@@ -23,7 +23,6 @@ public class SpikeSimulation extends Simulation {
     static final int BURST = Integer.getInteger("rbon.spike.burst", 40);
     static final double RATE = Double.parseDouble(System.getProperty("rbon.spike.rate", "10"));
     static final int SECONDS = Integer.getInteger("rbon.spike.seconds", 20);
-    long start;
 
     {
         setUp(scenario("spike").exec(Load.generate(200, 429)).injectOpen(
@@ -37,13 +36,7 @@ public class SpikeSimulation extends Simulation {
     }
 
     @Override
-    public void before() {
-        start = System.nanoTime();
-    }
-
-    @Override
     public void after() {
-        Load.report("spike (burst " + BURST + ", then " + RATE + "/s for " + SECONDS + " s)",
-                Duration.ofNanos(System.nanoTime() - start));
+        Load.report("spike (burst " + BURST + ", then " + RATE + "/s for " + SECONDS + " s)");
     }
 }
