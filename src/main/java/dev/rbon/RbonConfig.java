@@ -31,7 +31,7 @@ public interface RbonConfig {
         /** A HF BERT / sentence-transformers folder or an .onnx file; absent, all-MiniLM-L6-v2 from its jar. */
         Optional<ModelPath> embedding();
 
-        /** auto | float32 | float16 | bfloat16: the compute dtype; auto is float32 on CPU. */
+        /** The compute dtype: auto or float32 (weights stored in F16/BF16 are widened; half compute is not implemented). */
         @WithDefault("auto")
         String dtype();
     }

@@ -14,6 +14,11 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
         SentenceEmbedder embedder) implements AutoCloseable {
 
     static ModelSet load(RbonConfig.Models config, Device device) throws IOException {
+        if (!config.dtype().equals("auto") && !config.dtype().equals("float32")) {
+            // half-precision compute is not implemented; on CPU it would also be ~30x slower (STACK.md)
+            throw new IllegalArgumentException("rbon.models.dtype=" + config.dtype()
+                    + " is not supported: rbon computes in float32 (auto or float32)");
+        }
         List<AutoCloseable> loaded = new ArrayList<>();
         try {
             CausalLM policy = keep(loaded, CausalLM.load(config.policy().path(), device));

@@ -156,7 +156,7 @@ class ManifestsMatchAppTest {
         assertFalse(used.isEmpty());
         // the base ConfigMap names the required keys
         assertTrue(env().containsKey("RBON_MODELS_POLICY_PATH") && env().containsKey("RBON_MODELS_REWARD_PATH"));
-        Path script = Path.of("docker/run-rbon.sh");
+        Path script = Path.of("src/main/docker/run-rbon.sh");
         String text = Files.readString(script);
         for (String v : scriptVars) {
             assertTrue(text.contains(v), v + " is read by " + script);

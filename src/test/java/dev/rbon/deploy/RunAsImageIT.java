@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Runs the packaged fast-jar exactly as the image does: the image's entrypoint (docker/run-rbon.sh, same JVM
- * flags), the native libraries laid out as the image build lays them out (docker/PrimeNativeCache.java for DJL's
+ * Runs the packaged fast-jar exactly as the image does: the image's entrypoint (src/main/docker/run-rbon.sh, same JVM
+ * flags), the native libraries laid out as the image build lays them out (src/main/docker/PrimeNativeCache.java for DJL's
  * cache, onnxruntime unzipped to a folder), the deployment's configuration (k8s/base/rbon.env) with only the
  * paths changed: the jar (target/quarkus-app instead of /deployments), the caches, /tmp, the models (../shared
  * fixtures instead of /models) and the port. Waits for /q/health/ready, serves a request, checks that start-up
@@ -54,7 +54,7 @@ class RunAsImageIT {
         Files.createDirectories(tmp);
         if (!Files.isDirectory(djlCache.resolve("pytorch"))) {
             ProcessBuilder primer = new ProcessBuilder(java(), "-Dai.djl.offline=true",
-                    "-cp", APP_HOME.resolve("lib/main") + "/*", "docker/PrimeNativeCache.java")
+                    "-cp", APP_HOME.resolve("lib/main") + "/*", "src/main/docker/PrimeNativeCache.java")
                     .redirectErrorStream(true).redirectOutput(TARGET.resolve("image-prime.log").toFile());
             primer.environment().put("DJL_CACHE_DIR", djlCache.toString());
             primer.environment().remove("PYTORCH_LIBRARY_PATH");
@@ -70,7 +70,7 @@ class RunAsImageIT {
         // ---- docker run
         int port = freePort();
         Path log = TARGET.resolve("run-as-image.log");
-        ProcessBuilder pb = new ProcessBuilder("sh", "docker/run-rbon.sh")
+        ProcessBuilder pb = new ProcessBuilder("sh", "src/main/docker/run-rbon.sh")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("RBON_") || k.startsWith("QUARKUS_") || k.startsWith("DJL_")

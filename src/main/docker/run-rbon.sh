@@ -5,7 +5,7 @@ set -eu
 
 # where the fast-jar lives (the image copies target/quarkus-app here)
 : "${RBON_APP_HOME:=/deployments}"
-# libtorch + libdjl_torch.so + libtokenizers.so, placed at image build time (docker/PrimeNativeCache.java):
+# libtorch + libdjl_torch.so + libtokenizers.so, placed at image build time (src/main/docker/PrimeNativeCache.java):
 # start-up finds them and never extracts or downloads
 : "${DJL_CACHE_DIR:=/opt/djl-cache}"
 # onnxruntime's two libraries, unzipped at image build time from its jar
