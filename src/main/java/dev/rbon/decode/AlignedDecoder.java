@@ -14,9 +14,9 @@ import dev.rbon.worker.ModelSet;
 import dev.rbon.worker.WorkerPool;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -59,6 +59,22 @@ public class AlignedDecoder {
         return result;
     }
 
+    /** The candidates of one request: sampled, or supplied by the client (rerank). */
+    private record Pool(List<String> texts, List<long[]> ids, List<String> finishReasons, double[] recordedLogprobs) {
+
+        static Pool sampled(List<SampledSequence> rows, boolean policyIsReference) {
+            return new Pool(rows.stream().map(SampledSequence::text).toList(),
+                    rows.stream().map(SampledSequence::tokenIds).toList(),
+                    rows.stream().map(s -> s.finishReason().wireName()).toList(),
+                    policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
+        }
+
+        static Pool supplied(List<String> texts, CausalLM policy) {
+            return new Pool(texts, texts.stream().map(t -> policy.tokenizer().encode(t, false)).toList(),
+                    java.util.Collections.nCopies(texts.size(), null), null);
+        }
+    }
+
     private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
@@ -68,57 +84,62 @@ public class AlignedDecoder {
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.sampling().seed() != null ? g.sampling().seed() : SEEDS.nextLong());
 
-        List<String> texts;
-        List<long[]> ids;
-        List<String> finishReasons;
-        double[] freeLogprobs = null;
-        if (g.rerank()) {
-            texts = g.suppliedCandidates();
-            ids = texts.stream().map(t -> policy.tokenizer().encode(t, false)).toList();
-            finishReasons = texts.stream().map(t -> (String) null).toList();
-        } else {
-            List<SampledSequence> sampled = BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled);
-            texts = sampled.stream().map(SampledSequence::text).toList();
-            ids = sampled.stream().map(SampledSequence::tokenIds).toList();
-            finishReasons = sampled.stream().map(s -> s.finishReason().wireName()).toList();
-            freeLogprobs = models.reference() == null
-                    ? sampled.stream().mapToDouble(SampledSequence::logprob).toArray()
-                    : null;
-        }
+        Pool pool = g.rerank()
+                ? Pool.supplied(g.suppliedCandidates(), policy)
+                : Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
+                        models.reference() == null);
+        checkCandidateLengths(policy, promptIds.length, pool);
         double sampleMs = clock.lap();
 
-        double[] rewards = RewardScorer.rewards(models.reward(), g.prompt(), texts);
+        double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), g.prompt(), pool.texts()));
         double rewardMs = clock.lap();
 
-        double[] refLogprobs = freeLogprobs;
+        double[] refLogprobs = pool.recordedLogprobs();
         if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
             refLogprobs = models.reference() == null
-                    ? ReferenceScorer.logprobs(policy, promptIds, ids)
-                    : ReferenceScorer.logprobs(models.reference(), g.prompt(), texts);
+                    ? ReferenceScorer.logprobs(policy, promptIds, pool.ids())
+                    : tooLongIs422(g, () -> ReferenceScorer.logprobs(models.reference(), g.prompt(), pool.texts()));
         }
         double referenceMs = clock.lap();
 
         double[][] similarity = g.rerank() || g.method().needsSimilarity()
-                ? SimilarityScorer.similarity(models.embedder(), texts)
+                ? tooLongIs422(g, () -> SimilarityScorer.similarity(models.embedder(), pool.texts()))
                 : null;
         double embedMs = clock.lap();
 
-        int[] lengths = ids.stream().mapToInt(t -> t.length).toArray();
+        int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), rng);
         double selectMs = clock.lap();
 
+        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, rewardMs, referenceMs, embedMs, selectMs,
+                clock.total());
+        return new Outcome(selection.chosen(), candidates(pool, rewards, refLogprobs, lengths, selection),
+                promptIds.length, g.rerank() ? 0 : java.util.Arrays.stream(lengths).sum(), timings, names(models));
+    }
+
+    /**
+     * The scoring models refuse texts longer than their context (the reward model, a separate reference, the
+     * embedder): for the client that is a request too long for this deployment, not a server fault.
+     */
+    private static <T> T tooLongIs422(Generation g, java.util.function.Supplier<T> scoring) {
+        try {
+            return scoring.get();
+        } catch (IllegalArgumentException e) {
+            throw new FieldException(g.rerank() ? "candidates" : "max_new_tokens", e.getMessage());
+        }
+    }
+
+    private static List<Outcome.Candidate> candidates(Pool pool, double[] rewards, double[] refLogprobs,
+            int[] lengths, Selection selection) {
         List<Outcome.Candidate> candidates = new ArrayList<>();
-        for (int i = 0; i < texts.size(); i++) {
-            candidates.add(new Outcome.Candidate(i, texts.get(i), ids.get(i), lengths[i], finishReasons.get(i),
-                    rewards[i], refLogprobs == null ? null : refLogprobs[i],
+        for (int i = 0; i < lengths.length; i++) {
+            candidates.add(new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i],
+                    pool.finishReasons().get(i), rewards[i], refLogprobs == null ? null : refLogprobs[i],
                     selection.meanSimilarity() == null ? null : selection.meanSimilarity()[i],
                     selection.objectives()[i],
                     selection.probabilities() == null ? null : selection.probabilities()[i]));
         }
-        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, rewardMs, referenceMs, embedMs, selectMs,
-                clock.total());
-        return new Outcome(selection.chosen(), candidates, promptIds.length,
-                g.rerank() ? 0 : lengths.length == 0 ? 0 : java.util.Arrays.stream(lengths).sum(), timings, names(models));
+        return candidates;
     }
 
     private static Selection select(Generation g, Scores scores, RandomGenerator rng) {
@@ -137,6 +158,17 @@ public class AlignedDecoder {
         if (promptTokens + maxNewTokens > policy.maxPositionEmbeddings()) {
             throw new FieldException("max_new_tokens", "prompt (" + promptTokens + " tokens) + max_new_tokens ("
                     + maxNewTokens + ") exceeds the policy's context of " + policy.maxPositionEmbeddings());
+        }
+    }
+
+    /** A supplied candidate must fit the policy's context after the prompt, to be scored by it. */
+    private static void checkCandidateLengths(CausalLM policy, int promptTokens, Pool pool) {
+        for (int i = 0; i < pool.ids().size(); i++) {
+            int tokens = pool.ids().get(i).length;
+            if (promptTokens + tokens > policy.maxPositionEmbeddings()) {
+                throw new FieldException("candidates[" + i + "]", "prompt (" + promptTokens + " tokens) + candidate ("
+                        + tokens + " tokens) exceeds the policy's context of " + policy.maxPositionEmbeddings());
+            }
         }
     }
 

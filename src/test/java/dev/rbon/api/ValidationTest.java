@@ -85,6 +85,13 @@ class ValidationTest {
                 .post("/v1/generate").then().statusCode(422).body("errors.field", hasItem("max_new_tokens"));
     }
 
+    @org.junit.jupiter.api.Test
+    void aCandidateOverTheContextIs422() {
+        given().contentType(ContentType.JSON)
+                .body("{\"prompt\": \"x\", \"candidates\": [\"ok\", \"" + "word ".repeat(400) + "\"]}")
+                .post("/v1/rerank").then().statusCode(422).body("errors.field", hasItem("candidates[1]"));
+    }
+
     @ParameterizedTest(name = "{0} -> {1} {2}")
     @CsvSource(delimiter = '|', value = {
         "{\"prompt\": \"x\", \"candidates\": []}           | 422 | candidates",
