@@ -44,15 +44,27 @@ final class Attention {
         return attentionMask.toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE).expandDims(1).expandDims(1);
     }
 
-    /** softmax(q k^T * scale + bias) v. */
+    /**
+     * softmax(q k^T * scale + bias) v. {@code k} and {@code v} may be the cache's own arrays: whatever is derived
+     * from them here belongs to the step (q's manager), else every step's copies would live as long as the cache.
+     */
     static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray bias, double scale) {
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias); // (B, heads, T, S)
+        NDArray kT = stepOwned(q, k.transpose(0, 1, 3, 2));                        // (B, heads, headDim, S)
+        NDArray scores = q.matMul(kT).mul(scale).add(bias);                         // (B, heads, T, S)
         return scores.softmax(3).matMul(v);                                         // (B, heads, T, headDim)
     }
 
-    /** transformers' repeat_kv: each key/value head serves {@code nRep} consecutive query heads. */
-    static NDArray repeatKv(NDArray x, int nRep) { // (B, kvHeads, S, headDim) -> (B, kvHeads * nRep, S, headDim)
-        return nRep == 1 ? x : x.repeat(1, nRep);
+    /**
+     * transformers' repeat_kv: each key/value head serves {@code nRep} consecutive query heads. The copy belongs
+     * to the step that asked for it ({@code owner}'s manager), not to the cache it was made from.
+     */
+    static NDArray repeatKv(NDArray x, int nRep, NDArray owner) { // (B, kvHeads, S, hd) -> (B, kvHeads * nRep, S, hd)
+        return nRep == 1 ? x : stepOwned(owner, x.repeat(1, nRep));
+    }
+
+    private static NDArray stepOwned(NDArray owner, NDArray derived) {
+        derived.attach(owner.getManager());
+        return derived;
     }
 
     /** (B, T, heads * headDim) -> (B, heads, T, headDim). */

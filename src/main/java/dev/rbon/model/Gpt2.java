@@ -119,7 +119,7 @@ public final class Gpt2 implements DecoderModel {
         NDArray q = Attention.splitHeads(qkv.get(0), config.nHead(), config.headDim()); // (B, heads, T, headDim)
         NDArray k = Attention.splitHeads(qkv.get(1), config.nHead(), config.headDim());
         NDArray v = Attention.splitHeads(qkv.get(2), config.nHead(), config.headDim());
-        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v);                                      // (B, heads, S, headDim)
+        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // (B, heads, S, headDim)
         double scale = config.scaleAttnWeights() ? 1.0 / Math.sqrt(config.headDim()) : 1.0;
         NDArray out = Attention.scaledDotProduct(q, past.get(0), past.get(1), bias, scale);
         return attn.cProj().forward(Attention.mergeHeads(out));                       // (B, T, nEmbd)

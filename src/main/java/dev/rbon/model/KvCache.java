@@ -64,6 +64,11 @@ public final class KvCache implements AutoCloseable {
         return replacement;
     }
 
+    /** Arrays the cache holds: 2 per layer once filled; more would mean a step's temporaries are kept. */
+    int heldArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -37,8 +37,14 @@ public final class Llama implements DecoderModel {
 
         /** transformers 5 writes {@code rope_parameters}; older checkpoints a top-level {@code rope_theta}. */
         @JsonIgnoreProperties(ignoreUnknown = true)
-        public record RopeParameters(
-                @JsonProperty("rope_theta") Double ropeTheta, @JsonProperty("rope_type") String ropeType) {}
+        public record RopeParameters(@JsonProperty("rope_theta") Double ropeTheta,
+                @JsonProperty("rope_type") String ropeType, @JsonProperty("type") String type) {
+
+            /** transformers 4 wrote {@code rope_scaling: {"type": ...}}; later versions {@code rope_type}. */
+            String kind() {
+                return ropeType != null ? ropeType : type;
+            }
+        }
 
         public Config {
             numKeyValueHeads = numKeyValueHeads == null ? numAttentionHeads : numKeyValueHeads;
@@ -57,8 +63,12 @@ public final class Llama implements DecoderModel {
 
         /** Only plain RoPE is implemented; scaled variants (linear, dynamic, yarn, llama3) are refused. */
         String ropeType() {
-            RopeParameters rope = ropeParameters != null ? ropeParameters : ropeScaling;
-            return rope == null || rope.ropeType() == null ? "default" : rope.ropeType();
+            for (RopeParameters rope : new RopeParameters[] {ropeParameters, ropeScaling}) {
+                if (rope != null && rope.kind() != null && !rope.kind().equals("default")) {
+                    return rope.kind();
+                }
+            }
+            return "default";
         }
     }
 
@@ -151,10 +161,10 @@ public final class Llama implements DecoderModel {
         NDArray v = Attention.splitHeads(attn.vProj().forward(x), kvHeads, headDim); // (B, kvHeads, T, headDim)
         q = applyRotaryPosEmb(q, rope);
         k = applyRotaryPosEmb(k, rope);
-        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v);                                     // (B, kvHeads, S, headDim)
+        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // (B, kvHeads, S, headDim)
         NDArray out = Attention.scaledDotProduct(q,
-                Attention.repeatKv(past.get(0), heads / kvHeads),
-                Attention.repeatKv(past.get(1), heads / kvHeads),
+                Attention.repeatKv(past.get(0), heads / kvHeads, q),
+                Attention.repeatKv(past.get(1), heads / kvHeads, q),
                 bias, 1.0 / Math.sqrt(headDim));                                     // (B, heads, T, headDim)
         return attn.oProj().forward(Attention.mergeHeads(out));                      // (B, T, hidden)
     }

@@ -41,12 +41,44 @@ class KvCacheTest {
                 NDArray incremental = lm.forward(slice(manager, ids, from, to), slice(manager, mask, 0, to), cache);
                 NDArray full = lm.forward(slice(manager, ids, 0, to), slice(manager, mask, 0, to), null);
                 for (int r = 0; r < batch; r++) {
-                    float[] expected = full.get(r, to - 1 - 0).toFloatArray();
+                    float[] expected = full.get(r, to - 1).toFloatArray();
                     assertArrayEquals(expected, incremental.get(r, to - from - 1).toFloatArray(), 1e-4f,
                             name + " row " + r + " step " + step);
                     assertArrayEquals(alone(lm, manager, ids[r], mask[r], to), expected, 1e-4f,
                             name + " padded row " + r + " vs alone, step " + step);
                 }
+            }
+        }
+    }
+
+    /**
+     * The cache keeps exactly its keys and values, 2 arrays per layer, through prefill, expansion to N rows, steps
+     * and dropped rows: a step's temporaries derived from cached arrays (GQA copies, transposed views) must die with
+     * the step, or every request holds O(steps x layers) full-length copies until it ends.
+     */
+    @org.junit.jupiter.api.Test
+    void holdsOnlyItsKeysAndValuesAcrossSteps() throws Exception {
+        try (CausalLM lm = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu()); // GQA: 8 heads, 4 kv heads
+                NDManager manager = lm.newRequestManager();
+                KvCache cache = lm.newCache(manager)) {
+            int layers = 5;
+            long[] prompt = lm.tokenizer().encode("Once upon a time", true);
+            try (NDManager step = manager.newSubManager()) {
+                lm.forward(step.create(new long[][] {prompt}), step.ones(new ai.djl.ndarray.types.Shape(1, prompt.length),
+                        ai.djl.ndarray.types.DataType.INT64), cache);
+            }
+            cache.expand(8);
+            for (int t = 0; t < 12; t++) {
+                if (t == 6) {
+                    cache.keepRows(manager.create(new long[] {0, 2, 5}));
+                }
+                int rows = t < 6 ? 8 : 3;
+                try (NDManager step = manager.newSubManager()) {
+                    long[][] next = new long[rows][1];
+                    lm.forward(step.create(next), step.ones(new ai.djl.ndarray.types.Shape(rows, cache.length() + 1),
+                            ai.djl.ndarray.types.DataType.INT64), cache);
+                }
+                org.junit.jupiter.api.Assertions.assertEquals(2 * layers, cache.heldArrays(), "after step " + t);
             }
         }
     }
