@@ -10,15 +10,11 @@ public final class Main {
     public static void main(String... args) {
         // never download anything: libtorch comes from the pytorch-native-cpu jar, models from local folders
         System.setProperty("ai.djl.offline", "true");
-        // small models: one intra-op thread per worker beats threads that fight over the cores (STACK.md)
-        setIfAbsent("ai.djl.pytorch.num_threads", "1");
-        setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
-        Quarkus.run(args);
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
+        // workers run requests side by side, so PyTorch's inter-op pool has nothing to add; the intra-op
+        // threads come from rbon.workers.intra-op-threads (WorkerPool sets them before the engine loads)
+        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
+        Quarkus.run(args);
     }
 }

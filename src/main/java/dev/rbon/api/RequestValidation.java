@@ -16,6 +16,10 @@ final class RequestValidation {
 
     static final String DEFAULT_METHOD = "bon";
     static final int DEFAULT_N = 8;
+    /** Below this, logits / temperature overflows float32; use 0 for greedy. */
+    static final double MIN_TEMPERATURE = 1e-3;
+    /** Stop strings are searched for after every token of every candidate. */
+    static final int MAX_STOP_STRINGS = 4;
 
     private final RbonConfig.Limits limits;
     private final List<Problem.FieldError> errors = new ArrayList<>();
@@ -33,7 +37,7 @@ final class RequestValidation {
         int maxNewTokens = v.range("max_new_tokens", r.maxNewTokens(), SamplingParams.DEFAULT_MAX_NEW_TOKENS, 1,
                 limits.maxNewTokens());
         double temperature = v.number("temperature", r.temperature(), SamplingParams.DEFAULT_TEMPERATURE,
-                t -> t >= 0, "must be >= 0 (0 is greedy)");
+                t -> t == 0 || t >= MIN_TEMPERATURE, "must be 0 (greedy) or >= " + MIN_TEMPERATURE);
         double topP = v.number("top_p", r.topP(), SamplingParams.DEFAULT_TOP_P, p -> p > 0 && p <= 1,
                 "must be in (0, 1]");
         int topK = v.range("top_k", r.topK(), SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
@@ -118,6 +122,9 @@ final class RequestValidation {
     private List<String> stop(List<String> stop) {
         if (stop == null) {
             return List.of();
+        }
+        if (stop.size() > MAX_STOP_STRINGS) {
+            fail("stop", "at most " + MAX_STOP_STRINGS + " stop strings, got " + stop.size());
         }
         for (int i = 0; i < stop.size(); i++) {
             if (stop.get(i) == null || stop.get(i).isEmpty()) {

@@ -2,6 +2,7 @@ package dev.rbon.decode;
 
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.InputTooLongException;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.score.ReferenceScorer;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 
@@ -69,8 +71,9 @@ public class AlignedDecoder {
                     policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
         }
 
-        static Pool supplied(List<String> texts, CausalLM policy) {
-            return new Pool(texts, texts.stream().map(t -> policy.tokenizer().encode(t, false)).toList(),
+        static Pool supplied(List<String> texts, CausalLM policy, String prompt, long[] promptIds) {
+            return new Pool(texts,
+                    texts.stream().map(t -> policy.tokenizer().encodeContinuation(prompt, promptIds, t)).toList(),
                     java.util.Collections.nCopies(texts.size(), null), null);
         }
     }
@@ -85,10 +88,9 @@ public class AlignedDecoder {
                 .create(g.sampling().seed() != null ? g.sampling().seed() : SEEDS.nextLong());
 
         Pool pool = g.rerank()
-                ? Pool.supplied(g.suppliedCandidates(), policy)
+                ? Pool.supplied(g.suppliedCandidates(), policy, g.prompt(), promptIds)
                 : Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
                         models.reference() == null);
-        checkCandidateLengths(policy, promptIds.length, pool);
         double sampleMs = clock.lap();
 
         double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), g.prompt(), pool.texts()));
@@ -97,7 +99,7 @@ public class AlignedDecoder {
         double[] refLogprobs = pool.recordedLogprobs();
         if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
             refLogprobs = models.reference() == null
-                    ? ReferenceScorer.logprobs(policy, promptIds, pool.ids())
+                    ? tooLongIs422(g, () -> ReferenceScorer.logprobs(policy, promptIds, pool.ids()))
                     : tooLongIs422(g, () -> ReferenceScorer.logprobs(models.reference(), g.prompt(), pool.texts()));
         }
         double referenceMs = clock.lap();
@@ -118,14 +120,14 @@ public class AlignedDecoder {
     }
 
     /**
-     * The scoring models refuse texts longer than their context (the reward model, a separate reference, the
-     * embedder): for the client that is a request too long for this deployment, not a server fault.
+     * The scoring models refuse texts longer than their context (the reward model, the reference, the embedder):
+     * for the client that is a request too long for this deployment, not a server fault.
      */
-    private static <T> T tooLongIs422(Generation g, java.util.function.Supplier<T> scoring) {
+    private static <T> T tooLongIs422(Generation g, Supplier<T> scoring) {
         try {
             return scoring.get();
-        } catch (IllegalArgumentException e) {
-            throw new FieldException(g.rerank() ? "candidates" : "max_new_tokens", e.getMessage());
+        } catch (InputTooLongException e) {
+            throw new FieldException(g.rerank() ? "candidates[" + e.row() + "]" : "max_new_tokens", e.getMessage());
         }
     }
 
@@ -158,17 +160,6 @@ public class AlignedDecoder {
         if (promptTokens + maxNewTokens > policy.maxPositionEmbeddings()) {
             throw new FieldException("max_new_tokens", "prompt (" + promptTokens + " tokens) + max_new_tokens ("
                     + maxNewTokens + ") exceeds the policy's context of " + policy.maxPositionEmbeddings());
-        }
-    }
-
-    /** A supplied candidate must fit the policy's context after the prompt, to be scored by it. */
-    private static void checkCandidateLengths(CausalLM policy, int promptTokens, Pool pool) {
-        for (int i = 0; i < pool.ids().size(); i++) {
-            int tokens = pool.ids().get(i).length;
-            if (promptTokens + tokens > policy.maxPositionEmbeddings()) {
-                throw new FieldException("candidates[" + i + "]", "prompt (" + promptTokens + " tokens) + candidate ("
-                        + tokens + " tokens) exceeds the policy's context of " + policy.maxPositionEmbeddings());
-            }
         }
     }
 

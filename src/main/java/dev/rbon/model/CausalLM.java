@@ -33,9 +33,14 @@ public final class CausalLM implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device);
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             DecoderModel model = DecoderModel.load(checkpoint, manager);
-            NDArray lmHead = checkpoint.has("lm_head.weight")
-                    ? checkpoint.load(manager, "lm_head.weight")
-                    : model.inputEmbeddings(); // tie_word_embeddings: the checkpoint stores it once
+            NDArray lmHead;
+            if (checkpoint.has("lm_head.weight")) {
+                lmHead = checkpoint.load(manager, "lm_head.weight");
+            } else if (checkpoint.config().path("tie_word_embeddings").asBoolean(true)) {
+                lmHead = model.inputEmbeddings(); // tied: the checkpoint stores it once
+            } else {
+                throw new IllegalArgumentException(dir + " has no lm_head.weight and tie_word_embeddings is false");
+            }
             // weights are all loaded: an op that would attach a request's array to the model now fails loudly
             manager.cap();
             return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead,
@@ -48,7 +53,22 @@ public final class CausalLM implements AutoCloseable {
 
     /** Next-token logits for each of the T new tokens; see {@link DecoderModel#forward}. */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache) { // -> (B, T, vocab)
-        return new Linear(lmHead, null).forward(model.forward(inputIds, attentionMask, cache));
+        return logits(hiddenStates(inputIds, attentionMask, cache));
+    }
+
+    /** The body's output before the lm_head, so callers project only the positions they need. */
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KvCache cache) { // -> (B, T, hidden)
+        return model.forward(inputIds, attentionMask, cache);
+    }
+
+    /** The lm_head: (..., hidden) -> (..., vocab). */
+    public NDArray logits(NDArray hidden) {
+        return new Linear(lmHead, null).forward(hidden);
+    }
+
+    /** Logits of the last position of each row only: a prompt's prefill needs no more. */
+    public NDArray lastLogits(NDArray inputIds, NDArray attentionMask, KvCache cache) { // -> (B, vocab)
+        return logits(hiddenStates(inputIds, attentionMask, cache).get(":, -1, :"));
     }
 
     /** An empty cache whose arrays belong to the request's manager. */

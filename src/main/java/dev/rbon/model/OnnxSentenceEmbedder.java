@@ -102,6 +102,9 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
             int maxPositionEmbeddings, String source) throws IOException {
         OrtSession session = null;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            // one embedder per worker, workers side by side: a machine-wide spinning pool each would oversubscribe
+            options.setIntraOpNumThreads(Integer.getInteger("ai.djl.pytorch.num_threads", 1));
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             session = factory.create(options);
             return new OnnxSentenceEmbedder(name, session, tokenizer, maxPositionEmbeddings);
         } catch (OrtException | RuntimeException e) {

@@ -14,7 +14,7 @@ record PaddedBatch(long[] inputIds, long[] attentionMask, int batchSize, int len
      * Tokenizes {@code texts} with their special tokens and pads them with {@code padTokenId} (its value never
      * matters: padding is masked out of attention and pooling).
      *
-     * @throws IllegalArgumentException if a text has more than {@code maxLength} tokens
+     * @throws InputTooLongException if a text has more than {@code maxLength} tokens
      */
     static PaddedBatch encode(TextTokenizer tokenizer, List<String> texts, int maxLength, long padTokenId,
             String model) {
@@ -23,8 +23,7 @@ record PaddedBatch(long[] inputIds, long[] attentionMask, int batchSize, int len
         for (int i = 0; i < rows.length; i++) {
             rows[i] = tokenizer.encode(texts.get(i), true);
             if (rows[i].length > maxLength) {
-                throw new IllegalArgumentException("text " + i + " has " + rows[i].length + " tokens; " + model
-                        + " accepts at most " + maxLength + " (max_position_embeddings) and rbon does not truncate");
+                throw new InputTooLongException(i, rows[i].length, maxLength, model);
             }
             length = Math.max(length, rows[i].length);
         }

@@ -30,6 +30,19 @@ public final class TextTokenizer implements AutoCloseable {
         return tokenizer.encode(text, addSpecialTokens, false).getIds();
     }
 
+    /**
+     * Ids of {@code continuation} as it follows the prompt: the tail of encode(prompt + continuation) after the
+     * prompt's own ids (with special tokens). Encoding the continuation alone differs for SentencePiece
+     * tokenizers, which prepend "▁" to every text they encode. Where the two merge across the seam the tail is
+     * not defined, and the continuation is encoded alone.
+     */
+    public long[] encodeContinuation(String prompt, long[] promptIds, String continuation) {
+        long[] whole = encode(prompt + continuation, true);
+        boolean prefix = whole.length >= promptIds.length
+                && java.util.Arrays.equals(whole, 0, promptIds.length, promptIds, 0, promptIds.length);
+        return prefix ? java.util.Arrays.copyOfRange(whole, promptIds.length, whole.length) : encode(continuation, false);
+    }
+
     /** The text of {@code ids}; decoding whole sequences keeps every byte of byte-level and byte-fallback pieces. */
     public String decode(long[] ids, boolean skipSpecialTokens) {
         return tokenizer.decode(ids, skipSpecialTokens);

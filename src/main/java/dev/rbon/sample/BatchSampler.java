@@ -82,9 +82,8 @@ public final class BatchSampler {
     private static float[][] prefill(CausalLM lm, NDManager request, KvCache cache, long[] promptIds, int n) {
         float[] last;
         try (NDManager step = request.newSubManager()) {
-            NDArray logits = lm.forward(step.create(new long[][] {promptIds}),
-                    step.ones(new Shape(1, promptIds.length), DataType.INT64), cache); // (1, P, vocab)
-            last = logits.get(0, promptIds.length - 1).toFloatArray();
+            last = lm.lastLogits(step.create(new long[][] {promptIds}),
+                    step.ones(new Shape(1, promptIds.length), DataType.INT64), cache).toFloatArray(); // (1, vocab)
         }
         cache.expand(n);
         float[][] rows = new float[n][];
@@ -117,6 +116,10 @@ public final class BatchSampler {
             SamplingParams params, RandomGenerator rng, int promptLength) {
         int[] history = Arrays.stream(row.ids, 0, row.length).mapToInt(id -> (int) id).toArray();
         float[] scores = processors.apply(history, rawLogits);
+        if (noTokenLeft(scores)) { // e.g. no_repeat_ngram_size 1 has banned the whole vocabulary
+            row.finish = SampledSequence.FinishReason.STOP;
+            return;
+        }
         int token = params.greedy() ? TokenSampler.argmax(scores) : TokenSampler.sample(scores, rng);
         row.logprob += TokenSampler.logProb(rawLogits, token);
         row.ids[row.length++] = token;
@@ -126,6 +129,15 @@ public final class BatchSampler {
         } else if (generated == params.maxNewTokens()) {
             row.finish = SampledSequence.FinishReason.LENGTH;
         }
+    }
+
+    private static boolean noTokenLeft(float[] scores) {
+        for (float score : scores) {
+            if (score != Float.NEGATIVE_INFINITY) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isEos(CausalLM lm, long token) {

@@ -3,6 +3,7 @@ package dev.rbon.score;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.InputTooLongException;
 import java.util.List;
 
 /**
@@ -17,13 +18,21 @@ public final class ReferenceScorer {
 
     private ReferenceScorer() {}
 
-    /** The prompt tokenized with its special tokens, the response without, as the reference model sees them. */
+    /** The prompt tokenized with its special tokens and each response as it continues the prompt. */
     public static double[] logprobs(CausalLM reference, String prompt, List<String> responses) {
         long[] promptIds = reference.tokenizer().encode(prompt, true);
-        return logprobs(reference, promptIds, responses.stream().map(r -> reference.tokenizer().encode(r, false)).toList());
+        return logprobs(reference, promptIds,
+                responses.stream().map(r -> reference.tokenizer().encodeContinuation(prompt, promptIds, r)).toList());
     }
 
     public static double[] logprobs(CausalLM reference, long[] promptIds, List<long[]> responses) {
+        for (int i = 0; i < responses.size(); i++) {
+            int tokens = promptIds.length + responses.get(i).length;
+            if (tokens > reference.maxPositionEmbeddings()) {
+                throw new InputTooLongException(i, tokens, reference.maxPositionEmbeddings(),
+                        "the reference model " + reference.name() + " (prompt + response)");
+            }
+        }
         double[] out = new double[responses.size()];
         for (int from = 0; from < responses.size(); from += ROWS_PER_PASS) {
             List<long[]> chunk = responses.subList(from, Math.min(responses.size(), from + ROWS_PER_PASS));
@@ -51,9 +60,10 @@ public final class ReferenceScorer {
             System.arraycopy(response, 0, targets[r], 0, response.length);
         }
         try (NDManager request = reference.newRequestManager()) {
-            NDArray logits = reference.forward(request.create(ids), request.create(mask), null);         // (B, T, vocab)
-            NDArray predicting = logits.get(":, " + (promptIds.length - 1) + ":" + (width - 1));         // (B, L, vocab)
-            NDArray picked = predicting.logSoftmax(2).gather(request.create(targets).expandDims(2), 2);  // (B, L, 1)
+            NDArray hidden = reference.hiddenStates(request.create(ids), request.create(mask), null);  // (B, T, hidden)
+            // only the positions that predict response tokens go through the lm_head
+            NDArray predicting = reference.logits(hidden.get(":, " + (promptIds.length - 1) + ":" + (width - 1)));
+            NDArray picked = predicting.logSoftmax(2).gather(request.create(targets).expandDims(2), 2); // (B, L, 1)
             float[] logprobs = picked.toFloatArray();
             double[] sums = new double[rows];
             for (int r = 0; r < rows; r++) {

@@ -1,5 +1,6 @@
 package dev.rbon.score;
 
+import dev.rbon.model.InputTooLongException;
 import dev.rbon.model.SequenceClassifier;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +17,10 @@ public final class RewardScorer {
 
     public static double[] rewards(SequenceClassifier reward, String prompt, List<String> responses) {
         List<long[]> ids = responses.stream().map(r -> reward.tokenizer().encode(prompt + r, true)).toList();
-        for (long[] row : ids) {
-            if (row.length > reward.maxPositionEmbeddings()) {
-                throw new IllegalArgumentException("prompt + response is " + row.length
-                        + " reward-model tokens, over its limit of " + reward.maxPositionEmbeddings());
+        for (int i = 0; i < ids.size(); i++) {
+            if (ids.get(i).length > reward.maxPositionEmbeddings()) {
+                throw new InputTooLongException(i, ids.get(i).length, reward.maxPositionEmbeddings(),
+                        "the reward model " + reward.name() + " (prompt + response)");
             }
         }
         double[] out = new double[ids.size()];

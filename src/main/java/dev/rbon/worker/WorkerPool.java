@@ -64,10 +64,13 @@ public class WorkerPool {
     }
 
     void onStart(@Observes StartupEvent event) {
-        // process-wide PyTorch threads: must be set before the engine first loads
+        // process-wide PyTorch threads: set before the engine first loads (an explicit -D wins)
         String threadsKey = "ai.djl.pytorch.num_threads";
         if (System.getProperty(threadsKey) == null) {
             System.setProperty(threadsKey, Integer.toString(config.intraOpThreads()));
+        } else if (!System.getProperty(threadsKey).equals(Integer.toString(config.intraOpThreads()))) {
+            LOG.warnf("-D%s=%s overrides rbon.workers.intra-op-threads=%d", threadsKey,
+                    System.getProperty(threadsKey), config.intraOpThreads());
         }
         for (Device device : devices()) {
             Thread thread = new Thread(() -> work(device), "rbon-worker-" + threads.size() + "-" + device.getDeviceType()
@@ -189,5 +192,8 @@ public class WorkerPool {
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         threads.forEach(Thread::interrupt);
+        for (Job<?> job; (job = queue.poll()) != null; ) {
+            job.result().completeExceptionally(new NotReadyException("the server is shutting down"));
+        }
     }
 }

@@ -75,7 +75,7 @@ class ServingTest {
         long start = System.nanoTime();
         Map<String, Object> slow = new java.util.HashMap<>(SLOW);
         slow.put("n", 64);
-        slow.put("max_new_tokens", 200);
+        slow.put("max_new_tokens", 240);
         slow.put("timeout_ms", 300);
         Http.post("/v1/generate", slow).then().statusCode(504);
         double waitedMs = (System.nanoTime() - start) / 1e6;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rbon.Shared;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -22,8 +22,7 @@ class LogitsProcessorFixtureTest {
     private static final double TOLERANCE = 1e-5;
 
     static JsonNode fixture() throws IOException {
-        Path shared = Path.of(System.getProperty("rbon.shared.dir", "../shared"));
-        return new ObjectMapper().readTree(shared.resolve("fixtures/hf-tiny/logits-processors.json").toFile());
+        return new ObjectMapper().readTree(Shared.hfTiny("logits-processors.json").toFile());
     }
 
     static Stream<Arguments> cases() throws IOException {

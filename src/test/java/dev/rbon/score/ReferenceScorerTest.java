@@ -1,6 +1,7 @@
 package dev.rbon.score;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,6 +46,35 @@ class ReferenceScorerTest {
             for (int i = 0; i < rows.size(); i++) {
                 assertEquals(teacherForced[i], rows.get(i).logprob(), 1e-3, "candidate " + i);
             }
+        }
+    }
+
+    /**
+     * SentencePiece prepends "▁" to every text it encodes: " there" alone is [▁, ▁there], but after a prompt it
+     * is [▁there]. Scoring a candidate's text must see the ids the policy would have produced, so the sampled
+     * texts, scored as text, get the log-prob the sampler recorded.
+     */
+    @Test
+    void scoresTextAsItContinuesThePrompt() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            String prompt = "Once upon a time";
+            long[] promptIds = stories.tokenizer().encode(prompt, true);
+            long[] alone = stories.tokenizer().encode(" there", false);
+            long[] after = stories.tokenizer().encodeContinuation(prompt, promptIds, " there");
+            assertEquals(alone.length - 1, after.length, "the standalone encoding carries an extra '▁'");
+            SamplingParams params = new SamplingParams(1.0, 1.0, 0, 0.0, 0, 24, List.of(), 3L);
+            List<SampledSequence> rows = BatchSampler.sample(stories, promptIds, 6, params,
+                    RandomGeneratorFactory.of("L64X128MixRandom").create(3), () -> false);
+            double[] fromText = ReferenceScorer.logprobs(stories, prompt, rows.stream().map(SampledSequence::text).toList());
+            int matched = 0;
+            for (int i = 0; i < rows.size(); i++) {
+                long[] ids = stories.tokenizer().encodeContinuation(prompt, promptIds, rows.get(i).text());
+                if (java.util.Arrays.equals(ids, rows.get(i).tokenIds())) { // the text re-tokenizes to the same ids
+                    assertEquals(rows.get(i).logprob(), fromText[i], 1e-3, "candidate " + i);
+                    matched++;
+                }
+            }
+            assertTrue(matched >= 4, "most sampled texts re-tokenize to their own ids, got " + matched);
         }
     }
 }
