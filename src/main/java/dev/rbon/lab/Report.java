@@ -121,6 +121,6 @@ final class Report {
     }
 
     static String beta(double beta) {
-        return beta == Math.rint(beta) && beta >= 1 ? String.valueOf((long) beta) : String.valueOf(beta);
+        return java.math.BigDecimal.valueOf(beta).stripTrailingZeros().toPlainString();
     }
 }

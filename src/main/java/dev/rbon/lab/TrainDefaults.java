@@ -18,7 +18,7 @@ import java.util.Locale;
 public final class TrainDefaults {
 
     static final TrainableLlama.Size POLICY_SIZE = new TrainableLlama.Size(64, 192, 2, 4);
-    static final TrainableLlama.Size REWARD_SIZE = new TrainableLlama.Size(64, 160, 2, 4);
+    static final TrainableLlama.Size REWARD_SIZE = POLICY_SIZE;
     static final int POLICY_BATCH = 64;
     static final int REWARD_PAIRS = 32;
     static final double POLICY_LR = 3e-3;
@@ -41,7 +41,9 @@ public final class TrainDefaults {
         List<Task> train = TaskGenerator.split(Split.TRAIN, seed);
         System.err.printf(Locale.ROOT, "vocabulary %d tokens, %d training prompts, seed %d%n", vocab.size(), train.size(), seed);
         try (TextTokenizer tokenizer = TextTokenizer.open(tokenizerFile)) {
-            trainPolicy(vocab, tokenizer, train, seed, policySteps, out.resolve("policy"));
+            if (!o.value("--skip-policy", "false").equals("true")) {
+                trainPolicy(vocab, tokenizer, train, seed, policySteps, out.resolve("policy"));
+            }
             for (Annotator annotator : List.of(Annotator.NOISY, Annotator.CLEAN)) {
                 trainReward(vocab, tokenizer, train, annotator, seed, rewardSteps, out.resolve("reward-" + annotator.name()));
             }
@@ -74,7 +76,8 @@ public final class TrainDefaults {
             long seed, int steps, Path dir) throws IOException {
         long start = System.nanoTime();
         ArrayNode curve = JSON.createArrayNode();
-        try (TrainableLlama reward = TrainableLlama.init(REWARD_SIZE, vocab, true, seed + 10)) {
+        try (TrainableLlama reward =
+                TrainableLlama.rewardFromPolicy(dir.resolveSibling("policy"), REWARD_SIZE, vocab, seed + 10)) {
             RewardTrainer trainer = new RewardTrainer(reward, tokenizer, train, annotator, seed + 11);
             double loss = Double.NaN;
             double accuracy = Double.NaN;

@@ -6,11 +6,13 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rbon.model.Llama;
+import dev.rbon.model.SafeTensors;
 import dev.rbon.model.Weights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +80,27 @@ final class TrainableLlama implements AutoCloseable {
         }
         params.values().forEach(p -> p.setRequiresGradient(true));
         return new TrainableLlama(config, rewardModel, vocab, manager, params);
+    }
+
+    /**
+     * A reward model whose body starts from a trained policy's weights (as InstructGPT's reward models start from
+     * the SFT model), with a fresh {@code score} head: the body already knows the answers, the head learns what
+     * the annotator prefers. The policy's lm_head (tied to the embeddings) is not used.
+     */
+    static TrainableLlama rewardFromPolicy(Path policyDir, Size size, List<String> vocab, long seed) throws IOException {
+        TrainableLlama model = init(size, vocab, true, seed);
+        try (SafeTensors policy = SafeTensors.open(policyDir.resolve("model.safetensors"))) {
+            for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
+                if (policy.names().contains(e.getKey())) {
+                    NDArray p = e.getValue();
+                    if (!Arrays.equals(policy.info(e.getKey()).shape(), p.getShape().getShape())) {
+                        throw new IllegalArgumentException(e.getKey() + " has another shape in " + policyDir);
+                    }
+                    p.set(policy.readFloats(e.getKey()));
+                }
+            }
+        }
+        return model;
     }
 
     private static NDArray normal(NDManager manager, Random rng, double std, int rows, int cols) {

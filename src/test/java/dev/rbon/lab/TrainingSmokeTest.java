@@ -97,6 +97,23 @@ class TrainingSmokeTest {
         }
     }
 
+    @Test
+    void rewardModelStartsFromThePolicyBody() throws Exception {
+        Path saved = dir.resolve("policy-for-reward");
+        long[][] ids = {tokenizer.encode(TRAIN.get(0).prompt() + " 8 .", true)};
+        long[][] mask = {new long[ids[0].length]};
+        java.util.Arrays.fill(mask[0], 1);
+        try (TrainableLlama policy = TrainableLlama.init(TINY, VOCAB, false, 7);
+                NDManager manager = NDManager.newBaseManager()) {
+            policy.save(saved);
+            float[] expected = policy.hidden(manager.create(ids), manager.create(mask)).toFloatArray();
+            try (TrainableLlama reward = TrainableLlama.rewardFromPolicy(saved, TINY, VOCAB, 8)) {
+                assertArrayEquals(expected, reward.hidden(manager.create(ids), manager.create(mask)).toFloatArray(), 0f);
+                assertEquals(policy.parameterCount() + TINY.hiddenSize(), reward.parameterCount(), "plus the score head");
+            }
+        }
+    }
+
     private static double lossOf(RewardTrainer trainer, NDManager manager, List<RewardTrainer.Pair> pairs) {
         NDArray margin = trainer.margins(manager, pairs);
         return ai.djl.nn.Activation.softPlus(margin.neg()).mean().getFloat();
