@@ -23,7 +23,7 @@ import java.util.Set;
  * {@code model.safetensors} or in shards listed by {@code model.safetensors.index.json}, {@code tokenizer.json},
  * and for causal LMs {@code generation_config.json}.
  */
-public final class Checkpoint implements AutoCloseable {
+public final class Checkpoint implements Weights, AutoCloseable {
 
     static final ObjectMapper JSON =
             new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -114,11 +114,13 @@ public final class Checkpoint implements AutoCloseable {
         return total;
     }
 
+    @Override
     public boolean has(String key) {
         return fileOf.containsKey(key);
     }
 
     /** The weight named {@code key}, as a float32 array owned by {@code manager}. */
+    @Override
     public NDArray load(NDManager manager, String key) {
         SafeTensors file = fileOf.get(key);
         if (file == null) {

@@ -97,7 +97,14 @@ public final class Llama implements DecoderModel {
      * {@code attention_bias} (Llama) puts biases on all four projections.
      */
     static Llama load(Checkpoint checkpoint, NDManager manager, String prefix, boolean qkvBias) {
-        Config config = checkpoint.config(Config.class);
+        return load(checkpoint.config(Config.class), checkpoint, manager, prefix, qkvBias);
+    }
+
+    /**
+     * The body from any source of weights: the lab builds it on a map of trainable arrays, so training and
+     * serving run one implementation of the architecture.
+     */
+    public static Llama load(Config config, Weights checkpoint, NDManager manager, String prefix, boolean qkvBias) {
         if (!config.ropeType().equals("default")) {
             throw new IllegalArgumentException("rope type " + config.ropeType() + " is not supported (only default)");
         }

@@ -1,0 +1,34 @@
+package dev.rbon.lab;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One prompt's candidates, sampled once at the largest N, with every number a method or the evaluation reads:
+ * gold scores, each proxy's rewards, l_i (the sampler's log-probability: the policy is the reference), token
+ * counts and the similarity matrix. {@link #prefix} gives the pool of the first n candidates, so every N is
+ * evaluated on nested pools from one sampling run.
+ */
+record Pool(Task task, List<String> texts, double[] gold, Map<String, double[]> rewards, double[] logprobs,
+        int[] lengths, double[][] similarity) {
+
+    int size() {
+        return texts.size();
+    }
+
+    Pool prefix(int n) {
+        if (n > size()) {
+            throw new IllegalArgumentException("pool has " + size() + " candidates, asked for " + n);
+        }
+        Map<String, double[]> r = new LinkedHashMap<>();
+        rewards.forEach((proxy, values) -> r.put(proxy, Arrays.copyOf(values, n)));
+        double[][] s = new double[n][];
+        for (int i = 0; i < n; i++) {
+            s[i] = Arrays.copyOf(similarity[i], n);
+        }
+        return new Pool(task, texts.subList(0, n), Arrays.copyOf(gold, n), r, Arrays.copyOf(logprobs, n),
+                Arrays.copyOf(lengths, n), s);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.rbon.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+
+/**
+ * Where an architecture's loader reads its named weights from: a checkpoint folder ({@link Checkpoint}), or an
+ * in-memory map of arrays, which is how the lab trains a model with DJL autograd through the same architecture
+ * code that serves it.
+ */
+public interface Weights {
+
+    boolean has(String key);
+
+    /** The weight named {@code key}; a checkpoint creates it in {@code manager}, a map returns its own array. */
+    NDArray load(NDManager manager, String key);
+
+    /** Weights held in memory, keyed by checkpoint name; the arrays are used as they are (not copied). */
+    static Weights of(Map<String, NDArray> arrays) {
+        return new Weights() {
+            @Override
+            public boolean has(String key) {
+                return arrays.containsKey(key);
+            }
+
+            @Override
+            public NDArray load(NDManager manager, String key) {
+                NDArray array = arrays.get(key);
+                if (array == null) {
+                    throw new IllegalArgumentException("weight " + key + " is missing");
+                }
+                return array;
+            }
+        };
+    }
+}

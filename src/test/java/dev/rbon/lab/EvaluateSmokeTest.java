@@ -1,0 +1,50 @@
+package dev.rbon.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The evaluation end to end on the committed default models, on a few prompts with N = 4. */
+class EvaluateSmokeTest {
+
+    @Test
+    void writesEveryMethodAndBetaWithSaneNumbers(@TempDir Path out) throws Exception {
+        Evaluate.run(1, 3, 2, List.of(2, 4), List.of("noisy", "clean"), Path.of("models"), out, "smoke");
+        List<String> lines = Files.readAllLines(out.resolve("results.csv"));
+        assertEquals(Report.HEADER, lines.get(0));
+        int perProxyAndN = 5 * Sweep.betas().length + 3 + 1; // beta methods, bon/mbr/random, oracle
+        assertEquals(1 + 2 * 2 * perProxyAndN, lines.size());
+        for (String proxy : List.of("noisy", "clean")) {
+            for (int n : List.of(2, 4)) {
+                double oracle = gold(lines, proxy, n, "oracle");
+                double bon = gold(lines, proxy, n, "bon");
+                double random = gold(lines, proxy, n, "random");
+                assertTrue(oracle >= bon && oracle >= random, "the oracle is an upper bound");
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] f = line.split(",", -1);
+                    double g = Double.parseDouble(f[4]);
+                    assertTrue(g >= 0 && g <= 1, line);
+                    assertTrue(g <= oracle + 1e-9 || !f[0].equals(proxy) || Integer.parseInt(f[1]) != n, line);
+                    assertEquals(3, Integer.parseInt(f[8]), "test prompts");
+                }
+            }
+        }
+        assertEquals(gold(lines, "noisy", 4, "oracle"), gold(lines, "clean", 4, "oracle"), 1e-12, "same pools");
+        String table = Files.readString(out.resolve("table.md"));
+        assertTrue(table.contains("| rbon_kl |") && table.contains("N = 4"), table);
+        assertTrue(Files.readString(out.resolve("gold-vs-n-noisy.svg")).contains("<polyline"));
+        assertTrue(Files.readString(out.resolve("gold-vs-beta-clean-n4.svg")).contains("rbon_wd"));
+        assertTrue(Files.readString(out.resolve("summary.md")).contains("Pearson"));
+    }
+
+    private static double gold(List<String> lines, String proxy, int n, String method) {
+        return lines.stream().map(l -> l.split(",", -1))
+                .filter(f -> f[0].equals(proxy) && f[1].equals("" + n) && f[2].equals(method))
+                .mapToDouble(f -> Double.parseDouble(f[4])).findFirst().orElseThrow();
+    }
+}
