@@ -1,6 +1,7 @@
 package dev.rbon.lab;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 
@@ -49,6 +50,18 @@ final class Adam {
         double scale = Math.min(1, clipNorm / (Math.sqrt(norm2) + 1e-12));
         double c1 = 1 - Math.pow(BETA1, t);
         double c2 = 1 - Math.pow(BETA2, t);
+        // the update is not part of the graph (torch.no_grad): libtorch's grad mode is per thread and on by default,
+        // so it is off here only if this thread happened to load the engine
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            update(step, grads, lr, scale, c1, c2);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    private void update(NDManager step, float[][] grads, double lr, double scale, double c1, double c2) {
         for (int i = 0; i < params.size(); i++) {
             float[] g = grads[i];
             float[] delta = new float[g.length];
