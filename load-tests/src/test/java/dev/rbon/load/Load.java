@@ -35,9 +35,10 @@ final class Load {
     static final double BETA = Double.parseDouble(System.getProperty("rbon.beta", "0.5"));
     static final List<String> METHODS = List.of("bon", "rbon_kl", "rbon_wd");
     static final List<Integer> NS = List.of(4, 16);
+    /** Instructions of the default models' task (dev.rbon.lab): what the embedded models answer. */
     static final List<String> PROMPTS = List.of(
-            "Once upon a time", "The little dog", "One day, a girl named Lily", "Tom wanted to play",
-            "In the park there was", "The sun was bright and");
+            "what is 3 plus 5 ?", "add 4 and 2 .", "which is larger : 7 or 4 ?", "how many letters in cat ?",
+            "reverse the word dog .", "what colour is snow ?", "what sound does a cow make ?");
 
     private Load() {}
 
