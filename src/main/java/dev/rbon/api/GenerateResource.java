@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -57,10 +56,9 @@ public class GenerateResource {
                     schema = @Schema(implementation = GenerateResponse.class)))
     @ProblemResponses
     public CompletionStage<GenerateResponse> generate(GenerateRequest request, @Context HttpServerRequest http) {
-        return handle("generate", request == null ? null : request.method(), http,
-                () -> RequestValidation.generation(requireBody(request), limits), request == null ? null : request.timeoutMs(),
-                g -> outcome -> GenerateResponse.of(g, outcome, Boolean.TRUE.equals(request.returnCandidates()),
-                        Boolean.TRUE.equals(request.returnTokenIds())));
+        GenerateRequest r = requireBody(request);
+        return handle("generate", () -> RequestValidation.generation(r, limits), r.timeoutMs(),
+                Boolean.TRUE.equals(r.returnCandidates()), Boolean.TRUE.equals(r.returnTokenIds()), http);
     }
 
     @POST
@@ -73,30 +71,29 @@ public class GenerateResource {
                     schema = @Schema(implementation = GenerateResponse.class)))
     @ProblemResponses
     public CompletionStage<GenerateResponse> rerank(RerankRequest request, @Context HttpServerRequest http) {
-        return handle("rerank", request == null ? null : request.method(), http,
-                () -> RequestValidation.rerank(requireBody(request), limits), request == null ? null : request.timeoutMs(),
-                g -> outcome -> GenerateResponse.of(g, outcome, !Boolean.FALSE.equals(request.returnCandidates()),
-                        Boolean.TRUE.equals(request.returnTokenIds())));
+        RerankRequest r = requireBody(request);
+        return handle("rerank", () -> RequestValidation.rerank(r, limits), r.timeoutMs(),
+                !Boolean.FALSE.equals(r.returnCandidates()), Boolean.TRUE.equals(r.returnTokenIds()), http);
     }
 
     /** Validates, decodes, answers, and counts the outcome; a client that disconnects cancels its request. */
-    private CompletionStage<GenerateResponse> handle(String endpoint, String method, HttpServerRequest http,
-            Supplier<Generation> validate, Integer timeoutMs,
-            Function<Generation, Function<Outcome, GenerateResponse>> answer) {
+    private CompletionStage<GenerateResponse> handle(String endpoint, Supplier<Generation> validate, Integer timeoutMs,
+            boolean withCandidates, boolean withTokenIds, HttpServerRequest http) {
         long start = System.nanoTime();
-        String methodTag = method == null ? RequestValidation.DEFAULT_METHOD : method;
         Generation generation;
         try {
             generation = validate.get();
         } catch (RuntimeException e) {
+            // the method tag is only ever a known method name, so a client cannot mint new series
             metrics.request(endpoint, "invalid", outcome(e), Duration.ofNanos(System.nanoTime() - start));
             throw e;
         }
         CompletableFuture<Outcome> decoding =
                 decoder.decode(generation, timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
         http.response().closeHandler(closed -> decoding.cancel(false));
-        return decoding.thenApply(answer.apply(generation)).whenComplete((response, error) -> metrics.request(
-                endpoint, methodTag, outcome(error), Duration.ofNanos(System.nanoTime() - start)));
+        return decoding.thenApply(outcome -> GenerateResponse.of(generation, outcome, withCandidates, withTokenIds))
+                .whenComplete((response, error) -> metrics.request(endpoint, generation.method().wireName(),
+                        outcome(error), Duration.ofNanos(System.nanoTime() - start)));
     }
 
     static String outcome(Throwable error) {

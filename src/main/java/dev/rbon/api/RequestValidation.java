@@ -51,7 +51,7 @@ final class RequestValidation {
         v.throwIfAny();
         SamplingParams sampling = new SamplingParams(temperature, topP, topK, epsilon, noRepeat, maxNewTokens, stop,
                 r.seed());
-        return new Generation(r.prompt(), null, method, beta, n, sampling, normalization);
+        return Generation.sample(r.prompt(), sampling, n, method, beta, normalization);
     }
 
     static Generation rerank(RerankRequest r, RbonConfig.Limits limits) {
@@ -63,11 +63,7 @@ final class RequestValidation {
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
-        SamplingParams sampling = new SamplingParams(SamplingParams.DEFAULT_TEMPERATURE, SamplingParams.DEFAULT_TOP_P,
-                SamplingParams.DEFAULT_TOP_K, SamplingParams.DEFAULT_EPSILON,
-                SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE, 1, List.of(), r.seed());
-        return new Generation(r.prompt(), List.copyOf(r.candidates()), method, beta, r.candidates().size(), sampling,
-                normalization);
+        return Generation.rerank(r.prompt(), r.candidates(), method, beta, normalization, r.seed());
     }
 
     private void prompt(String prompt) {

@@ -85,7 +85,7 @@ public class AlignedDecoder {
         long[] promptIds = policy.tokenizer().encode(g.prompt(), true);
         checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
-                .create(g.sampling().seed() != null ? g.sampling().seed() : SEEDS.nextLong());
+                .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
 
         Pool pool = g.rerank()
                 ? Pool.supplied(g.suppliedCandidates(), policy, g.prompt(), promptIds)

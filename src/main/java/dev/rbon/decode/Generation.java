@@ -5,15 +5,34 @@ import dev.rbon.select.Method;
 import dev.rbon.select.RewardNormalization;
 import java.util.List;
 
-/** What one request asks of the decoder: sample N candidates of a prompt (or take the client's), then select. */
+/**
+ * What one request asks of the decoder: sample N candidates of a prompt (or take the client's), then select.
+ *
+ * @param suppliedCandidates the client's candidates (/v1/rerank), else null
+ * @param sampling how to sample (/v1/generate), else null
+ * @param n candidates: sampled, or supplied
+ * @param seed seeds the sampler and the stochastic methods' draw; null: fresh randomness
+ */
 public record Generation(
         String prompt,
         List<String> suppliedCandidates,
+        SamplingParams sampling,
+        int n,
         Method method,
         double beta,
-        int n,
-        SamplingParams sampling,
-        RewardNormalization rewardNormalization) {
+        RewardNormalization rewardNormalization,
+        Long seed) {
+
+    public static Generation sample(String prompt, SamplingParams sampling, int n, Method method, double beta,
+            RewardNormalization rewardNormalization) {
+        return new Generation(prompt, null, sampling, n, method, beta, rewardNormalization, sampling.seed());
+    }
+
+    public static Generation rerank(String prompt, List<String> candidates, Method method, double beta,
+            RewardNormalization rewardNormalization, Long seed) {
+        return new Generation(prompt, List.copyOf(candidates), null, candidates.size(), method, beta,
+                rewardNormalization, seed);
+    }
 
     /** /v1/rerank: the client supplied the candidates; nothing is sampled. */
     public boolean rerank() {
