@@ -57,7 +57,7 @@ final class Sweep {
         double[][] oracle = new double[3][prefixes.size()];
         for (int k = 0; k < prefixes.size(); k++) {
             Pool pool = prefixes.get(k);
-            int best = argmax(pool.gold());
+            int best = Selector.argmaxLowestIndex(pool.gold());
             oracle[0][k] = pool.gold()[best];
             oracle[1][k] = pool.rewards().get(proxy)[best];
             oracle[2][k] = oracle[0][k] > bonGold[k] ? 1 : oracle[0][k] == bonGold[k] ? 0.5 : 0;
@@ -95,17 +95,6 @@ final class Sweep {
         }
         double se = m > 1 ? Math.sqrt(var / (m - 1) / m) : 0;
         return new Row(proxy, n, method, beta, mean, se, mean(outcomes[1]), mean(outcomes[2]), m);
-    }
-
-    /** The first index of the largest value. */
-    static int argmax(double[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static double mean(double[] x) {

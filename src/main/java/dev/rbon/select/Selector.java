@@ -144,7 +144,7 @@ public final class Selector {
     }
 
     /** The index of the largest value, the lowest such index on ties. */
-    static int argmaxLowestIndex(double[] values) {
+    public static int argmaxLowestIndex(double[] values) {
         int best = 0;
         for (int i = 1; i < values.length; i++) {
             if (values[i] > values[best]) {

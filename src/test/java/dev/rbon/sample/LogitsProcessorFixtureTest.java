@@ -50,7 +50,7 @@ class LogitsProcessorFixtureTest {
                 c.get("top_k").asInt(), c.get("epsilon").asDouble(), c.get("no_repeat_ngram_size").asInt(), 64,
                 List.of(), null);
         int[] inputIds = ints(c.get("input_ids"));
-        float[] logits = floats(c.get("logits"));
+        float[] logits = Shared.floats(c.get("logits"));
         float[] logitsBefore = logits.clone();
 
         float[] processed = LogitsProcessorList.of(params).apply(inputIds, logits);
@@ -76,14 +76,6 @@ class LogitsProcessorFixtureTest {
         int[] values = new int[array.size()];
         for (int i = 0; i < values.length; i++) {
             values[i] = array.get(i).asInt();
-        }
-        return values;
-    }
-
-    private static float[] floats(JsonNode array) {
-        float[] values = new float[array.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) array.get(i).asDouble();
         }
         return values;
     }
