@@ -6,8 +6,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 /** POST /v1/generate. Absent fields take the documented defaults. */
 @Schema(description = "Sample n candidates of the prompt from the policy and return the one the method selects.")
 public record GenerateRequest(
-        @Schema(description = "The prompt, tokenized with the policy's special tokens.", required = true,
-                example = "Once upon a time") String prompt,
+        @Schema(description = "The prompt, tokenized with the policy's special tokens. Give this or messages.",
+                example = "what is 3 plus 5 ?") String prompt,
+        @Schema(description = "A conversation, rendered with the policy's chat template (tokenizer_config.json's "
+                + "chat_template) and tokenized as transformers' apply_chat_template does. Give this or prompt.")
+                List<ChatMessage> messages,
         @Schema(description = "Selection method.", defaultValue = "bon",
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
                 String method,
@@ -32,4 +35,11 @@ public record GenerateRequest(
         @Schema(description = "Include every candidate in the response.", defaultValue = "false")
                 Boolean returnCandidates,
         @Schema(description = "Include each candidate's generated token ids.", defaultValue = "false")
-                Boolean returnTokenIds) {}
+                Boolean returnTokenIds) {
+
+    /** One turn of a conversation. */
+    public record ChatMessage(
+            @Schema(description = "system, user or assistant", required = true, example = "user") String role,
+            @Schema(description = "The turn's text", required = true, example = "what is 3 plus 5 ?")
+                    String content) {}
+}

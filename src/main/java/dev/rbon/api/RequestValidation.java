@@ -30,7 +30,7 @@ final class RequestValidation {
 
     static Generation generation(GenerateRequest r, RbonConfig.Limits limits) {
         RequestValidation v = new RequestValidation(limits);
-        v.prompt(r.prompt());
+        List<Generation.Message> messages = v.promptOrMessages(r.prompt(), r.messages());
         Method method = v.method(r.method());
         double beta = v.beta(method, r.beta());
         int n = v.range("n", r.n(), DEFAULT_N, 1, limits.maxN());
@@ -51,7 +51,7 @@ final class RequestValidation {
         v.throwIfAny();
         SamplingParams sampling = new SamplingParams(temperature, topP, topK, epsilon, noRepeat, maxNewTokens, stop,
                 r.seed());
-        return Generation.sample(r.prompt(), sampling, n, method, beta, normalization);
+        return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization);
     }
 
     static Generation rerank(RerankRequest r, RbonConfig.Limits limits) {
@@ -64,6 +64,34 @@ final class RequestValidation {
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
         return Generation.rerank(r.prompt(), r.candidates(), method, beta, normalization, r.seed());
+    }
+
+    private static final java.util.Set<String> ROLES = java.util.Set.of("system", "user", "assistant");
+
+    /** Exactly one of the two; the conversation's turns each with a known role and a text. */
+    private List<Generation.Message> promptOrMessages(String prompt, List<GenerateRequest.ChatMessage> messages) {
+        if (messages == null) {
+            prompt(prompt);
+            return null;
+        }
+        if (prompt != null) {
+            fail("messages", "give prompt or messages, not both");
+        }
+        if (messages.isEmpty()) {
+            fail("messages", "must hold at least one message");
+        }
+        List<Generation.Message> turns = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            GenerateRequest.ChatMessage m = messages.get(i);
+            if (m == null || m.role() == null || !ROLES.contains(m.role())) {
+                fail("messages[" + i + "].role", "must be system, user or assistant");
+            } else if (m.content() == null) {
+                fail("messages[" + i + "].content", "is required");
+            } else {
+                turns.add(new Generation.Message(m.role(), m.content()));
+            }
+        }
+        return turns;
     }
 
     private void prompt(String prompt) {

@@ -2,6 +2,7 @@ package dev.rbon.decode;
 
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
@@ -73,7 +74,7 @@ public class AlignedDecoder {
 
         static Pool supplied(List<String> texts, CausalLM policy, String prompt, long[] promptIds) {
             return new Pool(texts,
-                    texts.stream().map(t -> policy.tokenizer().encodeContinuation(prompt, promptIds, t)).toList(),
+                    texts.stream().map(t -> policy.tokenizer().encodeContinuation(prompt, promptIds, true, t)).toList(),
                     java.util.Collections.nCopies(texts.size(), null), null);
         }
     }
@@ -82,25 +83,27 @@ public class AlignedDecoder {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
         CausalLM policy = models.policy();
-        long[] promptIds = policy.tokenizer().encode(g.prompt(), true);
+        Prompt prompt = prompt(policy, g);
+        long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
         checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
 
         Pool pool = g.rerank()
-                ? Pool.supplied(g.suppliedCandidates(), policy, g.prompt(), promptIds)
+                ? Pool.supplied(g.suppliedCandidates(), policy, prompt.text(), promptIds)
                 : Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
                         models.reference() == null);
         double sampleMs = clock.lap();
 
-        double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), g.prompt(), pool.texts()));
+        double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), prompt.text(), pool.texts()));
         double rewardMs = clock.lap();
 
         double[] refLogprobs = pool.recordedLogprobs();
         if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
             refLogprobs = models.reference() == null
                     ? tooLongIs422(g, () -> ReferenceScorer.logprobs(policy, promptIds, pool.ids()))
-                    : tooLongIs422(g, () -> ReferenceScorer.logprobs(models.reference(), g.prompt(), pool.texts()));
+                    : tooLongIs422(g, () -> ReferenceScorer.logprobs(models.reference(), prompt.text(),
+                            prompt.specialTokens(), pool.texts()));
         }
         double referenceMs = clock.lap();
 
@@ -142,6 +145,26 @@ public class AlignedDecoder {
                     selection.probabilities() == null ? null : selection.probabilities()[i]));
         }
         return candidates;
+    }
+
+    /**
+     * The prompt text: the client's, tokenized with the policy's special tokens, or a conversation rendered by the
+     * policy's chat template, which carries its own (as transformers' apply_chat_template tokenizes it).
+     */
+    private record Prompt(String text, boolean specialTokens) {}
+
+    private static Prompt prompt(CausalLM policy, Generation g) {
+        if (g.messages() == null) {
+            return new Prompt(g.prompt(), true);
+        }
+        ChatTemplate template = policy.chatTemplate().orElseThrow(() -> new FieldException("messages",
+                "the policy " + policy.name() + " has no chat_template in its tokenizer_config.json; send a prompt"));
+        try {
+            return new Prompt(template.render(g.messages().stream()
+                    .map(m -> new ChatTemplate.Message(m.role(), m.content())).toList()), false);
+        } catch (ChatTemplate.TemplateException e) {
+            throw new FieldException("messages", e.getMessage());
+        }
     }
 
     private static Selection select(Generation g, Scores scores, RandomGenerator rng) {

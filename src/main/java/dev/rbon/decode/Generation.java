@@ -8,6 +8,8 @@ import java.util.List;
 /**
  * What one request asks of the decoder: sample N candidates of a prompt (or take the client's), then select.
  *
+ * @param prompt the prompt text, or null when {@code messages} are given
+ * @param messages a conversation to render with the policy's chat template, or null
  * @param suppliedCandidates the client's candidates (/v1/rerank), else null
  * @param sampling how to sample (/v1/generate), else null
  * @param n candidates: sampled, or supplied
@@ -15,6 +17,7 @@ import java.util.List;
  */
 public record Generation(
         String prompt,
+        List<Message> messages,
         List<String> suppliedCandidates,
         SamplingParams sampling,
         int n,
@@ -23,14 +26,18 @@ public record Generation(
         RewardNormalization rewardNormalization,
         Long seed) {
 
-    public static Generation sample(String prompt, SamplingParams sampling, int n, Method method, double beta,
-            RewardNormalization rewardNormalization) {
-        return new Generation(prompt, null, sampling, n, method, beta, rewardNormalization, sampling.seed());
+    /** One turn of a conversation. */
+    public record Message(String role, String content) {}
+
+    public static Generation sample(String prompt, List<Message> messages, SamplingParams sampling, int n,
+            Method method, double beta, RewardNormalization rewardNormalization) {
+        return new Generation(prompt, messages == null ? null : List.copyOf(messages), null, sampling, n, method, beta,
+                rewardNormalization, sampling.seed());
     }
 
     public static Generation rerank(String prompt, List<String> candidates, Method method, double beta,
             RewardNormalization rewardNormalization, Long seed) {
-        return new Generation(prompt, List.copyOf(candidates), null, candidates.size(), method, beta,
+        return new Generation(prompt, null, List.copyOf(candidates), null, candidates.size(), method, beta,
                 rewardNormalization, seed);
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A causal language model as transformers' *ForCausalLM: a decoder body and an lm_head (the input embedding when
@@ -18,15 +19,17 @@ public final class CausalLM implements AutoCloseable {
     private final NDArray lmHead;
     private final TextTokenizer tokenizer;
     private final long[] eosTokenIds;
+    private final Optional<ChatTemplate> chatTemplate;
 
     private CausalLM(ModelInfo info, NDManager manager, DecoderModel model, NDArray lmHead,
-            TextTokenizer tokenizer, long[] eosTokenIds) {
+            TextTokenizer tokenizer, long[] eosTokenIds, Optional<ChatTemplate> chatTemplate) {
         this.info = info;
         this.manager = manager;
         this.model = model;
         this.lmHead = lmHead;
         this.tokenizer = tokenizer;
         this.eosTokenIds = eosTokenIds;
+        this.chatTemplate = chatTemplate;
     }
 
     public static CausalLM load(Path dir, Device device) throws IOException {
@@ -44,7 +47,8 @@ public final class CausalLM implements AutoCloseable {
             // weights are all loaded: an op that would attach a request's array to the model now fails loudly
             manager.cap();
             return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead,
-                    checkpoint.tokenizer(), checkpoint.eosTokenIds());
+                    checkpoint.tokenizer(), checkpoint.eosTokenIds(),
+                    ChatTemplate.of(dir));
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -79,6 +83,11 @@ public final class CausalLM implements AutoCloseable {
     /** A manager for one request's arrays, on this model's device. */
     public NDManager newRequestManager() {
         return NDManager.newBaseManager(manager.getDevice());
+    }
+
+    /** tokenizer_config.json's chat template, if the checkpoint has one. */
+    public Optional<ChatTemplate> chatTemplate() {
+        return chatTemplate;
     }
 
     public TextTokenizer tokenizer() {

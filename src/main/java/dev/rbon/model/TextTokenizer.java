@@ -32,12 +32,13 @@ public final class TextTokenizer implements AutoCloseable {
 
     /**
      * Ids of {@code continuation} as it follows the prompt: the tail of encode(prompt + continuation) after the
-     * prompt's own ids (with special tokens). Encoding the continuation alone differs for SentencePiece
+     * prompt's own ids ({@code promptIds}, encoded with or without special tokens as {@code specialTokens} says).
+     * Encoding the continuation alone differs for SentencePiece
      * tokenizers, which prepend "▁" to every text they encode. Where the two merge across the seam the tail is
      * not defined, and the continuation is encoded alone.
      */
-    public long[] encodeContinuation(String prompt, long[] promptIds, String continuation) {
-        long[] whole = encode(prompt + continuation, true);
+    public long[] encodeContinuation(String prompt, long[] promptIds, boolean specialTokens, String continuation) {
+        long[] whole = encode(prompt + continuation, specialTokens);
         boolean prefix = whole.length >= promptIds.length
                 && java.util.Arrays.equals(whole, 0, promptIds.length, promptIds, 0, promptIds.length);
         return prefix ? java.util.Arrays.copyOfRange(whole, promptIds.length, whole.length) : encode(continuation, false);

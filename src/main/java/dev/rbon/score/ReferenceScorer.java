@@ -20,9 +20,14 @@ public final class ReferenceScorer {
 
     /** The prompt tokenized with its special tokens and each response as it continues the prompt. */
     public static double[] logprobs(CausalLM reference, String prompt, List<String> responses) {
-        long[] promptIds = reference.tokenizer().encode(prompt, true);
-        return logprobs(reference, promptIds,
-                responses.stream().map(r -> reference.tokenizer().encodeContinuation(prompt, promptIds, r)).toList());
+        return logprobs(reference, prompt, true, responses);
+    }
+
+    /** {@code specialTokens} false for a prompt rendered by a chat template, which carries its own. */
+    public static double[] logprobs(CausalLM reference, String prompt, boolean specialTokens, List<String> responses) {
+        long[] promptIds = reference.tokenizer().encode(prompt, specialTokens);
+        return logprobs(reference, promptIds, responses.stream()
+                .map(r -> reference.tokenizer().encodeContinuation(prompt, promptIds, specialTokens, r)).toList());
     }
 
     public static double[] logprobs(CausalLM reference, long[] promptIds, List<long[]> responses) {

@@ -60,7 +60,7 @@ class ReferenceScorerTest {
             String prompt = "Once upon a time";
             long[] promptIds = stories.tokenizer().encode(prompt, true);
             long[] alone = stories.tokenizer().encode(" there", false);
-            long[] after = stories.tokenizer().encodeContinuation(prompt, promptIds, " there");
+            long[] after = stories.tokenizer().encodeContinuation(prompt, promptIds, true, " there");
             assertEquals(alone.length - 1, after.length, "the standalone encoding carries an extra '▁'");
             SamplingParams params = new SamplingParams(1.0, 1.0, 0, 0.0, 0, 24, List.of(), 3L);
             List<SampledSequence> rows = BatchSampler.sample(stories, promptIds, 6, params,
@@ -68,7 +68,7 @@ class ReferenceScorerTest {
             double[] fromText = ReferenceScorer.logprobs(stories, prompt, rows.stream().map(SampledSequence::text).toList());
             int matched = 0;
             for (int i = 0; i < rows.size(); i++) {
-                long[] ids = stories.tokenizer().encodeContinuation(prompt, promptIds, rows.get(i).text());
+                long[] ids = stories.tokenizer().encodeContinuation(prompt, promptIds, true, rows.get(i).text());
                 if (java.util.Arrays.equals(ids, rows.get(i).tokenIds())) { // the text re-tokenizes to the same ids
                     assertEquals(rows.get(i).logprob(), fromText[i], 1e-3, "candidate " + i);
                     matched++;
