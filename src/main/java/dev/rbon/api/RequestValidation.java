@@ -70,7 +70,7 @@ final class RequestValidation {
 
     /** Exactly one of the two; the conversation's turns each with a known role and a text. */
     private List<Generation.Message> promptOrMessages(String prompt, List<GenerateRequest.ChatMessage> messages) {
-        if (messages == null) {
+        if (messages == null || (messages.isEmpty() && prompt != null)) { // generated clients send [] by default
             prompt(prompt);
             return null;
         }
