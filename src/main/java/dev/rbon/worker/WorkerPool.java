@@ -3,6 +3,7 @@ package dev.rbon.worker;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.rbon.RbonConfig;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -32,14 +34,20 @@ public class WorkerPool {
 
     /** A task and the future its caller holds; the future completing early (timeout, cancel) abandons it. */
     private record Job<T>(WorkerTask<T> task, CompletableFuture<T> result) {
-        void run(ModelSet models) {
+        /** Runs the task unless its caller already gave up; false when it was skipped or abandoned midway. */
+        boolean run(ModelSet models) {
             if (result.isDone()) {
-                return; // the caller gave up while it waited
+                return false; // the caller gave up while it waited
             }
             try {
                 result.complete(task.run(models, result::isDone));
+                return true;
+            } catch (CancellationException e) { // the task saw its caller give up, between two decoding steps
+                result.completeExceptionally(e);
+                return false;
             } catch (RuntimeException | Error e) {
                 result.completeExceptionally(e);
+                return true;
             }
         }
     }
@@ -127,6 +135,9 @@ public class WorkerPool {
             return;
         }
         loaded.add(modelSet);
+        Counter abandoned = Counter.builder("rbon.requests.abandoned")
+                .description("Requests dropped from the queue or abandoned mid-decoding after their caller gave up")
+                .register(registry);
         Timer busy = Timer.builder("rbon.worker.busy").description("Time a worker spent on requests")
                 .tag("device", device.toString()).register(registry);
         try (modelSet) {
@@ -135,7 +146,9 @@ public class WorkerPool {
                 inFlight.incrementAndGet();
                 long start = System.nanoTime();
                 try {
-                    job.run(modelSet);
+                    if (!job.run(modelSet)) {
+                        abandoned.increment();
+                    }
                 } finally {
                     busy.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                     inFlight.decrementAndGet();
