@@ -61,7 +61,7 @@ public class ModelsResource {
             }
             data.add(Model.of("reward", models.reward().info(), device, w));
             data.add(new Model("embedding", models.embedder().name(), models.embedder().getClass().getSimpleName(),
-                    "float32", null, null, "cpu()", null, w));
+                    "float32", null, null, models.embedder().device(), null, w));
         }
         return new ModelList(data);
     }

@@ -261,6 +261,11 @@ public final class Bert implements SentenceEmbedder {
     }
 
     @Override
+    public String device() {
+        return manager.getDevice().toString();
+    }
+
+    @Override
     public String name() {
         return name;
     }

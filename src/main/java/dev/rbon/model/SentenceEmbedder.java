@@ -29,6 +29,11 @@ public interface SentenceEmbedder extends AutoCloseable {
 
     String name();
 
+    /** Where it runs: onnxruntime here runs on the CPU whatever the worker's device. */
+    default String device() {
+        return "cpu()";
+    }
+
     @Override
     void close();
 
