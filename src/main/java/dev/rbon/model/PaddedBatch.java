@@ -1,5 +1,8 @@
 package dev.rbon.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
 
@@ -8,7 +11,7 @@ import java.util.List;
  * transformers' tokenizer(texts, padding=True) returns them. Row-major flat arrays, ready for an NDArray or an
  * ONNX tensor. Nothing is truncated: a text longer than the model's positions is refused.
  */
-record PaddedBatch(long[] inputIds, long[] attentionMask, int batchSize, int length) {
+public record PaddedBatch(long[] inputIds, long[] attentionMask, int batchSize, int length) {
 
     /**
      * Tokenizes {@code texts} with their special tokens and pads them with {@code padTokenId} (its value never
@@ -30,6 +33,11 @@ record PaddedBatch(long[] inputIds, long[] attentionMask, int batchSize, int len
         return pad(rows, length, padTokenId);
     }
 
+    /** Token sequences right-padded to the longest. */
+    public static PaddedBatch of(List<long[]> rows, long padTokenId) {
+        return pad(rows.toArray(new long[0][]), rows.stream().mapToInt(r -> r.length).max().orElse(0), padTokenId);
+    }
+
     private static PaddedBatch pad(long[][] rows, int length, long padTokenId) {
         long[] inputIds = new long[rows.length * length];
         long[] attentionMask = new long[rows.length * length];
@@ -43,5 +51,18 @@ record PaddedBatch(long[] inputIds, long[] attentionMask, int batchSize, int len
 
     long[] shape() { // (B, S)
         return new long[] {batchSize, length};
+    }
+
+    public NDArray inputIds(NDManager manager) { // (B, S)
+        return manager.create(inputIds, new Shape(batchSize, length));
+    }
+
+    public NDArray attentionMask(NDManager manager) { // (B, S)
+        return manager.create(attentionMask, new Shape(batchSize, length));
+    }
+
+    /** Row {@code row}'s id at {@code position}, padding included. */
+    public long id(int row, int position) {
+        return inputIds[row * length + position];
     }
 }

@@ -63,41 +63,29 @@ public final class SequenceClassifier implements AutoCloseable {
 
     /** One score per sequence, all in one right-padded batch. */
     public float[] score(List<long[]> sequences) {
-        int rows = sequences.size();
-        int width = sequences.stream().mapToInt(s -> s.length).max().orElse(0);
-        if (rows == 0) {
+        if (sequences.isEmpty()) {
             return new float[0];
         }
-        long pad = padTokenId == null ? 0 : padTokenId;
-        long[][] ids = new long[rows][width];
-        long[][] mask = new long[rows][width];
-        int[] last = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            long[] s = sequences.get(r);
-            java.util.Arrays.fill(ids[r], pad);
-            System.arraycopy(s, 0, ids[r], 0, s.length);
-            java.util.Arrays.fill(mask[r], 0, s.length, 1);
-            last[r] = lastNonPadToken(ids[r], s.length);
-        }
+        PaddedBatch batch = PaddedBatch.of(sequences, padTokenId == null ? 0 : padTokenId);
         try (NDManager request = NDManager.newBaseManager(manager.getDevice())) {
-            NDArray hidden = model.forward(request.create(ids), request.create(mask), null); // (B, T, hidden)
-            float[] scores = score.forward(hidden).toFloatArray();                          // (B, T, 1)
-            float[] out = new float[rows];
-            for (int r = 0; r < rows; r++) {
-                out[r] = scores[r * width + last[r]];
+            NDArray hidden = model.forward(batch.inputIds(request), batch.attentionMask(request), null); // (B, T, hidden)
+            float[] scores = score.forward(hidden).toFloatArray();                                      // (B, T, 1)
+            float[] out = new float[batch.batchSize()];
+            for (int r = 0; r < out.length; r++) {
+                out[r] = scores[r * batch.length() + lastNonPadToken(batch, r, sequences.get(r).length)];
             }
             return out;
         }
     }
 
     /** transformers: argmax over positions of (position * (id != pad)); without a pad id, the last real token. */
-    private int lastNonPadToken(long[] row, int length) {
+    private int lastNonPadToken(PaddedBatch batch, int row, int length) {
         if (padTokenId == null) {
             return length - 1;
         }
         int last = 0;
-        for (int t = 0; t < row.length; t++) {
-            if (row[t] != padTokenId) {
+        for (int t = 0; t < batch.length(); t++) {
+            if (batch.id(row, t) != padTokenId) {
                 last = t;
             }
         }

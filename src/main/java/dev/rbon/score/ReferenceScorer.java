@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.InputTooLongException;
+import dev.rbon.model.PaddedBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -54,18 +57,18 @@ public final class ReferenceScorer {
             return new double[rows]; // empty responses: log p = 0
         }
         int width = promptIds.length + longest;
-        long[][] ids = new long[rows][width];
-        long[][] mask = new long[rows][width];
+        List<long[]> sequences = new ArrayList<>(rows);
         long[][] targets = new long[rows][longest];
         for (int r = 0; r < rows; r++) {
             long[] response = responses.get(r);
-            System.arraycopy(promptIds, 0, ids[r], 0, promptIds.length);
-            System.arraycopy(response, 0, ids[r], promptIds.length, response.length);
-            java.util.Arrays.fill(mask[r], 0, promptIds.length + response.length, 1);
+            long[] sequence = Arrays.copyOf(promptIds, promptIds.length + response.length);
+            System.arraycopy(response, 0, sequence, promptIds.length, response.length);
+            sequences.add(sequence);
             System.arraycopy(response, 0, targets[r], 0, response.length);
         }
+        PaddedBatch batch = PaddedBatch.of(sequences, 0);
         try (NDManager request = reference.newRequestManager()) {
-            NDArray hidden = reference.hiddenStates(request.create(ids), request.create(mask), null);  // (B, T, hidden)
+            NDArray hidden = reference.hiddenStates(batch.inputIds(request), batch.attentionMask(request), null); // (B, T, hidden)
             // only the positions that predict response tokens go through the lm_head
             NDArray predicting = reference.logits(hidden.get(":, " + (promptIds.length - 1) + ":" + (width - 1)));
             NDArray picked = predicting.logSoftmax(2).gather(request.create(targets).expandDims(2), 2); // (B, L, 1)
