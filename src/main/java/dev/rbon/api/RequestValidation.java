@@ -7,6 +7,7 @@ import dev.rbon.select.Method;
 import dev.rbon.select.RewardNormalization;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns a request into a {@link Generation}, checking every value against its rule and the configured limits.
@@ -66,7 +67,7 @@ final class RequestValidation {
         return Generation.rerank(r.prompt(), r.candidates(), method, beta, normalization, r.seed());
     }
 
-    private static final java.util.Set<String> ROLES = java.util.Set.of("system", "user", "assistant");
+    private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
     /** Exactly one of the two; the conversation's turns each with a known role and a text. */
     private List<Generation.Message> promptOrMessages(String prompt, List<GenerateRequest.ChatMessage> messages) {

@@ -18,6 +18,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,7 +77,7 @@ public class AlignedDecoder {
         static Pool supplied(List<String> texts, CausalLM policy, String prompt, long[] promptIds) {
             return new Pool(texts,
                     texts.stream().map(t -> policy.tokenizer().encodeContinuation(prompt, promptIds, true, t)).toList(),
-                    java.util.Collections.nCopies(texts.size(), null), null);
+                    Collections.nCopies(texts.size(), null), null);
         }
     }
 
@@ -119,7 +121,7 @@ public class AlignedDecoder {
         Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, rewardMs, referenceMs, embedMs, selectMs,
                 clock.total());
         return new Outcome(selection.chosen(), candidates(pool, rewards, refLogprobs, lengths, selection),
-                promptIds.length, g.rerank() ? 0 : java.util.Arrays.stream(lengths).sum(), timings, names(models));
+                promptIds.length, g.rerank() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
     }
 
     /**

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.rbon.model.TextTokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -65,7 +66,7 @@ final class PolicyTrainer {
 
     /** Mean negative log-likelihood of the response tokens; the arrays belong to {@code manager}. */
     NDArray loss(NDManager manager, List<Example> batch) {
-        List<long[]> inputs = batch.stream().map(e -> java.util.Arrays.copyOf(e.ids(), e.ids().length - 1)).toList();
+        List<long[]> inputs = batch.stream().map(e -> Arrays.copyOf(e.ids(), e.ids().length - 1)).toList();
         int width = Batches.width(inputs);
         int vocab = (int) model.parameters().get(0).getShape().get(0);
         float[] targets = new float[batch.size() * width * vocab]; // one-hot of the next token where it is scored

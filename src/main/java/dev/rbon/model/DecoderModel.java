@@ -18,8 +18,6 @@ public interface DecoderModel {
 
     int numHiddenLayers();
 
-    int hiddenSize();
-
     /** The longest sequence the model's positions allow. */
     int maxPositionEmbeddings();
 

@@ -154,10 +154,6 @@ public final class Gpt2 implements DecoderModel {
         return config.nLayer();
     }
 
-    @Override
-    public int hiddenSize() {
-        return config.nEmbd();
-    }
 
     @Override
     public int maxPositionEmbeddings() {

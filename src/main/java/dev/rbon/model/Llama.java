@@ -219,10 +219,6 @@ public final class Llama implements DecoderModel {
         return config.numHiddenLayers();
     }
 
-    @Override
-    public int hiddenSize() {
-        return config.hiddenSize();
-    }
 
     @Override
     public int maxPositionEmbeddings() {

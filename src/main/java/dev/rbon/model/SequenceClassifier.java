@@ -51,6 +51,10 @@ public final class SequenceClassifier implements AutoCloseable {
             }
             DecoderModel model = DecoderModel.load(checkpoint, manager);
             Linear score = Linear.load(checkpoint, manager, "score", checkpoint.has("score.bias"));
+            if (score.weight().getShape().get(0) != 1) {
+                throw new IllegalArgumentException(dir + ": score.weight has " + score.weight().getShape().get(0)
+                        + " rows; a reward model has num_labels 1");
+            }
             // weights are all loaded: an op that would attach a request's array to the model now fails loudly
             manager.cap();
             return new SequenceClassifier(ModelInfo.of(checkpoint), manager, model,

@@ -3,6 +3,7 @@ package dev.rbon.model;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * A tokenizer.json through DJL's HuggingFace tokenizers (the Rust {@code tokenizers} library), with the file's
@@ -40,8 +41,8 @@ public final class TextTokenizer implements AutoCloseable {
     public long[] encodeContinuation(String prompt, long[] promptIds, boolean specialTokens, String continuation) {
         long[] whole = encode(prompt + continuation, specialTokens);
         boolean prefix = whole.length >= promptIds.length
-                && java.util.Arrays.equals(whole, 0, promptIds.length, promptIds, 0, promptIds.length);
-        return prefix ? java.util.Arrays.copyOfRange(whole, promptIds.length, whole.length) : encode(continuation, false);
+                && Arrays.equals(whole, 0, promptIds.length, promptIds, 0, promptIds.length);
+        return prefix ? Arrays.copyOfRange(whole, promptIds.length, whole.length) : encode(continuation, false);
     }
 
     /** The text of {@code ids}; decoding whole sequences keeps every byte of byte-level and byte-fallback pieces. */
