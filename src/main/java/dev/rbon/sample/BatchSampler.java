@@ -26,13 +26,15 @@ public final class BatchSampler {
     /** One row being decoded. */
     private static final class Row {
         final long[] ids;       // prompt ++ generated
+        final String promptText; // decode(prompt), the same for every row: decoded once
         int length;
         double logprob;
         SampledSequence.FinishReason finish;
 
-        Row(long[] promptIds, int capacity) {
-            ids = Arrays.copyOf(promptIds, promptIds.length + capacity);
-            length = promptIds.length;
+        Row(long[] promptIds, String promptText, int capacity) {
+            this.ids = Arrays.copyOf(promptIds, promptIds.length + capacity);
+            this.promptText = promptText;
+            this.length = promptIds.length;
         }
     }
 
@@ -44,8 +46,9 @@ public final class BatchSampler {
             RandomGenerator rng, BooleanSupplier cancelled) {
         LogitsProcessorList processors = LogitsProcessorList.of(params);
         Row[] rows = new Row[n];
+        String promptText = lm.tokenizer().decode(promptIds, true);
         for (int r = 0; r < n; r++) {
-            rows[r] = new Row(promptIds, params.maxNewTokens());
+            rows[r] = new Row(promptIds, promptText, params.maxNewTokens());
         }
         try (NDManager request = lm.newRequestManager(); KvCache cache = lm.newCache(request)) {
             float[][] logits = prefill(lm, request, cache, promptIds, n);  // (N, vocab)
@@ -178,10 +181,9 @@ public final class BatchSampler {
      * and split multi-byte characters at the seam.
      */
     private static String continuation(CausalLM lm, Row row, int promptLength) {
-        String prompt = lm.tokenizer().decode(Arrays.copyOf(row.ids, promptLength), true);
         String whole = lm.tokenizer().decode(Arrays.copyOf(row.ids, row.length), true);
-        return whole.startsWith(prompt)
-                ? whole.substring(prompt.length())
+        return whole.startsWith(row.promptText)
+                ? whole.substring(row.promptText.length())
                 : lm.tokenizer().decode(Arrays.copyOfRange(row.ids, promptLength, row.length), true);
     }
 
