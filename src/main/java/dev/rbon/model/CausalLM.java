@@ -33,8 +33,7 @@ public final class CausalLM implements AutoCloseable {
     }
 
     public static CausalLM load(Path dir, Device device) throws IOException {
-        NDManager manager = NDManager.newBaseManager(device);
-        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+        return Checkpoint.build(dir, device, (checkpoint, manager) -> {
             DecoderModel model = DecoderModel.load(checkpoint, manager);
             NDArray lmHead;
             if (checkpoint.has("lm_head.weight")) {
@@ -44,15 +43,9 @@ public final class CausalLM implements AutoCloseable {
             } else {
                 throw new IllegalArgumentException(dir + " has no lm_head.weight and tie_word_embeddings is false");
             }
-            // weights are all loaded: an op that would attach a request's array to the model now fails loudly
-            manager.cap();
-            return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead,
-                    checkpoint.tokenizer(), checkpoint.eosTokenIds(),
-                    ChatTemplate.of(dir));
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+            return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead, checkpoint.tokenizer(),
+                    checkpoint.eosTokenIds(), ChatTemplate.of(dir));
+        });
     }
 
     /** Next-token logits for each of the T new tokens; see {@link DecoderModel#forward}. */
@@ -96,6 +89,16 @@ public final class CausalLM implements AutoCloseable {
 
     public long[] eosTokenIds() {
         return eosTokenIds.clone();
+    }
+
+    /** Whether {@code token} ends generation (asked once per sampled token, so no copy of the ids). */
+    public boolean isEos(long token) {
+        for (long eos : eosTokenIds) {
+            if (eos == token) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public int maxPositionEmbeddings() {

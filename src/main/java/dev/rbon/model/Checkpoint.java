@@ -1,5 +1,6 @@
 package dev.rbon.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -75,6 +76,29 @@ public final class Checkpoint implements Weights, AutoCloseable {
             throw new IOException(dir + " has neither model.safetensors nor model.safetensors.index.json");
         }
         return files;
+    }
+
+    /** Builds a model from a checkpoint's weights into the manager it is given. */
+    @FunctionalInterface
+    interface ModelBuilder<T> {
+        T build(Checkpoint checkpoint, NDManager manager) throws IOException;
+    }
+
+    /**
+     * Opens {@code dir} and builds a model from it into a new manager on {@code device}, which is then capped: with
+     * every weight loaded, an op that would attach a request's array to the model fails loudly instead of leaking.
+     * The manager is closed if building fails.
+     */
+    static <T> T build(Path dir, Device device, ModelBuilder<T> builder) throws IOException {
+        NDManager manager = NDManager.newBaseManager(device);
+        try (Checkpoint checkpoint = open(dir)) {
+            T model = builder.build(checkpoint, manager);
+            manager.cap();
+            return model;
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
     }
 
     public Path dir() {

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * transformers' *ForSequenceClassification with one label, the layout of open reward models: a decoder body and
@@ -18,7 +17,7 @@ import java.util.Map;
 public final class SequenceClassifier implements AutoCloseable {
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Config(@JsonProperty("pad_token_id") Long padTokenId, @JsonProperty("id2label") Map<String, String> id2label) {}
+    record Config(@JsonProperty("pad_token_id") Long padTokenId) {}
 
     private final ModelInfo info;
     private final NDManager manager;
@@ -38,16 +37,10 @@ public final class SequenceClassifier implements AutoCloseable {
     }
 
     public static SequenceClassifier load(Path dir, Device device) throws IOException {
-        NDManager manager = NDManager.newBaseManager(device);
-        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+        return Checkpoint.build(dir, device, (checkpoint, manager) -> {
             if (!checkpoint.architecture().endsWith("ForSequenceClassification")) {
                 throw new IllegalArgumentException(dir + " holds a " + checkpoint.architecture()
                         + ", not a *ForSequenceClassification reward model");
-            }
-            Config config = checkpoint.config(Config.class);
-            if (config.id2label() != null && config.id2label().size() != 1) {
-                throw new IllegalArgumentException(dir + " has " + config.id2label().size()
-                        + " labels; a reward model has num_labels 1");
             }
             DecoderModel model = DecoderModel.load(checkpoint, manager);
             Linear score = Linear.load(checkpoint, manager, "score", checkpoint.has("score.bias"));
@@ -55,14 +48,9 @@ public final class SequenceClassifier implements AutoCloseable {
                 throw new IllegalArgumentException(dir + ": score.weight has " + score.weight().getShape().get(0)
                         + " rows; a reward model has num_labels 1");
             }
-            // weights are all loaded: an op that would attach a request's array to the model now fails loudly
-            manager.cap();
-            return new SequenceClassifier(ModelInfo.of(checkpoint), manager, model,
-                    score, config.padTokenId(), checkpoint.tokenizer());
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+            return new SequenceClassifier(ModelInfo.of(checkpoint), manager, model, score,
+                    checkpoint.config(Config.class).padTokenId(), checkpoint.tokenizer());
+        });
     }
 
     /** One score per sequence, all in one right-padded batch. */

@@ -127,7 +127,7 @@ public final class BatchSampler {
         row.logprob += TokenSampler.logProb(rawLogits, token);
         row.ids[row.length++] = token;
         int generated = row.length - promptLength;
-        if (isEos(lm, token) || stopStringAt(lm, row, promptLength, params) >= 0) {
+        if (lm.isEos(token) || stopStringAt(lm, row, promptLength, params) >= 0) {
             row.finish = SampledSequence.FinishReason.STOP;
         } else if (generated == params.maxNewTokens()) {
             row.finish = SampledSequence.FinishReason.LENGTH;
@@ -141,15 +141,6 @@ public final class BatchSampler {
             }
         }
         return true;
-    }
-
-    private static boolean isEos(CausalLM lm, long token) {
-        for (long eos : lm.eosTokenIds()) {
-            if (eos == token) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Where the first stop string starts in the row's text, or -1. */
