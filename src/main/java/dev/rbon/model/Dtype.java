@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -60,6 +61,15 @@ public enum Dtype {
                     ? of(checkpointDtype) : FLOAT32;
         }
         return FLOAT32;
+    }
+
+    /** {@link #resolve} for the checkpoint folder {@code dir}, whose config.json names its stored dtype. */
+    public static Dtype forCheckpoint(String setting, Path dir, Device device) throws IOException {
+        if (!setting.equals("auto") || !device.isGpu()) {
+            return resolve(setting, null, device); // the checkpoint's dtype does not matter
+        }
+        JsonNode config = Checkpoint.JSON.readTree(dir.resolve("config.json").toFile());
+        return resolve(setting, config.path("dtype").asText(config.path("torch_dtype").asText("float32")), device);
     }
 
     /** Whether the CPU has bfloat16 instructions (AVX-512 BF16 or AMX), from /proc/cpuinfo's flags. */
