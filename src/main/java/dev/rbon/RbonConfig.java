@@ -31,7 +31,10 @@ public interface RbonConfig {
         /** A HF BERT / sentence-transformers folder or an .onnx file; absent, all-MiniLM-L6-v2 from its jar. */
         Optional<ModelPath> embedding();
 
-        /** The compute dtype: auto or float32 (weights stored in F16/BF16 are widened; half compute is not implemented). */
+        /**
+         * The causal LMs' compute dtype: float32, bfloat16, float16, or auto (the checkpoint's dtype on a GPU,
+         * float32 on a CPU; see docs/models.md). Weights are stored in it; norms and softmax run in float32.
+         */
         @WithDefault("auto")
         String dtype();
     }

@@ -3,9 +3,11 @@ package dev.rbon.worker;
 import ai.djl.Device;
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.Dtype;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.model.SentenceEmbedder;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,16 +16,15 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
         SentenceEmbedder embedder) implements AutoCloseable {
 
     static ModelSet load(RbonConfig.Models config, Device device) throws IOException {
-        if (!config.dtype().equals("auto") && !config.dtype().equals("float32")) {
-            // half-precision compute is not implemented; on CPU it would also be ~30x slower (STACK.md)
-            throw new IllegalArgumentException("rbon.models.dtype=" + config.dtype()
-                    + " is not supported: rbon computes in float32 (auto or float32)");
-        }
+        Dtype.of(config.dtype().equals("auto") ? "float32" : config.dtype()); // refuse an unknown name first
         List<AutoCloseable> loaded = new ArrayList<>();
         try {
-            CausalLM policy = keep(loaded, CausalLM.load(config.policy().path(), device));
+            Path policyPath = config.policy().path();
+            CausalLM policy = keep(loaded,
+                    CausalLM.load(policyPath, device, Dtype.forCheckpoint(config.dtype(), policyPath, device)));
             CausalLM reference = config.reference().isPresent()
-                    ? keep(loaded, CausalLM.load(config.reference().get().path(), device))
+                    ? keep(loaded, CausalLM.load(config.reference().get().path(), device,
+                            Dtype.forCheckpoint(config.dtype(), config.reference().get().path(), device)))
                     : null;
             SequenceClassifier reward = keep(loaded, SequenceClassifier.load(config.reward().path(), device));
             SentenceEmbedder embedder = config.embedding().isPresent()
