@@ -43,6 +43,30 @@ class DebertaV2Test {
         }
     }
 
+    /**
+     * A checkpoint of other choices (src/test/resources/fixtures/deberta-variant, made by the script beside it):
+     * separate pos_key_proj / pos_query_proj, absolute positions as well, embed_proj, no rel-embedding LayerNorm,
+     * pos_att_type as the v2 string "c2p|p2c", 8 buckets, and a pair long enough to reach the far buckets.
+     */
+    @Test
+    void matchesTransformersOnAnotherLayout(@TempDir Path dir) throws Exception {
+        Path variant = Path.of("src/test/resources/fixtures/deberta-variant");
+        Files.copy(variant.resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(variant.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        Files.copy(folder().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        JsonNode golden = Shared.json(variant.resolve("golden.json"));
+        try (SequenceClassifier rm = SequenceClassifier.load(dir, Device.cpu())) {
+            List<long[]> batch = new ArrayList<>();
+            for (JsonNode c : golden.get("cases")) {
+                long[] ids = rm.tokenizer().encodePair(c.get("question").asText(), c.get("answer").asText());
+                assertArrayEquals(Shared.longs(c.get("ids")), ids);
+                assertEquals(c.get("score").asDouble(), rm.score(List.of(ids))[0], 1e-4, "score of " + c.get("question"));
+                batch.add(ids);
+            }
+            assertArrayEquals(Shared.floats(golden.get("scores_right_padded_batch")), rm.score(batch), 1e-4f);
+        }
+    }
+
     @Test
     void logBucketsMatchTransformers() {
         // transformers 5.17's make_log_bucket_position(rel, buckets, 512) under torch 2.13: DeBERTa-v3's 256
