@@ -63,7 +63,7 @@ public final class ChatTemplate {
      * as it does in transformers), else tokenizer_config.json's {@code chat_template} (the "default" one of a
      * named list). Special tokens come from tokenizer_config.json either way.
      */
-    static Optional<ChatTemplate> of(Path dir) throws IOException {
+    public static Optional<ChatTemplate> of(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer_config.json");
         JsonNode config = Files.exists(file) ? Checkpoint.JSON.readTree(file.toFile()) : Checkpoint.JSON.createObjectNode();
         Path jinja = dir.resolve("chat_template.jinja");
