@@ -22,8 +22,8 @@ public interface RbonConfig {
         /** The policy: a HuggingFace causal LM folder (Llama, Mistral, Qwen2, GPT-2). */
         ModelPath policy();
 
-        /** The reward model: a *ForSequenceClassification folder with one label. */
-        ModelPath reward();
+        /** The reward model: a *ForSequenceClassification folder with one label (decoder families, DeBERTa-v3). */
+        RewardModel reward();
 
         /** The reference for log pi_ref(y|x); absent, the policy is the reference (no second forward pass). */
         Optional<ModelPath> reference();
@@ -41,6 +41,15 @@ public interface RbonConfig {
 
     interface ModelPath {
         Path path();
+    }
+
+    interface RewardModel extends ModelPath {
+        /**
+         * How the reward model reads a response: auto (its chat template if it has one, a question/answer pair for
+         * a cross-encoder such as DeBERTa, else prompt + response text), chat-template, pair or text.
+         */
+        @WithDefault("auto")
+        String input();
     }
 
     interface Workers {

@@ -6,6 +6,7 @@ import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
+import dev.rbon.score.Conversation;
 import dev.rbon.score.ReferenceScorer;
 import dev.rbon.score.RewardScorer;
 import dev.rbon.score.SimilarityScorer;
@@ -74,9 +75,9 @@ public class AlignedDecoder {
                     policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
         }
 
-        static Pool supplied(List<String> texts, CausalLM policy, String prompt, long[] promptIds) {
-            return new Pool(texts,
-                    texts.stream().map(t -> policy.tokenizer().encodeContinuation(prompt, promptIds, true, t)).toList(),
+        static Pool supplied(List<String> texts, CausalLM policy, Prompt prompt, long[] promptIds) {
+            return new Pool(texts, texts.stream().map(t -> policy.tokenizer()
+                            .encodeContinuation(prompt.text(), promptIds, prompt.specialTokens(), t)).toList(),
                     Collections.nCopies(texts.size(), null), null);
         }
     }
@@ -92,20 +93,27 @@ public class AlignedDecoder {
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
 
         Pool pool = g.rerank()
-                ? Pool.supplied(g.suppliedCandidates(), policy, prompt.text(), promptIds)
+                ? Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds)
                 : Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
                         models.reference() == null);
         double sampleMs = clock.lap();
 
-        double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), prompt.text(), pool.texts()));
+        Conversation conversation = g.messages() == null
+                ? Conversation.of(g.prompt())
+                : new Conversation(prompt.text(), chatMessages(g));
+        double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), models.rewardInput(),
+                conversation, pool.texts()));
         double rewardMs = clock.lap();
 
         double[] refLogprobs = pool.recordedLogprobs();
         if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
             refLogprobs = models.reference() == null
                     ? tooLongIs422(g, () -> ReferenceScorer.logprobs(policy, promptIds, pool.ids()))
-                    : tooLongIs422(g, () -> ReferenceScorer.logprobs(models.reference(), prompt.text(),
-                            prompt.specialTokens(), pool.texts()));
+                    : tooLongIs422(g, () -> {
+                        Prompt own = referencePrompt(models.reference(), g, prompt);
+                        return ReferenceScorer.logprobs(models.reference(), own.text(), own.specialTokens(),
+                                pool.texts());
+                    });
         }
         double referenceMs = clock.lap();
 
@@ -125,14 +133,18 @@ public class AlignedDecoder {
     }
 
     /**
-     * The scoring models refuse texts longer than their context (the reward model, the reference, the embedder):
-     * for the client that is a request too long for this deployment, not a server fault.
+     * The scoring models refuse texts longer than their context (the reward model, the reference, the embedder),
+     * and their chat templates may refuse the conversation (raise_exception) or pass a bound: for the client that
+     * is a request this deployment cannot take, not a server fault.
      */
     private static <T> T tooLongIs422(Generation g, Supplier<T> scoring) {
         try {
             return scoring.get();
         } catch (InputTooLongException e) {
             throw new FieldException(g.rerank() ? "candidates[" + e.row() + "]" : "max_new_tokens", e.getMessage());
+        } catch (ChatTemplate.TemplateException e) {
+            throw new FieldException(g.messages() != null ? "messages" : "prompt",
+                    "a scoring model's chat template refused the conversation: " + e.getMessage());
         }
     }
 
@@ -160,13 +172,28 @@ public class AlignedDecoder {
             return new Prompt(g.prompt(), true);
         }
         ChatTemplate template = policy.chatTemplate().orElseThrow(() -> new FieldException("messages",
-                "the policy " + policy.name() + " has no chat_template in its tokenizer_config.json; send a prompt"));
+                "the policy " + policy.name() + " has no chat template (chat_template.jinja or tokenizer_config.json's"
+                        + " chat_template); send a prompt"));
         try {
-            return new Prompt(template.render(g.messages().stream()
-                    .map(m -> new ChatTemplate.Message(m.role(), m.content())).toList()), false);
+            return new Prompt(template.render(chatMessages(g)), false);
         } catch (ChatTemplate.TemplateException e) {
             throw new FieldException("messages", e.getMessage());
         }
+    }
+
+    /**
+     * The prompt a separate reference model conditions on: a conversation rendered with the reference's own chat
+     * template when it has one (it was trained on that layout, not the policy's), else the policy's prompt text.
+     */
+    private static Prompt referencePrompt(CausalLM reference, Generation g, Prompt policyPrompt) {
+        if (g.messages() == null || reference.chatTemplate().isEmpty()) {
+            return policyPrompt;
+        }
+        return new Prompt(reference.chatTemplate().get().render(chatMessages(g)), false);
+    }
+
+    private static List<ChatTemplate.Message> chatMessages(Generation g) {
+        return g.messages().stream().map(m -> new ChatTemplate.Message(m.role(), m.content())).toList();
     }
 
     private static Selection select(Generation g, Scores scores, RandomGenerator rng) {

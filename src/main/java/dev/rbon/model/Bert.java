@@ -197,7 +197,7 @@ public final class Bert implements SentenceEmbedder {
     }
 
     /** Rows of {@code table} at {@code ids}, owned by the ids' manager (never by the table's). */
-    private static NDArray embedding(NDArray ids, NDArray table) { // (..., S) -> (..., S, hidden)
+    static NDArray embedding(NDArray ids, NDArray table) { // (..., S) -> (..., S, hidden)
         return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
     }
 

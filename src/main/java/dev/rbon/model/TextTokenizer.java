@@ -32,6 +32,14 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
+     * Ids of a text pair as transformers' {@code tokenizer(text, pair)} gives them: the tokenizer.json's pair template
+     * (a cross-encoder's {@code [CLS] text [SEP] pair [SEP]}) around both texts.
+     */
+    public long[] encodePair(String text, String pair) {
+        return tokenizer.encode(text, pair, true, false).getIds();
+    }
+
+    /**
      * Ids of {@code continuation} as it follows the prompt: the tail of encode(prompt + continuation) after the
      * prompt's own ids ({@code promptIds}, encoded with or without special tokens as {@code specialTokens} says).
      * Encoding the continuation alone differs for SentencePiece

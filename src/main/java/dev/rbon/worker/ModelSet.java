@@ -6,14 +6,18 @@ import dev.rbon.model.CausalLM;
 import dev.rbon.model.Dtype;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.model.SentenceEmbedder;
+import dev.rbon.score.RewardInput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The models one worker owns on its device; nothing else touches them. */
+/**
+ * The models one worker owns on its device; nothing else touches them. {@code rewardInput} is how the reward model
+ * reads a response (rbon.models.reward.input), chosen once here.
+ */
 public record ModelSet(Device device, CausalLM policy, CausalLM reference, SequenceClassifier reward,
-        SentenceEmbedder embedder) implements AutoCloseable {
+        RewardInput rewardInput, SentenceEmbedder embedder) implements AutoCloseable {
 
     static ModelSet load(RbonConfig.Models config, Device device) throws IOException {
         Dtype.of(config.dtype().equals("auto") ? "float32" : config.dtype()); // refuse an unknown name first
@@ -27,10 +31,11 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
                             Dtype.forCheckpoint(config.dtype(), config.reference().get().path(), device)))
                     : null;
             SequenceClassifier reward = keep(loaded, SequenceClassifier.load(config.reward().path(), device));
+            RewardInput rewardInput = RewardInput.choose(config.reward().input(), reward);
             SentenceEmbedder embedder = config.embedding().isPresent()
                     ? SentenceEmbedder.load(config.embedding().get().path(), device)
                     : SentenceEmbedder.defaultModel();
-            return new ModelSet(device, policy, reference, reward, embedder);
+            return new ModelSet(device, policy, reference, reward, rewardInput, embedder);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable model : loaded) {
                 closeQuietly(model);
