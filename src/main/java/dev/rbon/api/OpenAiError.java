@@ -25,6 +25,22 @@ public record OpenAiError(Body error) {
         return path != null && ROUTES.contains(path.replaceAll("/+$", ""));
     }
 
+    /** A failure after a stream began, as the error event vLLM sends before [DONE]. */
+    static OpenAiError of(Throwable failure) {
+        Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        if (e instanceof dev.rbon.decode.FieldException field) {
+            return new OpenAiError(new Body(field.field() + ": " + field.getMessage(), typeOf(400), field.field(),
+                    null));
+        }
+        if (e instanceof java.util.concurrent.TimeoutException) {
+            return new OpenAiError(new Body("the request did not finish within its deadline", typeOf(504), null,
+                    null));
+        }
+        return new OpenAiError(new Body("the request failed on the server; see its log", typeOf(500), null, null));
+    }
+
     /** The type OpenAI gives errors of this status. */
     static String typeOf(int status) {
         return switch (status) {

@@ -71,6 +71,13 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response badJson(OpenAiBodies.BadJson e, HttpServerRequest request) {
+        return e.json() instanceof UnrecognizedPropertyException unknown
+                ? unknownField(unknown, request)
+                : malformed(e.json(), request);
+    }
+
+    @ServerExceptionMapper
     public Response queueFull(QueueFullException e, HttpServerRequest request) {
         return Response.fromResponse(respond(request, 429, "Too Many Requests", e.getMessage(), List.of()))
                 .header("Retry-After", "1").build();
