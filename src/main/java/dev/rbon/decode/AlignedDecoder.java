@@ -54,12 +54,17 @@ public class AlignedDecoder {
      * disconnected) makes the worker abandon the request between decoding steps.
      */
     public CompletableFuture<Outcome> decode(Generation generation, Duration timeout) {
+        return decode(generation, timeout, Progress.NONE);
+    }
+
+    /** As {@link #decode(Generation, Duration)}, reporting to {@code progress} from the worker's thread. */
+    public CompletableFuture<Outcome> decode(Generation generation, Duration timeout, Progress progress) {
         long submitted = System.nanoTime();
         Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
                 ? limits.requestTimeout()
                 : timeout;
         CompletableFuture<Outcome> result =
-                pool.submit((models, cancelled) -> run(models, generation, submitted, cancelled));
+                pool.submit((models, cancelled) -> run(models, generation, submitted, steps(cancelled, progress), progress));
         result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
@@ -82,13 +87,23 @@ public class AlignedDecoder {
         }
     }
 
-    private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled) {
+    /** The sampler polls for cancellation once per decoding step: that poll is also the step clock. */
+    private static BooleanSupplier steps(BooleanSupplier cancelled, Progress progress) {
+        int[] step = {0};
+        return () -> {
+            progress.step(++step[0]);
+            return cancelled.getAsBoolean();
+        };
+    }
+
+    private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled, Progress progress) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
         CausalLM policy = models.policy();
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
         checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
+        progress.started(g.n(), g.rerank() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
 
@@ -97,6 +112,7 @@ public class AlignedDecoder {
                 : Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
                         models.reference() == null);
         double sampleMs = clock.lap();
+        progress.sampled(g.n());
 
         Conversation conversation = g.messages() == null
                 ? Conversation.of(g.prompt())
@@ -121,6 +137,7 @@ public class AlignedDecoder {
                 ? tooLongIs422(g, () -> SimilarityScorer.similarity(models.embedder(), pool.texts()))
                 : null;
         double embedMs = clock.lap();
+        progress.scored();
 
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), rng);
@@ -166,6 +183,12 @@ public class AlignedDecoder {
      * policy's chat template, which carries its own (as transformers' apply_chat_template tokenizes it).
      */
     private record Prompt(String text, boolean specialTokens) {}
+
+    /** The prompt's ids under the policy, as {@link #decode} tokenized them (for a second pass over the answer). */
+    static long[] promptIds(CausalLM policy, Generation g) {
+        Prompt prompt = prompt(policy, g);
+        return policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
+    }
 
     private static Prompt prompt(CausalLM policy, Generation g) {
         if (g.messages() == null) {
