@@ -55,16 +55,27 @@ class AdmissionTest {
 
     @Test
     void aRerankOverTheBudgetNamesTheCandidates() {
-        String longText = "word ".repeat(150);
-        StringBuilder body = new StringBuilder("{\"prompt\": \"hello\", \"candidates\": [");
-        for (int i = 0; i < 32; i++) {
-            body.append(i == 0 ? "" : ",").append('"').append(longText).append('"');
-        }
-        given().contentType(ContentType.JSON).body(body.append("]}").toString()).post("/v1/rerank")
-                .then().statusCode(422)
+        given().contentType(ContentType.JSON).body(rerank(32, "word ".repeat(60))).post("/v1/rerank")
+                .then().log().ifValidationFails().statusCode(422)
                 .body("errors.field", hasItem("candidates"))
                 .body("errors[0].message", containsString("32 candidates"));
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void aCandidateLongerThanTheRewardModelsContextIsRefusedBeforeScoring() {
+        given().contentType(ContentType.JSON).body(rerank(2, "word ".repeat(150))).post("/v1/rerank")
+                .then().statusCode(422)
+                .body("errors.field", hasItem("candidates[0]"))
+                .body("errors[0].message", containsString("reward model"));
+    }
+
+    private static String rerank(int candidates, String text) {
+        StringBuilder body = new StringBuilder("{\"prompt\": \"hello\", \"candidates\": [");
+        for (int i = 0; i < candidates; i++) {
+            body.append(i == 0 ? "" : ",").append('"').append(text).append('"');
+        }
+        return body.append("]}").toString();
     }
 
     private static double generatedTokens() {
