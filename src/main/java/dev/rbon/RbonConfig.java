@@ -83,6 +83,12 @@ public interface RbonConfig {
         @WithDefault("1M")
         MemorySize maxBodySize();
 
+        /**
+         * A request's estimated peak memory (decode/MemoryBudget); over it, a 422 before any work. Absent: 80% of
+         * (physical memory - max heap - every worker's weights) / workers.
+         */
+        Optional<MemorySize> maxRequestMemory();
+
         /** A request's deadline; a request's own timeout_ms may only shorten it. */
         @WithDefault("60s")
         Duration requestTimeout();

@@ -15,6 +15,7 @@ import dev.rbon.select.Selection;
 import dev.rbon.select.Selector;
 import dev.rbon.worker.ModelSet;
 import dev.rbon.worker.WorkerPool;
+import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -41,11 +42,14 @@ public class AlignedDecoder {
     private final WorkerPool pool;
     private final RbonConfig.Limits limits;
     private final DecodeMetrics metrics;
+    private final Admission admission;
 
     public AlignedDecoder(WorkerPool pool, RbonConfig config, DecodeMetrics metrics) {
         this.pool = pool;
         this.limits = config.limits();
         this.metrics = metrics;
+        this.admission = new Admission(limits.maxRequestMemory().map(MemorySize::asLongValue).orElse(null),
+                () -> pool.loaded().size());
     }
 
     /**
@@ -107,10 +111,15 @@ public class AlignedDecoder {
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
 
-        Pool pool = g.rerank()
-                ? Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds)
-                : Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
-                        models.reference() == null);
+        Pool pool;
+        if (g.rerank()) { // every model's limit and the memory budget, before any work
+            pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
+            admission.rerank(models, prompt.text(), promptIds.length, g.suppliedCandidates(), pool.ids());
+        } else {
+            admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
+            pool = Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
+                    models.reference() == null);
+        }
         double sampleMs = clock.lap();
         progress.sampled(g.n());
 
