@@ -55,7 +55,7 @@ class AdmissionTest {
 
     @Test
     void aRerankOverTheBudgetNamesTheCandidates() {
-        given().contentType(ContentType.JSON).body(rerank(32, "word ".repeat(60))).post("/v1/rerank")
+        given().contentType(ContentType.JSON).body(select(32, "word ".repeat(60))).post("/v1/select")
                 .then().log().ifValidationFails().statusCode(422)
                 .body("errors.field", hasItem("candidates"))
                 .body("errors[0].message", containsString("32 candidates"));
@@ -64,13 +64,13 @@ class AdmissionTest {
 
     @Test
     void aCandidateLongerThanTheRewardModelsContextIsRefusedBeforeScoring() {
-        given().contentType(ContentType.JSON).body(rerank(2, "word ".repeat(150))).post("/v1/rerank")
+        given().contentType(ContentType.JSON).body(select(2, "word ".repeat(150))).post("/v1/select")
                 .then().statusCode(422)
                 .body("errors.field", hasItem("candidates[0]"))
                 .body("errors[0].message", containsString("reward model"));
     }
 
-    private static String rerank(int candidates, String text) {
+    private static String select(int candidates, String text) {
         StringBuilder body = new StringBuilder("{\"prompt\": \"hello\", \"candidates\": [");
         for (int i = 0; i < candidates; i++) {
             body.append(i == 0 ? "" : ",").append('"').append(text).append('"');
