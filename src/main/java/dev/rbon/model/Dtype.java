@@ -49,8 +49,9 @@ public enum Dtype {
 
     /**
      * {@code rbon.models.dtype} for a checkpoint on {@code device}: an explicit dtype as given; {@code auto} is the
-     * checkpoint's own dtype on a GPU and float32 on a CPU. On this project's CPUs (AVX-512 BF16) bfloat16 through
-     * libtorch 2.7.1 was measured no faster than float32 (docs/models.md), so auto does not pick it there.
+     * checkpoint's own dtype on a GPU and float32 on a CPU, even one with AVX-512 BF16 (avx512_bf16 in
+     * /proc/cpuinfo, as this project's machines have): there, bfloat16 matmuls through DJL's libtorch 2.7.1 measured
+     * 2.5x slower than float32 on one thread (docs/models.md), so it is opt-in.
      */
     public static Dtype resolve(String setting, String checkpointDtype, Device device) {
         if (!setting.equals("auto")) {
@@ -70,16 +71,6 @@ public enum Dtype {
         }
         JsonNode config = Checkpoint.JSON.readTree(dir.resolve("config.json").toFile());
         return resolve(setting, config.path("dtype").asText(config.path("torch_dtype").asText("float32")), device);
-    }
-
-    /** Whether the CPU has bfloat16 instructions (AVX-512 BF16 or AMX), from /proc/cpuinfo's flags. */
-    public static boolean cpuHasFastBfloat16() {
-        try {
-            String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
-            return cpuinfo.contains(" avx512_bf16") || cpuinfo.contains(" amx_bf16");
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** {@code x} in this dtype (a float32 array stays itself). */
