@@ -361,7 +361,7 @@ final class DebertaV2 implements SequenceClassifier.Body {
 
     @Override
     public int maxPositionEmbeddings() {
-        // relative attention has no absolute position table; the tokenizer's model_max_length is the real bound
+        // relative attention needs no absolute position table, but the model was trained to this length
         return config.maxPositionEmbeddings();
     }
 
