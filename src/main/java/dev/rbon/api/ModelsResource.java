@@ -59,7 +59,9 @@ public class ModelsResource {
             if (models.reference() != null) {
                 data.add(Model.of("reference", models.reference().info(), device, w));
             }
-            data.add(Model.of("reward", models.reward().info(), device, w));
+            data.add(models.reward() != null ? Model.of("reward", models.reward().info(), device, w)
+                    : new Model("reward", models.rewardName(), "remote", null, null, null, "remote",
+                            models.remoteReward().backend().url().toString(), w));
             data.add(new Model("embedding", models.embedder().name(), models.embedder().getClass().getSimpleName(),
                     "float32", null, null, models.embedder().device(), null, w));
         }

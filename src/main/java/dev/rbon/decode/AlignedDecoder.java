@@ -4,10 +4,10 @@ import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
+import dev.rbon.remote.CallContext;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.score.ReferenceScorer;
-import dev.rbon.score.RewardScorer;
 import dev.rbon.score.SimilarityScorer;
 import dev.rbon.select.Scores;
 import dev.rbon.select.Selection;
@@ -57,8 +57,9 @@ public class AlignedDecoder {
         Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
                 ? limits.requestTimeout()
                 : timeout;
-        CompletableFuture<Outcome> result =
-                pool.submit((models, cancelled) -> run(models, generation, submitted, cancelled));
+        long deadlineNanos = submitted + deadline.toNanos();
+        CompletableFuture<Outcome> result = pool.submit((models, cancelled) -> CallContext.during(deadlineNanos,
+                cancelled, () -> run(models, generation, submitted, cancelled)));
         result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
@@ -97,7 +98,7 @@ public class AlignedDecoder {
                         models.reference() == null);
         double sampleMs = clock.lap();
 
-        double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), prompt.text(), pool.texts()));
+        double[] rewards = tooLongIs422(g, () -> models.rewards(prompt.text(), pool.texts()));
         double rewardMs = clock.lap();
 
         double[] refLogprobs = pool.recordedLogprobs();
@@ -189,7 +190,7 @@ public class AlignedDecoder {
     }
 
     private static Outcome.ModelNames names(ModelSet models) {
-        return new Outcome.ModelNames(models.policy().name(), models.reward().name(),
+        return new Outcome.ModelNames(models.policy().name(), models.rewardName(),
                 models.referenceOrPolicy().name(), models.embedder().name());
     }
 
