@@ -53,20 +53,20 @@ public interface RbonConfig {
         /** Sent as {@code Authorization: Bearer <api-key>}. */
         Optional<String> apiKey();
 
-        @WithDefault("2s")
-        Duration connectTimeout();
+        // no @WithDefault in this group: a default would make an absent reference or embedding look configured;
+        // the defaults are applied where the client is built (dev.rbon.remote.Backend) and documented here
 
-        /** One call's timeout; the request's own deadline shortens it. */
-        @WithDefault("60s")
-        Duration timeout();
+        /** Default 2s. */
+        Optional<Duration> connectTimeout();
 
-        /** Retries of a failed call where repeating it is safe (docs/remote.md); 0 disables them. */
-        @WithDefault("2")
-        int retries();
+        /** One call's timeout, default 60s; the request's own deadline shortens it. */
+        Optional<Duration> timeout();
 
-        /** Calls in flight to this engine at most (so connections at most); more wait for a free one. */
-        @WithDefault("32")
-        int maxConnections();
+        /** Retries of a failed call where repeating it is safe (docs/remote.md), default 2; 0 disables them. */
+        Optional<Integer> retries();
+
+        /** Calls in flight to this engine at most (so connections at most), default 32; more wait for a free one. */
+        Optional<Integer> maxConnections();
     }
 
     interface Workers {

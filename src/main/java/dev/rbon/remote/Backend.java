@@ -46,12 +46,20 @@ public final class Backend {
     }
 
     static final ObjectMapper JSON = new ObjectMapper();
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    static final int DEFAULT_RETRIES = 2;
+    static final int DEFAULT_MAX_CONNECTIONS = 32;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final long POLL_MS = 50;
 
     private final String role;
     private final URI base;
     private final RbonConfig.ModelPath config;
+    private final Duration connectTimeout;
+    private final Duration timeout;
+    private final int maxRetries;
+    private final int maxConnections;
     private final HttpClient http;
     private final Semaphore slots;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -63,9 +71,16 @@ public final class Backend {
         this.config = config;
         String url = config.url().orElseThrow().toString();
         this.base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        this.connectTimeout = config.connectTimeout().orElse(DEFAULT_CONNECT_TIMEOUT);
+        this.timeout = config.timeout().orElse(DEFAULT_TIMEOUT);
+        this.maxRetries = config.retries().orElse(DEFAULT_RETRIES);
+        this.maxConnections = config.maxConnections().orElse(DEFAULT_MAX_CONNECTIONS);
+        if (maxRetries < 0 || maxConnections < 1) {
+            throw new IllegalArgumentException("rbon.models." + role + ": retries must be >= 0 and max-connections >= 1");
+        }
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(config.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER).build();
-        this.slots = new Semaphore(config.maxConnections(), true);
+                .connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.slots = new Semaphore(maxConnections, true);
         this.registry = registry;
         this.retries = Counter.builder("rbon.backend.retries").description("Calls to a remote engine repeated after a failure")
                 .tag("backend", role).register(registry);
@@ -108,7 +123,7 @@ public final class Backend {
                     return parse(route, once(route, bytes));
                 } catch (BackendException e) {
                     Duration backoff = FIRST_BACKOFF.multipliedBy(1L << attempt);
-                    if (attempt >= config.retries() || !retryable(e.kind(), retry)
+                    if (attempt >= maxRetries || !retryable(e.kind(), retry)
                             || CallContext.current().remaining().compareTo(backoff.multipliedBy(2)) < 0) {
                         throw e;
                     }
@@ -138,7 +153,7 @@ public final class Backend {
     /** One attempt: a free connection slot, then the exchange, both within the remaining deadline. */
     private HttpResponse<byte[]> once(String route, byte[] body) {
         CallContext context = CallContext.current();
-        Duration budget = min(config.timeout(), context.remaining());
+        Duration budget = min(timeout, context.remaining());
         if (budget.isNegative() || budget.isZero()) {
             throw new BackendException(Kind.TIMEOUT, role, "the request's deadline passed before the " + role
                     + " engine was called");
@@ -146,7 +161,7 @@ public final class Backend {
         long start = System.nanoTime();
         try {
             if (!slots.tryAcquire(budget.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new BackendException(Kind.TIMEOUT, role, "all " + config.maxConnections() + " connections to the "
+                throw new BackendException(Kind.TIMEOUT, role, "all " + maxConnections + " connections to the "
                         + role + " engine " + base + " stayed busy until the deadline");
             }
         } catch (InterruptedException e) {
@@ -207,7 +222,7 @@ public final class Backend {
     private BackendException failure(Throwable cause, Duration budget) {
         if (cause instanceof HttpConnectTimeoutException) {
             return new BackendException(Kind.UNREACHABLE, role, "the " + role + " engine " + base
-                    + " did not accept a connection within " + config.connectTimeout().toMillis() + " ms", cause);
+                    + " did not accept a connection within " + connectTimeout.toMillis() + " ms", cause);
         }
         if (cause instanceof HttpTimeoutException) {
             return timeout(budget);
