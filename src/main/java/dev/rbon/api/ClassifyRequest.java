@@ -8,7 +8,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record ClassifyRequest(
         @Schema(description = "The served model's name; absent: the reward model.") String model,
         @Schema(description = "A text, a list of texts, a list of token ids, or a list of token-id lists.",
-                required = true, example = "[\"Once upon a time there was a cat\"]") JsonNode input,
+                required = true, implementation = Object.class, example = "[\"Once upon a time there was a cat\"]")
+                JsonNode input,
         @Schema(description = "Add the tokenizer's special tokens (BOS, ...) to texts.", defaultValue = "true")
                 Boolean addSpecialTokens,
         @Schema(description = "Apply the activation (sigmoid: the model has one label); false gives the raw score,"

@@ -9,9 +9,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** vLLM's ClassificationResponse. */
 @Schema(description = "One result per input, in order (vLLM's ClassificationResponse).")
-public record ClassifyResponse(String id, String object, long created, String model, List<Data> data, Usage usage) {
+public record ClassifyResponse(String id, String object, long created, String model, List<Classification> data, ClassifyUsage usage) {
 
-    public record Data(
+    public record Classification(
             int index,
             @Schema(description = "The label of the highest score (config.json's id2label)") String label,
             @Schema(description = "One score per label: the raw score, or its sigmoid with use_activation")
@@ -19,14 +19,14 @@ public record ClassifyResponse(String id, String object, long created, String mo
             int numClasses) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Usage(int promptTokens, int totalTokens, int completionTokens) {}
+    public record ClassifyUsage(int promptTokens, int totalTokens, int completionTokens) {}
 
     static ClassifyResponse of(Pooling.Classified c) {
-        List<Data> data = new ArrayList<>();
+        List<Classification> data = new ArrayList<>();
         for (int i = 0; i < c.scores().length; i++) {
-            data.add(new Data(i, c.label(), List.of(c.scores()[i]), 1));
+            data.add(new Classification(i, c.label(), List.of(c.scores()[i]), 1));
         }
         return new ClassifyResponse("classify-" + UUID.randomUUID().toString().replace("-", ""), "list",
-                System.currentTimeMillis() / 1000, c.model(), data, new Usage(c.promptTokens(), c.promptTokens(), 0));
+                System.currentTimeMillis() / 1000, c.model(), data, new ClassifyUsage(c.promptTokens(), c.promptTokens(), 0));
     }
 }

@@ -11,23 +11,23 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** OpenAI's (and vLLM's) embeddings answer. */
 @Schema(description = "One unit-length embedding per input, in order.")
-public record EmbeddingsResponse(String id, String object, long created, String model, List<Data> data, Usage usage) {
+public record EmbeddingsResponse(String id, String object, long created, String model, List<Embedding> data, EmbeddingsUsage usage) {
 
-    public record Data(
+    public record Embedding(
             int index,
             String object,
-            @Schema(description = "The vector: an array of floats, or a base64 string of little-endian float32",
-                    oneOf = {float[].class, String.class}) Object embedding) {}
+            @Schema(description = "The vector: an array of floats, or with encoding_format base64 a base64 string of "
+                    + "its little-endian float32 bytes") Object embedding) {}
 
-    public record Usage(int promptTokens, int totalTokens) {}
+    public record EmbeddingsUsage(int promptTokens, int totalTokens) {}
 
     static EmbeddingsResponse of(Pooling.Embedded e, boolean base64) {
-        List<Data> data = new ArrayList<>();
+        List<Embedding> data = new ArrayList<>();
         for (int i = 0; i < e.embeddings().length; i++) {
-            data.add(new Data(i, "embedding", base64 ? base64(e.embeddings()[i]) : e.embeddings()[i]));
+            data.add(new Embedding(i, "embedding", base64 ? base64(e.embeddings()[i]) : e.embeddings()[i]));
         }
         return new EmbeddingsResponse("embd-" + UUID.randomUUID().toString().replace("-", ""), "list",
-                System.currentTimeMillis() / 1000, e.model(), data, new Usage(e.promptTokens(), e.promptTokens()));
+                System.currentTimeMillis() / 1000, e.model(), data, new EmbeddingsUsage(e.promptTokens(), e.promptTokens()));
     }
 
     private static String base64(float[] vector) {

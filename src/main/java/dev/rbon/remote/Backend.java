@@ -198,10 +198,11 @@ public final class Backend {
                     return exchange.get(Math.min(POLL_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000)),
                             TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
-                    context.checkCancelled();
-                    if (System.nanoTime() >= end) {
+                    // past the deadline the caller has gone too: that is the engine's timeout, not a cancellation
+                    if (System.nanoTime() >= end || context.remaining().isNegative()) {
                         throw timeout(budget);
                     }
+                    context.checkCancelled();
                 }
             }
         } catch (ExecutionException e) {
