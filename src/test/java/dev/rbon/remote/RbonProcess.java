@@ -19,27 +19,27 @@ import java.util.concurrent.TimeUnit;
  * One rbon server as its own JVM, started from the packaged fast-jar (target/quarkus-app) with rbon.* settings as
  * environment variables, on a free port of the loopback interface.
  */
-final class RbonProcess implements AutoCloseable {
+public final class RbonProcess implements AutoCloseable {
 
-    static final Path APP = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+    public static final Path APP = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
 
     final String name;
-    final int port;
+    public final int port;
     private final Map<String, String> env;
     private final Path log;
     private Process process;
 
-    RbonProcess(String name, int port, Map<String, String> env) {
+    public RbonProcess(String name, int port, Map<String, String> env) {
         this.name = name;
         this.port = port;
         this.env = env;
         this.log = Path.of("target", "remote-" + name + ".log").toAbsolutePath();
     }
 
-    RbonProcess start() throws IOException {
+    public RbonProcess start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx768m", "-Xss4m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", "-jar",
                 APP.toString())
@@ -56,7 +56,7 @@ final class RbonProcess implements AutoCloseable {
     }
 
     /** Waits until /q/health/ready is 200. */
-    RbonProcess awaitReady(Duration within) throws Exception {
+    public RbonProcess awaitReady(Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -92,7 +92,7 @@ final class RbonProcess implements AutoCloseable {
     }
 
     /** POSTs a JSON body; the answer's status and parsed body. */
-    Answer post(String path, Object body) throws Exception {
+    public Answer post(String path, Object body) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url(path)))
                         .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
@@ -101,10 +101,10 @@ final class RbonProcess implements AutoCloseable {
                 r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body()));
     }
 
-    record Answer(int status, String contentType, JsonNode json) {}
+    public record Answer(int status, String contentType, JsonNode json) {}
 
     /** SIGTERM, as Kubernetes stops a pod; waits for the JVM to exit. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(40, TimeUnit.SECONDS)) {
@@ -127,7 +127,7 @@ final class RbonProcess implements AutoCloseable {
         }
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
