@@ -23,8 +23,8 @@ public interface RbonConfig {
         /** The policy: a HuggingFace causal LM folder (Llama, Mistral, Qwen2, GPT-2). */
         ModelPath policy();
 
-        /** The reward model: a *ForSequenceClassification folder with one label. */
-        ModelPath reward();
+        /** The reward model: a *ForSequenceClassification folder with one label (decoder families, DeBERTa-v3). */
+        RewardModel reward();
 
         /** The reference for log pi_ref(y|x); absent, the policy is the reference (no second forward pass). */
         Optional<ModelPath> reference();
@@ -32,7 +32,10 @@ public interface RbonConfig {
         /** A HF BERT / sentence-transformers folder or an .onnx file; absent, all-MiniLM-L6-v2 from its jar. */
         Optional<ModelPath> embedding();
 
-        /** The compute dtype: auto or float32 (weights stored in F16/BF16 are widened; half compute is not implemented). */
+        /**
+         * The causal LMs' compute dtype: float32, bfloat16, float16, or auto (the checkpoint's dtype on a GPU,
+         * float32 on a CPU; see docs/models.md). Weights are stored in it; norms and softmax run in float32.
+         */
         @WithDefault("auto")
         String dtype();
     }
@@ -69,6 +72,15 @@ public interface RbonConfig {
         Optional<Integer> maxConnections();
     }
 
+    interface RewardModel extends ModelPath {
+        /**
+         * How the reward model reads a response: auto (its chat template if it has one, a question/answer pair for
+         * a cross-encoder such as DeBERTa, else prompt + response text), chat-template, pair or text.
+         */
+        @WithDefault("auto")
+        String input();
+    }
+
     interface Workers {
         /** cpu, gpu0,gpu1, or auto (every GPU DJL sees, else the CPU). */
         @WithDefault("cpu")
@@ -99,6 +111,12 @@ public interface RbonConfig {
         /** Largest request body; larger ones get 413 (quarkus.http.limits.max-body-size follows it). */
         @WithDefault("1M")
         MemorySize maxBodySize();
+
+        /**
+         * A request's estimated peak memory (decode/MemoryBudget); over it, a 422 before any work. Absent: 80% of
+         * (physical memory - max heap - every worker's weights) / workers.
+         */
+        Optional<MemorySize> maxRequestMemory();
 
         /** A request's deadline; a request's own timeout_ms may only shorten it. */
         @WithDefault("60s")

@@ -9,8 +9,8 @@ import jakarta.enterprise.event.Observes;
 import java.util.List;
 
 /**
- * Refuses a body over rbon.limits.max-body-size with a 413 problem before it is read. Vert.x enforces the same
- * limit on bodies that do not declare their length, with a bare 413.
+ * Refuses a body over rbon.limits.max-body-size with a 413 problem (OpenAI's error shape on its routes) before it
+ * is read. Vert.x enforces the same limit on bodies that do not declare their length, with a bare 413.
  */
 @ApplicationScoped
 public class BodyLimit {
@@ -27,11 +27,15 @@ public class BodyLimit {
         router.route().order(-100).handler(context -> {
             String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBytes) {
-                Problem problem = Problem.of(413, "Content Too Large", "the body is " + length
-                        + " bytes, over the limit of " + maxBytes, List.of());
+                String detail = "the body is " + length + " bytes, over the limit of " + maxBytes;
+                boolean openAi = OpenAiError.owns(context.request().path());
+                Object body = openAi
+                        ? new OpenAiError(new OpenAiError.Body(detail, OpenAiError.typeOf(413), null, "request_too_large"))
+                        : Problem.of(413, "Content Too Large", detail, List.of());
                 try {
-                    context.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                            .putHeader(HttpHeaders.CONNECTION, "close").end(json.writeValueAsString(problem));
+                    context.response().setStatusCode(413)
+                            .putHeader(HttpHeaders.CONTENT_TYPE, openAi ? "application/json" : Problem.MEDIA_TYPE)
+                            .putHeader(HttpHeaders.CONNECTION, "close").end(json.writeValueAsString(body));
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     context.fail(e);
                 }

@@ -40,7 +40,8 @@ public class EmbeddingsResource {
 
     @POST
     @Operation(operationId = "embeddings", summary = "Sentence embeddings of texts",
-            description = "Mean-pooled, L2-normalised embeddings of each text (its own special tokens, no truncation):"
+            description = "The embedder's sentence-transformers embeddings of each text (its pooling and normalisation,"
+                    + " truncated at its max_seq_length as sentence-transformers truncates):"
                     + " the vectors rbon's similarity S_ij is the dot product of.")
     @APIResponse(responseCode = "200", description = "One embedding per input",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,

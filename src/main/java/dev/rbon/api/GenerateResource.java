@@ -29,7 +29,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** POST /v1/generate and /v1/rerank: validate, hand to the decoder, shape the answer. */
+/** POST /v1/generate and /v1/select: validate, hand to the decoder, shape the answer. */
 @Path("/v1")
 @Tag(name = "decoding", description = "Best-of-N and Regularized Best-of-N selection")
 @Consumes(MediaType.APPLICATION_JSON)
@@ -62,17 +62,18 @@ public class GenerateResource {
     }
 
     @POST
-    @Path("/rerank")
-    @Operation(operationId = "rerank", summary = "Select among candidates the client supplies",
-            description = "The same selection as /v1/generate on the client's candidates; every score is computed "
-                    + "and every candidate returned (unless return_candidates is false).")
+    @Path("/select")
+    @Operation(operationId = "select", summary = "Select among candidates the client supplies",
+            description = "The same selection as /v1/generate on the client's candidates (after a prompt or a "
+                    + "conversation); every score is computed and every candidate returned (unless "
+                    + "return_candidates is false). For the Cohere-shaped ranking of documents see /v1/rerank.")
     @APIResponse(responseCode = "200", description = "The chosen candidate and every candidate's scores",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = GenerateResponse.class)))
     @ProblemResponses
-    public CompletionStage<GenerateResponse> rerank(RerankRequest request, @Context HttpServerRequest http) {
-        RerankRequest r = requireBody(request);
-        return handle("rerank", () -> RequestValidation.rerank(r, limits), r.timeoutMs(),
+    public CompletionStage<GenerateResponse> select(SelectRequest request, @Context HttpServerRequest http) {
+        SelectRequest r = requireBody(request);
+        return handle("select", () -> RequestValidation.select(r, limits), r.timeoutMs(),
                 !Boolean.FALSE.equals(r.returnCandidates()), Boolean.TRUE.equals(r.returnTokenIds()), http);
     }
 
@@ -114,7 +115,7 @@ public class GenerateResource {
         return "error";
     }
 
-    private static <T> T requireBody(T request) {
+    static <T> T requireBody(T request) {
         if (request == null) {
             throw new InvalidRequestException(List.of(new Problem.FieldError("body", "a JSON object is required")));
         }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-/** The chosen candidate and the numbers behind the choice; /v1/generate and /v1/rerank answer with it. */
+/** The chosen candidate and the numbers behind the choice; /v1/generate and /v1/select answer with it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record GenerateResponse(
         @Schema(description = "Request id.") String id,
@@ -25,7 +25,7 @@ public record GenerateResponse(
     /** Milliseconds per stage of the request. */
     public record Timings(
             @Schema(description = "Waiting for a worker.") double queue,
-            @Schema(description = "Sampling the n candidates (0 for rerank).") double sample,
+            @Schema(description = "Sampling the n candidates (0 for select).") double sample,
             @Schema(description = "Reward model scoring.") double reward,
             @Schema(description = "Reference log-probs (0 when the sampler's own were used).") double reference,
             @Schema(description = "Embeddings and the similarity matrix (0 when the method needs none).")
@@ -73,13 +73,13 @@ public record GenerateResponse(
     /** Tokens of the prompt and of all N candidates together. */
     public record Usage(
             @Schema(description = "Prompt tokens under the policy's tokenizer.") int promptTokens,
-            @Schema(description = "Generated tokens summed over all n candidates (0 for rerank).")
+            @Schema(description = "Generated tokens summed over all n candidates (0 for select).")
                     int completionTokens) {}
 
     static GenerateResponse of(Generation g, Outcome o, boolean withCandidates, boolean withTokenIds) {
         List<Candidate> candidates = o.candidates().stream().map(c -> Candidate.of(c, withTokenIds)).toList();
         Candidate chosen = candidates.get(o.chosenIndex());
-        return new GenerateResponse((g.rerank() ? "rerank-" : "gen-") + UUID.randomUUID(), chosen.text(),
+        return new GenerateResponse((g.rerank() ? "select-" : "gen-") + UUID.randomUUID(), chosen.text(),
                 g.method().wireName(), g.beta(), candidates.size(), o.chosenIndex(), chosen,
                 withCandidates ? candidates : null, new Usage(o.promptTokens(), o.completionTokens()),
                 Timings.of(o.timings()), Models.of(o.models()));

@@ -9,37 +9,44 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** GET /v1/models: what is loaded, on which device, with its architecture and dtype. */
+/**
+ * GET /v1/models in OpenAI's list shape: the policy first (its id is the {@code model} of /v1/chat/completions and
+ * /v1/completions), then the reference, the reward model and the embedder, each with rbon's details (role,
+ * architecture, dtype, the device of every worker's copy) as extra fields.
+ */
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "models", description = "What runs where")
 public class ModelsResource {
 
-    /** One loaded model on one worker. */
+    private static final long STARTED = System.currentTimeMillis() / 1000;
+
+    /** One model; rbon's details beside OpenAI's four fields. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Model(
+            @Schema(description = "The id to send as model (the checkpoint folder's name)") String id,
+            @Schema(description = "Always model") String object,
+            @Schema(description = "When the server loaded it, Unix seconds") long created,
+            @Schema(description = "Always rbon") String ownedBy,
             @Schema(description = "policy, reference, reward or embedding") String role,
-            @Schema(description = "Folder or model name") String name,
             @Schema(description = "config.json's architectures[0], or the embedder's kind") String architecture,
             @Schema(description = "The dtype rbon computes in") String dtype,
             @Schema(description = "The dtype the weights were stored in") String storedDtype,
             @Schema(description = "Stored parameters") Long parameters,
-            @Schema(description = "The worker's device, e.g. cpu() or gpu(0)") String device,
-            @Schema(description = "Where the weights were read from") String path,
-            @Schema(description = "Index of the worker that owns this copy") int worker) {
+            @Schema(description = "The first worker's device, e.g. cpu() or gpu(0)") String device,
+            @Schema(description = "The device of each worker's copy, by worker index") List<String> devices,
+            @Schema(description = "Most positions (prompt + response) of a causal LM") Integer maxModelLen,
+            @Schema(description = "Where the weights were read from") String path) {}
 
-        static Model of(String role, ModelInfo info, String device, int worker) {
-            return new Model(role, info.name(), info.architecture(), "float32", info.storedDtype(), info.parameters(),
-                    device, info.path().toString(), worker);
-        }
-    }
-
-    public record ModelList(@Schema(description = "Every model of every worker") List<Model> data) {}
+    public record ModelList(@Schema(description = "Always list") String object,
+            @Schema(description = "The policy first, then the reference, reward and embedding models") List<Model> data) {}
 
     private final WorkerPool pool;
 
@@ -48,23 +55,49 @@ public class ModelsResource {
     }
 
     @GET
-    @Operation(operationId = "listModels", summary = "List the loaded models, per worker and device")
+    @Operation(operationId = "listModels", summary = "List the loaded models (OpenAI's list shape), policy first")
     public ModelList list() {
-        List<Model> data = new ArrayList<>();
         List<ModelSet> workers = pool.loaded();
-        for (int w = 0; w < workers.size(); w++) {
-            ModelSet models = workers.get(w);
-            String device = models.device().toString();
-            data.add(Model.of("policy", models.policy().info(), device, w));
-            if (models.reference() != null) {
-                data.add(Model.of("reference", models.reference().info(), device, w));
-            }
-            data.add(models.reward() != null ? Model.of("reward", models.reward().info(), device, w)
-                    : new Model("reward", models.rewardName(), "remote", null, null, null, "remote",
-                            models.remoteReward().backend().url().toString(), w));
-            data.add(new Model("embedding", models.embedder().name(), models.embedder().getClass().getSimpleName(),
-                    "float32", null, null, models.embedder().device(), null, w));
+        List<Model> data = new ArrayList<>();
+        if (workers.isEmpty()) {
+            return new ModelList("list", data);
         }
-        return new ModelList(data);
+        List<String> devices = workers.stream().map(m -> m.device().toString()).toList();
+        ModelSet first = workers.get(0);
+        Set<String> ids = new HashSet<>();
+        data.add(model(ids, "policy", first.policy().info(), devices, first.policy().maxPositionEmbeddings()));
+        if (first.reference() != null) {
+            data.add(model(ids, "reference", first.reference().info(), devices,
+                    first.reference().maxPositionEmbeddings()));
+        }
+        data.add(first.reward() != null ? model(ids, "reward", first.reward().info(), devices, null)
+                : new Model(unique(ids, "reward", first.rewardName()), "model", STARTED, "remote", "reward", null,
+                        null, null, null, "remote", null, null, first.remoteReward().backend().url().toString()));
+        List<String> embedderDevices = workers.stream().map(m -> m.embedder().device()).toList();
+        data.add(new Model(unique(ids, "embedding", first.embedder().name()), "model", STARTED, "rbon", "embedding",
+                first.embedder().getClass().getSimpleName(), "float32", null, null, embedderDevices.get(0),
+                embedderDevices, null, null));
+        return new ModelList("list", data);
+    }
+
+    private static Model model(Set<String> ids, String role, ModelInfo info, List<String> devices, Integer maxLen) {
+        return new Model(unique(ids, role, info.name()), "model", STARTED, "rbon", role, info.architecture(),
+                computeDtype(info), info.storedDtype(), info.parameters(), devices.get(0), devices, maxLen,
+                info.path().toString());
+    }
+
+    /**
+     * The dtype the model computes in. Float32 everywhere today; when ModelInfo reports its compute dtype, this is
+     * the one line to change.
+     */
+    static String computeDtype(ModelInfo info) {
+        return "float32";
+    }
+
+    /** Folder names may repeat across roles (two checkpoints both called "model"): the later gets its role. */
+    private static String unique(Set<String> ids, String role, String name) {
+        String id = ids.contains(name) ? role + "/" + name : name;
+        ids.add(id);
+        return id;
     }
 }

@@ -8,6 +8,7 @@ import dev.rbon.select.RewardNormalization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.DoublePredicate;
 
 /**
  * Turns a request into a {@link Generation}, checking every value against its rule and the configured limits.
@@ -25,7 +26,7 @@ final class RequestValidation {
     private final RbonConfig.Limits limits;
     private final List<Problem.FieldError> errors = new ArrayList<>();
 
-    private RequestValidation(RbonConfig.Limits limits) {
+    RequestValidation(RbonConfig.Limits limits) {
         this.limits = limits;
     }
 
@@ -55,22 +56,23 @@ final class RequestValidation {
         return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization);
     }
 
-    static Generation rerank(RerankRequest r, RbonConfig.Limits limits) {
+    static Generation select(SelectRequest r, RbonConfig.Limits limits) {
         RequestValidation v = new RequestValidation(limits);
-        v.prompt(r.prompt());
+        List<Generation.Message> messages = v.promptOrMessages(r.prompt(), r.messages());
         Method method = v.method(r.method());
         double beta = v.beta(method, r.beta());
         v.candidates(r.candidates());
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
-        return Generation.rerank(r.prompt(), r.candidates(), method, beta, normalization, r.seed());
+        return new Generation(r.prompt(), messages, List.copyOf(r.candidates()), null, r.candidates().size(), method,
+                beta, normalization, r.seed());
     }
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
     /** Exactly one of the two; the conversation's turns each with a known role and a text. */
-    private List<Generation.Message> promptOrMessages(String prompt, List<GenerateRequest.ChatMessage> messages) {
+    List<Generation.Message> promptOrMessages(String prompt, List<GenerateRequest.ChatMessage> messages) {
         if (messages == null || (messages.isEmpty() && prompt != null)) { // generated clients send [] by default
             prompt(prompt);
             return null;
@@ -95,15 +97,19 @@ final class RequestValidation {
         return turns;
     }
 
-    private void prompt(String prompt) {
+    void prompt(String prompt) {
+        prompt(prompt, "prompt");
+    }
+
+    void prompt(String prompt, String field) {
         if (prompt == null) {
-            fail("prompt", "is required");
+            fail(field, "is required");
         } else if (prompt.isBlank()) {
-            fail("prompt", "must not be empty");
+            fail(field, "must not be empty");
         }
     }
 
-    private Method method(String name) {
+    Method method(String name) {
         try {
             return Method.fromWire(name == null ? DEFAULT_METHOD : name);
         } catch (IllegalArgumentException e) {
@@ -112,7 +118,7 @@ final class RequestValidation {
         }
     }
 
-    private double beta(Method method, Double beta) {
+    double beta(Method method, Double beta) {
         double value = beta == null ? 0.0 : beta;
         if (!Double.isFinite(value) || value < 0) {
             fail("beta", "must be a finite number >= 0, got " + value);
@@ -126,7 +132,7 @@ final class RequestValidation {
         return value;
     }
 
-    private int range(String field, Integer value, int fallback, int min, int max) {
+    int range(String field, Integer value, int fallback, int min, int max) {
         int v = value == null ? fallback : value;
         if (v < min || v > max) {
             fail(field, max == Integer.MAX_VALUE ? "must be >= " + min + ", got " + v
@@ -135,7 +141,7 @@ final class RequestValidation {
         return v;
     }
 
-    private double number(String field, Double value, double fallback, java.util.function.DoublePredicate ok,
+    double number(String field, Double value, double fallback, DoublePredicate ok,
             String rule) {
         double v = value == null ? fallback : value;
         if (!Double.isFinite(v) || !ok.test(v)) {
@@ -144,7 +150,7 @@ final class RequestValidation {
         return v;
     }
 
-    private List<String> stop(List<String> stop) {
+    List<String> stop(List<String> stop) {
         if (stop == null) {
             return List.of();
         }
@@ -159,13 +165,13 @@ final class RequestValidation {
         return stop.stream().filter(s -> s != null && !s.isEmpty()).toList();
     }
 
-    private void timeout(Integer timeoutMs) {
+    void timeout(Integer timeoutMs) {
         if (timeoutMs != null && timeoutMs < 1) {
             fail("timeout_ms", "must be >= 1, got " + timeoutMs);
         }
     }
 
-    private void candidates(List<String> candidates) {
+    void candidates(List<String> candidates) {
         if (candidates == null || candidates.isEmpty()) {
             fail("candidates", "must hold at least one candidate");
             return;
@@ -180,7 +186,7 @@ final class RequestValidation {
         }
     }
 
-    private RewardNormalization normalization(String name) {
+    RewardNormalization normalization(String name) {
         try {
             return RewardNormalization.fromWire(name == null ? "none" : name);
         } catch (IllegalArgumentException e) {
@@ -189,14 +195,13 @@ final class RequestValidation {
         }
     }
 
-    private void fail(String field, String message) {
+    void fail(String field, String message) {
         errors.add(new Problem.FieldError(field, message));
     }
 
-    private void throwIfAny() {
+    void throwIfAny() {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
     }
-
 }

@@ -1,24 +1,24 @@
 package dev.rbon.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-/** POST /v1/rerank: the same selection on candidates the client supplies. */
-@Schema(description = "Score the client's candidates for the prompt and return the one the method selects.")
+/** POST /v1/rerank in the Cohere/Jina shape (as vLLM serves it), with rbon's method and beta as options. */
+@Schema(description = "Rank documents as responses to the query, by the reward model or a method's objective.")
 public record RerankRequest(
-        @Schema(description = "The prompt the candidates answer.", required = true) String prompt,
-        @Schema(description = "The candidate responses (text after the prompt).", required = true)
-                List<String> candidates,
-        @Schema(description = "Selection method.", defaultValue = "bon",
+        @Schema(description = "The reward model's id (or the policy's), as /v1/models lists it; optional.")
+                String model,
+        @Schema(description = "The query (the prompt the documents answer).", required = true) String query,
+        @Schema(description = "The documents: strings, or objects with a text field.", required = true,
+                type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY,
+                implementation = Object.class) List<JsonNode> documents,
+        @Schema(description = "Return the best top_n documents; absent: all.", minimum = "1") Integer topN,
+        @Schema(description = "Include each document's text in the results.", defaultValue = "true")
+                Boolean returnDocuments,
+        @Schema(description = "Rank by this method's objective instead of the raw reward.",
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
                 String method,
-        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl).", defaultValue = "0") Double beta,
-        @Schema(description = "Seed of the stochastic methods' draw.") Long seed,
-        @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
-                Integer timeoutMs,
-        @Schema(description = "none or zscore.", defaultValue = "none", enumeration = {"none", "zscore"})
-                String rewardNormalization,
-        @Schema(description = "Include every candidate in the response.", defaultValue = "true")
-                Boolean returnCandidates,
-        @Schema(description = "Include each candidate's token ids under the policy's tokenizer.",
-                defaultValue = "false") Boolean returnTokenIds) {}
+        @Schema(description = "The method's beta.", defaultValue = "0") Double beta,
+        @Schema(description = "none or zscore (applies to the objective's reward term).", defaultValue = "none",
+                enumeration = {"none", "zscore"}) String rewardNormalization) {}

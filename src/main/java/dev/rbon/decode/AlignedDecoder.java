@@ -7,6 +7,7 @@ import dev.rbon.model.InputTooLongException;
 import dev.rbon.remote.CallContext;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
+import dev.rbon.score.Conversation;
 import dev.rbon.score.ReferenceScorer;
 import dev.rbon.score.SimilarityScorer;
 import dev.rbon.select.Scores;
@@ -14,6 +15,7 @@ import dev.rbon.select.Selection;
 import dev.rbon.select.Selector;
 import dev.rbon.worker.ModelSet;
 import dev.rbon.worker.WorkerPool;
+import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -40,11 +42,14 @@ public class AlignedDecoder {
     private final WorkerPool pool;
     private final RbonConfig.Limits limits;
     private final DecodeMetrics metrics;
+    private final Admission admission;
 
     public AlignedDecoder(WorkerPool pool, RbonConfig config, DecodeMetrics metrics) {
         this.pool = pool;
         this.limits = config.limits();
         this.metrics = metrics;
+        this.admission = new Admission(limits.maxRequestMemory().map(MemorySize::asLongValue).orElse(null),
+                () -> pool.loaded().size());
     }
 
     /**
@@ -53,13 +58,18 @@ public class AlignedDecoder {
      * disconnected) makes the worker abandon the request between decoding steps.
      */
     public CompletableFuture<Outcome> decode(Generation generation, Duration timeout) {
+        return decode(generation, timeout, Progress.NONE);
+    }
+
+    /** As {@link #decode(Generation, Duration)}, reporting to {@code progress} from the worker's thread. */
+    public CompletableFuture<Outcome> decode(Generation generation, Duration timeout, Progress progress) {
         long submitted = System.nanoTime();
         Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
                 ? limits.requestTimeout()
                 : timeout;
         long deadlineNanos = submitted + deadline.toNanos();
         CompletableFuture<Outcome> result = pool.submit((models, cancelled) -> CallContext.during(deadlineNanos,
-                cancelled, () -> run(models, generation, submitted, cancelled)));
+                cancelled, () -> run(models, generation, submitted, steps(cancelled, progress), progress)));
         result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
@@ -75,38 +85,60 @@ public class AlignedDecoder {
                     policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
         }
 
-        static Pool supplied(List<String> texts, CausalLM policy, String prompt, long[] promptIds) {
-            return new Pool(texts,
-                    texts.stream().map(t -> policy.tokenizer().encodeContinuation(prompt, promptIds, true, t)).toList(),
+        static Pool supplied(List<String> texts, CausalLM policy, Prompt prompt, long[] promptIds) {
+            return new Pool(texts, texts.stream().map(t -> policy.tokenizer()
+                            .encodeContinuation(prompt.text(), promptIds, prompt.specialTokens(), t)).toList(),
                     Collections.nCopies(texts.size(), null), null);
         }
     }
 
-    private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled) {
+    /** The sampler polls for cancellation once per decoding step: that poll is also the step clock. */
+    private static BooleanSupplier steps(BooleanSupplier cancelled, Progress progress) {
+        int[] step = {0};
+        return () -> {
+            progress.step(++step[0]);
+            return cancelled.getAsBoolean();
+        };
+    }
+
+    private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled, Progress progress) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
         CausalLM policy = models.policy();
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
         checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
+        progress.started(g.n(), g.rerank() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
 
-        Pool pool = g.rerank()
-                ? Pool.supplied(g.suppliedCandidates(), policy, prompt.text(), promptIds)
-                : Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
-                        models.reference() == null);
+        Pool pool;
+        if (g.rerank()) { // every model's limit and the memory budget, before any work
+            pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
+            admission.rerank(models, prompt.text(), promptIds.length, g.suppliedCandidates(), pool.ids());
+        } else {
+            admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
+            pool = Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
+                    models.reference() == null);
+        }
         double sampleMs = clock.lap();
+        progress.sampled(g.n());
 
-        double[] rewards = tooLongIs422(g, () -> models.rewards(prompt.text(), pool.texts()));
+        Conversation conversation = g.messages() == null
+                ? Conversation.of(g.prompt())
+                : new Conversation(prompt.text(), chatMessages(g));
+        double[] rewards = tooLongIs422(g, () -> models.rewards(conversation, pool.texts()));
         double rewardMs = clock.lap();
 
         double[] refLogprobs = pool.recordedLogprobs();
         if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
             refLogprobs = models.reference() == null
                     ? tooLongIs422(g, () -> ReferenceScorer.logprobs(policy, promptIds, pool.ids()))
-                    : tooLongIs422(g, () -> ReferenceScorer.logprobs(models.reference(), prompt.text(),
-                            prompt.specialTokens(), pool.texts()));
+                    : tooLongIs422(g, () -> {
+                        Prompt own = referencePrompt(models.reference(), g, prompt);
+                        return ReferenceScorer.logprobs(models.reference(), own.text(), own.specialTokens(),
+                                pool.texts());
+                    });
         }
         double referenceMs = clock.lap();
 
@@ -114,6 +146,7 @@ public class AlignedDecoder {
                 ? tooLongIs422(g, () -> SimilarityScorer.similarity(models.embedder(), pool.texts()))
                 : null;
         double embedMs = clock.lap();
+        progress.scored();
 
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), rng);
@@ -126,14 +159,18 @@ public class AlignedDecoder {
     }
 
     /**
-     * The scoring models refuse texts longer than their context (the reward model, the reference, the embedder):
-     * for the client that is a request too long for this deployment, not a server fault.
+     * The scoring models refuse texts longer than their context (the reward model, the reference, the embedder),
+     * and their chat templates may refuse the conversation (raise_exception) or pass a bound: for the client that
+     * is a request this deployment cannot take, not a server fault.
      */
     private static <T> T tooLongIs422(Generation g, Supplier<T> scoring) {
         try {
             return scoring.get();
         } catch (InputTooLongException e) {
             throw new FieldException(g.rerank() ? "candidates[" + e.row() + "]" : "max_new_tokens", e.getMessage());
+        } catch (ChatTemplate.TemplateException e) {
+            throw new FieldException(g.messages() != null ? "messages" : "prompt",
+                    "a scoring model's chat template refused the conversation: " + e.getMessage());
         }
     }
 
@@ -156,18 +193,39 @@ public class AlignedDecoder {
      */
     private record Prompt(String text, boolean specialTokens) {}
 
+    /** The prompt's ids under the policy, as {@link #decode} tokenized them (for a second pass over the answer). */
+    static long[] promptIds(CausalLM policy, Generation g) {
+        Prompt prompt = prompt(policy, g);
+        return policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
+    }
+
     private static Prompt prompt(CausalLM policy, Generation g) {
         if (g.messages() == null) {
             return new Prompt(g.prompt(), true);
         }
         ChatTemplate template = policy.chatTemplate().orElseThrow(() -> new FieldException("messages",
-                "the policy " + policy.name() + " has no chat_template in its tokenizer_config.json; send a prompt"));
+                "the policy " + policy.name() + " has no chat template (chat_template.jinja or tokenizer_config.json's"
+                        + " chat_template); send a prompt"));
         try {
-            return new Prompt(template.render(g.messages().stream()
-                    .map(m -> new ChatTemplate.Message(m.role(), m.content())).toList()), false);
+            return new Prompt(template.render(chatMessages(g)), false);
         } catch (ChatTemplate.TemplateException e) {
             throw new FieldException("messages", e.getMessage());
         }
+    }
+
+    /**
+     * The prompt a separate reference model conditions on: a conversation rendered with the reference's own chat
+     * template when it has one (it was trained on that layout, not the policy's), else the policy's prompt text.
+     */
+    private static Prompt referencePrompt(CausalLM reference, Generation g, Prompt policyPrompt) {
+        if (g.messages() == null || reference.chatTemplate().isEmpty()) {
+            return policyPrompt;
+        }
+        return new Prompt(reference.chatTemplate().get().render(chatMessages(g)), false);
+    }
+
+    private static List<ChatTemplate.Message> chatMessages(Generation g) {
+        return g.messages().stream().map(m -> new ChatTemplate.Message(m.role(), m.content())).toList();
     }
 
     private static Selection select(Generation g, Scores scores, RandomGenerator rng) {

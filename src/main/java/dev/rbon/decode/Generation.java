@@ -9,7 +9,8 @@ import java.util.List;
  * What one request asks of the decoder: sample N candidates of a prompt (or take the client's), then select.
  *
  * @param prompt the prompt text, or null when {@code messages} are given
- * @param messages a conversation to render with the policy's chat template, or null
+ * @param messages a conversation to render with the policy's chat template, or null; the reward model (and a
+ *     separate reference) read it with their own templates
  * @param suppliedCandidates the client's candidates (/v1/rerank), else null
  * @param sampling how to sample (/v1/generate), else null
  * @param n candidates: sampled, or supplied
@@ -37,8 +38,14 @@ public record Generation(
 
     public static Generation rerank(String prompt, List<String> candidates, Method method, double beta,
             RewardNormalization rewardNormalization, Long seed) {
-        return new Generation(prompt, null, List.copyOf(candidates), null, candidates.size(), method, beta,
-                rewardNormalization, seed);
+        return rerank(prompt, null, candidates, method, beta, rewardNormalization, seed);
+    }
+
+    /** Selection among the client's candidates for a prompt or, {@code prompt} null, a conversation. */
+    public static Generation rerank(String prompt, List<Message> messages, List<String> candidates, Method method,
+            double beta, RewardNormalization rewardNormalization, Long seed) {
+        return new Generation(prompt, messages == null ? null : List.copyOf(messages), List.copyOf(candidates), null,
+                candidates.size(), method, beta, rewardNormalization, seed);
     }
 
     /** /v1/rerank: the client supplied the candidates; nothing is sampled. */

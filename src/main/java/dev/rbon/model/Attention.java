@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * The attention plumbing every architecture shares: position ids and masks from a padded batch's attention mask,
- * scaled dot-product attention, and grouped-query key/value sharing. Every result belongs to the manager of the
- * request's own arrays, never to the model's weights.
+ * The attention plumbing every architecture shares: position ids and masks (causal, padding, sliding window) from a
+ * padded batch's attention mask, eager_attention_forward (scaled dot product with optional soft-capping, softmax in
+ * float32), and grouped-query key/value sharing. Every result belongs to the manager of the request's own arrays,
+ * never to the model's weights.
  */
 final class Attention {
 
@@ -29,14 +30,30 @@ final class Attention {
      * minimum rather than -inf keeps rows with nothing to attend to (leading padding) free of NaN.
      */
     static NDArray causalBias(NDArray attentionMask, long newTokens) { // (B, S) -> (B, 1, T, S)
+        return causalBias(attentionMask, newTokens, 0);
+    }
+
+    /**
+     * The same with a sliding window ({@code window} > 0): a query at position i also sees only keys at positions
+     * j with i - j < window, transformers' {@code sliding_window_overlay} ({@code kv_idx > q_idx - window}).
+     * Positions count real tokens, so a left-padded row sees the same keys it would see alone (transformers counts
+     * cache slots, which agrees on unpadded and right-padded rows).
+     */
+    static NDArray causalBias(NDArray attentionMask, long newTokens, int window) { // (B, S) -> (B, 1, T, S)
         NDManager manager = attentionMask.getManager();
         long slots = attentionMask.getShape().get(1);
         NDArray keySlot = manager.arange(0, slots, 1, DataType.INT64);                              // (S)
         NDArray querySlot = manager.arange(slots - newTokens, slots, 1, DataType.INT64).reshape(-1, 1); // (T, 1)
         NDArray causal = keySlot.lte(querySlot).expandDims(0);                                        // (1, T, S)
         NDArray real = attentionMask.eq(1).expandDims(1);                                             // (B, 1, S)
-        NDArray allowed = causal.logicalAnd(real).expandDims(1);                                      // (B, 1, T, S)
-        return allowed.toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE);
+        NDArray allowed = causal.logicalAnd(real);                                                    // (B, T, S)
+        if (window > 0) {
+            NDArray positions = positionIds(attentionMask, slots);                                    // (B, S)
+            NDArray queryPosition = positions.get(":, " + (slots - newTokens) + ":").expandDims(2);   // (B, T, 1)
+            NDArray near = queryPosition.sub(positions.expandDims(1)).lt(window);                     // (B, T, S)
+            allowed = allowed.logicalAnd(near);
+        }
+        return allowed.expandDims(1).toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE);     // (B, 1, T, S)
     }
 
     /** Bias that hides padding keys from every query: bidirectional encoders (BERT). */
@@ -49,9 +66,28 @@ final class Attention {
      * from them here belongs to the step (q's manager), else every step's copies would live as long as the cache.
      */
     static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray bias, double scale) {
+        return scaledDotProduct(q, k, v, bias, scale, null, Dtype.FLOAT32);
+    }
+
+    /**
+     * eager_attention_forward: scores in the compute dtype, soft-capped ({@code tanh(s / cap) * cap}, Gemma 2)
+     * before the mask, softmax in float32, then back to the compute dtype for the product with v.
+     */
+    static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray bias, double scale, Double softcap,
+            Dtype dtype) {
         NDArray kT = stepOwned(q, k.transpose(0, 1, 3, 2));                        // (B, heads, headDim, S)
-        NDArray scores = q.matMul(kT).mul(scale).add(bias);                         // (B, heads, T, S)
-        return scores.softmax(3).matMul(v);                                         // (B, heads, T, headDim)
+        NDArray scores = Dtype.scale(q.matMul(kT), scale);                          // (B, heads, T, S)
+        if (softcap != null) {
+            scores = softcap(scores, softcap);
+        }
+        NDArray probs = scores.toType(DataType.FLOAT32, false).add(bias).softmax(3); // (B, heads, T, S) float32
+        return dtype.cast(probs).matMul(v);                                         // (B, heads, T, headDim)
+    }
+
+    /** Soft-capping, {@code tanh(x / cap) * cap}: Gemma 2's attention logits and Gemma's final logits. */
+    static NDArray softcap(NDArray x, double cap) {
+        NDArray c = x.getManager().create((float) cap);
+        return x.div(c).tanh().mul(c);
     }
 
     /**

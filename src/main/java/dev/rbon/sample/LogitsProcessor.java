@@ -1,18 +1,30 @@
 package dev.rbon.sample;
 
+import ai.djl.ndarray.NDArray;
+
 /**
  * One step of the logits-processing chain, as transformers' {@code LogitsProcessor} (generation/logits_process.py),
- * for a single row.
+ * over a whole batch of rows where the logits live (tensor ops on their device), each row with its own parameter.
  *
- * <p>Implementations are pure: they never modify {@code inputIds} or {@code scores} and always return a new array.
- * A removed token is {@link Float#NEGATIVE_INFINITY}, transformers' {@code filter_value}.
+ * <p>Implementations are pure: they never modify {@code scores} and return a new array (its manager is that of
+ * {@code scores}, so a decoding step's temporaries die with the step). A removed token is {@code -inf},
+ * transformers' {@code filter_value}. A row whose parameter is neutral (temperature 1, top_k 0, top_p 1,
+ * epsilon 0, no_repeat_ngram_size 0, or a greedy row for the warpers) comes out bit for bit unchanged, which is
+ * what transformers' skipping the processor gives.
  */
 public interface LogitsProcessor {
 
     /**
-     * @param inputIds the row's own unpadded history: prompt followed by the tokens generated so far
-     * @param scores the row's scores over the vocabulary (raw logits, or the output of the previous processor)
-     * @return a new array with the processed scores
+     * @param batch each row's parameters and unpadded history
+     * @param scores (B, vocab) float32: raw logits, or the output of the previous processor
+     * @return a new (B, vocab) array of processed scores
      */
-    float[] apply(int[] inputIds, float[] scores);
+    NDArray apply(SamplingBatch batch, NDArray scores);
+
+    /** A copy of {@code scores} with {@code -inf} where {@code remove} is true: torch's {@code masked_fill}. */
+    static NDArray removed(NDArray scores, NDArray remove) { // (B, V), (B, V) bool -> (B, V)
+        NDArray processed = scores.duplicate();
+        processed.set(remove, Float.NEGATIVE_INFINITY);
+        return processed;
+    }
 }

@@ -1,14 +1,15 @@
 package dev.rbon.sample;
 
+import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
 
 // Mirrors transformers' LogitsProcessorList and the order GenerationMixin._get_logits_processor builds it in.
 
 /**
- * A chain of processors applied in order. {@link #of(SamplingParams)} builds transformers' chain: NoRepeatNGram (also
- * when greedy), then, only when sampling, Temperature (skipped at 1), TopK (skipped at 0), TopP (skipped at 1) and
- * Epsilon (skipped at 0).
+ * A chain of processors applied in order. {@link #of(SamplingBatch)} builds transformers' chain: NoRepeatNGram
+ * (also for greedy rows), then, for sampled rows only, Temperature, TopK, TopP and Epsilon. A processor goes into
+ * the chain when at least one row needs it; the other rows pass through it unchanged (transformers skips it).
  */
 public final class LogitsProcessorList implements LogitsProcessor {
 
@@ -18,25 +19,23 @@ public final class LogitsProcessorList implements LogitsProcessor {
         this.processors = List.copyOf(processors);
     }
 
-    /** The chain for one request; an empty chain when every parameter is neutral. */
-    public static LogitsProcessorList of(SamplingParams params) {
+    /** The chain for one step's rows; an empty chain when every row's parameters are neutral. */
+    public static LogitsProcessorList of(SamplingBatch batch) {
         List<LogitsProcessor> chain = new ArrayList<>();
-        if (params.noRepeatNgramSize() > 0) {
-            chain.add(new NoRepeatNGramLogitsProcessor(params.noRepeatNgramSize()));
+        if (batch.any(p -> p.noRepeatNgramSize() > 0)) {
+            chain.add(new NoRepeatNGramLogitsProcessor());
         }
-        if (!params.greedy()) {
-            if (params.temperature() != 1.0) {
-                chain.add(new TemperatureLogitsWarper(params.temperature()));
-            }
-            if (params.topK() != 0) {
-                chain.add(new TopKLogitsWarper(params.topK()));
-            }
-            if (params.topP() < 1.0) {
-                chain.add(new TopPLogitsWarper(params.topP()));
-            }
-            if (params.epsilon() > 0.0) {
-                chain.add(new EpsilonLogitsWarper(params.epsilon()));
-            }
+        if (batch.any(p -> !p.greedy() && p.temperature() != 1.0)) {
+            chain.add(new TemperatureLogitsWarper());
+        }
+        if (batch.any(p -> !p.greedy() && p.topK() != 0)) {
+            chain.add(new TopKLogitsWarper());
+        }
+        if (batch.any(p -> !p.greedy() && p.topP() < 1.0)) {
+            chain.add(new TopPLogitsWarper());
+        }
+        if (batch.any(p -> !p.greedy() && p.epsilon() > 0.0)) {
+            chain.add(new EpsilonLogitsWarper());
         }
         return new LogitsProcessorList(chain);
     }
@@ -47,10 +46,12 @@ public final class LogitsProcessorList implements LogitsProcessor {
 
     /** Applies every processor in order; returns a new array even when the chain is empty. */
     @Override
-    public float[] apply(int[] inputIds, float[] scores) {
-        float[] processed = scores.clone();
+    public NDArray apply(SamplingBatch batch, NDArray scores) {
+        NDArray processed = scores.duplicate();
         for (LogitsProcessor processor : processors) {
-            processed = processor.apply(inputIds, processed);
+            NDArray next = processor.apply(batch, processed);
+            processed.close();
+            processed = next;
         }
         return processed;
     }

@@ -1,29 +1,26 @@
 package dev.rbon.sample;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
 // Mirrors transformers' TemperatureLogitsWarper (generation/logits_process.py).
 
 /**
- * Divides the scores by the temperature. Like torch's {@code scores / temperature} on a float32 tensor, the division
- * is done in float32 by the temperature rounded to float32 (bit-for-bit what the fixture holds).
+ * Divides each row's scores by its temperature. As torch's {@code scores / temperature} on a float32 tensor, the
+ * division is float32 by the temperature rounded to float32. Greedy rows and rows at temperature 1 divide by 1,
+ * which leaves them bit for bit unchanged.
  */
 public final class TemperatureLogitsWarper implements LogitsProcessor {
 
-    private final float temperature;
-
-    public TemperatureLogitsWarper(double temperature) {
-        if (!(temperature > 0) || !Double.isFinite(temperature)) {
-            throw new IllegalArgumentException(
-                    "temperature must be a finite number > 0 (use greedy decoding for 0), got " + temperature);
-        }
-        this.temperature = (float) temperature;
-    }
-
     @Override
-    public float[] apply(int[] inputIds, float[] scores) {
-        float[] processed = new float[scores.length];
-        for (int i = 0; i < scores.length; i++) {
-            processed[i] = scores[i] / temperature;
+    public NDArray apply(SamplingBatch batch, NDArray scores) { // (B, V) -> (B, V)
+        float[] temperatures = new float[batch.size()];
+        for (int row = 0; row < temperatures.length; row++) {
+            SamplingParams p = batch.params(row);
+            temperatures[row] = p.greedy() ? 1f : (float) p.temperature();
         }
-        return processed;
+        try (NDArray divisor = scores.getManager().create(temperatures, new Shape(temperatures.length, 1))) { // (B, 1)
+            return scores.div(divisor); // (B, V)
+        }
     }
 }

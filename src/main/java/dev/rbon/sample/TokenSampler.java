@@ -1,100 +1,91 @@
 package dev.rbon.sample;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.random.RandomGenerator;
 
 // The last step of transformers' sampling loop (generation/utils.py): softmax, then torch.multinomial or argmax.
 
-/** Picks the next token from processed scores, and scores a token under the raw logits. */
+/**
+ * Picks each row's next token from its processed scores, where the logits live, and records its log-probability
+ * under the raw logits. Only the chosen ids, their log-probs and a "some token was left" flag come back to the
+ * host: 3 numbers per row, whatever the vocabulary.
+ *
+ * <p>A greedy row takes the argmax (the lowest id on ties, as torch.argmax). A sampled row draws by inverse CDF
+ * with one uniform {@code u} in [0, 1) from its own generator (DJL's engine has no multinomial, and the device's
+ * generator is neither per row nor seedable per request): the float32 softmax of the processed scores, widened to
+ * double and summed cumulatively, and the first token whose cumulative sum exceeds {@code u * total}. The double
+ * sum follows the float32 probabilities exactly, however they round; a removed token ({@code -inf}, probability 0)
+ * never adds to the sum, so it is never drawn. Same scores and same generator state give the same token.
+ */
 public final class TokenSampler {
 
-    private TokenSampler() {
-    }
+    private TokenSampler() {}
+
+    /** Each row's choice; {@code token} is -1 where no token was left (every processed score {@code -inf}). */
+    public record Choices(long[] tokens, double[] logprobs) {}
 
     /**
-     * One draw from the softmax of the processed scores (float32, as {@link Softmax#softmax}), by inverse CDF: a
-     * uniform {@code u} in [0, total) from {@code rng}, then the first token whose cumulative probability exceeds it.
-     * The cumulative sum runs in double and {@code total} is the sum of the same float32 probabilities, so the draw
-     * follows them exactly, whatever their rounding; a removed token ({@code -inf}, probability 0) is never drawn.
-     * Same scores and same generator state give the same token.
-     *
-     * @throws IllegalArgumentException if no token is left (every score {@code -inf}) or a score is NaN or +inf
+     * @param rawLogits (B, V) float32: the model's logits, for the recorded log-probs (log-softmax, temperature 1,
+     *     no truncation: what transformers' teacher-forced scoring computes)
+     * @param processed (B, V) float32: the same rows after the processor chain
+     * @param rngs each row's own generator; a sampled row draws exactly one double from it per step, a greedy row none
      */
-    public static int sample(float[] processedScores, RandomGenerator rng) {
-        float[] probabilities = Softmax.softmax(processedScores);
-        double total = 0;
-        for (float p : probabilities) {
-            total += p;
+    public static Choices choose(NDArray rawLogits, NDArray processed, SamplingBatch batch, RandomGenerator[] rngs) {
+        int rows = batch.size();
+        boolean[] greedy = new boolean[rows];
+        double[] uniforms = new double[rows];
+        boolean anyGreedy = false;
+        boolean anySampled = false;
+        for (int row = 0; row < rows; row++) {
+            greedy[row] = batch.params(row).greedy();
+            anyGreedy |= greedy[row];
+            anySampled |= !greedy[row];
+            uniforms[row] = greedy[row] ? 0 : rngs[row].nextDouble();
         }
-        if (!(total > 0) || !Double.isFinite(total)) {
-            throw new IllegalArgumentException("no token can be sampled: every score is -inf, or one is NaN or +inf");
-        }
-        double u = rng.nextDouble() * total;
-        double cumulative = 0;
-        int lastPossible = -1;
-        for (int i = 0; i < probabilities.length; i++) {
-            if (probabilities[i] > 0) {
-                cumulative += probabilities[i];
-                lastPossible = i;
-                if (u < cumulative) {
-                    return i;
+        NDManager manager = processed.getManager();
+        double[] packed;
+        try (NDScope scope = new NDScope()) {
+            NDArray tokens;                                                                   // (B) int64
+            if (!anySampled) {
+                tokens = processed.argMax(1);
+            } else {
+                tokens = inverseCdf(processed, manager.create(uniforms, new Shape(rows, 1)));
+                if (anyGreedy) {
+                    tokens = NDArrays.where(manager.create(greedy), processed.argMax(1), tokens);
                 }
             }
+            NDArray logprobs = rawLogits.logSoftmax(1).gather(tokens.reshape(rows, 1), 1);  // (B, 1)
+            NDArray anyLeft = processed.max(new int[] {1}, true).gt(Float.NEGATIVE_INFINITY); // (B, 1)
+            packed = NDArrays.concat(new NDList(tokens.reshape(rows, 1).toType(DataType.FLOAT64, false),
+                    logprobs.toType(DataType.FLOAT64, false), anyLeft.toType(DataType.FLOAT64, false)), 1)
+                    .toDoubleArray();                                                         // (B, 3)
         }
-        return lastPossible; // only if u * total rounded up to total
-    }
-
-    /** Greedy choice: the index of the highest score, the lowest index on ties (as torch.argmax). */
-    public static int argmax(float[] scores) {
-        if (scores.length == 0) {
-            throw new IllegalArgumentException("cannot take the argmax of an empty row");
+        long[] chosen = new long[rows];
+        double[] logprob = new double[rows];
+        for (int row = 0; row < rows; row++) {
+            chosen[row] = packed[3 * row + 2] == 0 ? -1 : (long) packed[3 * row];
+            logprob[row] = packed[3 * row + 1];
         }
-        int best = 0;
-        for (int i = 1; i < scores.length; i++) {
-            if (scores[i] > scores[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return new Choices(chosen, logprob);
     }
 
     /**
-     * log softmax of the raw logits (temperature 1, no truncation): what a token's recorded log-probability is.
-     * Computed as {@code x - max - log(sum(exp(x - max)))} with the sum and logarithm in double, then rounded to
-     * float32: the exact value rounded once, so it differs from torch's float32 log_softmax only by torch's own
-     * float32 rounding (a few ulps: ~1e-6 for log-probabilities near -10), well inside the 1e-5 of the golden tests.
-     *
-     * @throws IllegalArgumentException if the row is empty or its maximum is not finite
+     * The first token whose cumulative probability exceeds {@code u * total}: the count of cumulative sums
+     * {@code <= u * total}. Should {@code u * total} round up to {@code total}, the count stops at the first token
+     * that reaches the total, which has a positive probability (the host sampler's "last possible token").
      */
-    public static float[] logSoftmax(float[] rawLogits) {
-        double[] maxAndLogSum = maxAndLogSumExp(rawLogits);
-        float[] logProbabilities = new float[rawLogits.length];
-        for (int i = 0; i < rawLogits.length; i++) {
-            logProbabilities[i] = (float) (rawLogits[i] - maxAndLogSum[0] - maxAndLogSum[1]);
-        }
-        return logProbabilities;
-    }
-
-    /** The natural-log probability of {@code token} under the raw logits, as {@link #logSoftmax}, in double. */
-    public static double logProb(float[] rawLogits, int token) {
-        if (token < 0 || token >= rawLogits.length) {
-            throw new IllegalArgumentException("token " + token + " is outside the row of size " + rawLogits.length);
-        }
-        double[] maxAndLogSum = maxAndLogSumExp(rawLogits);
-        return rawLogits[token] - maxAndLogSum[0] - maxAndLogSum[1];
-    }
-
-    private static double[] maxAndLogSumExp(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float x : logits) {
-            max = Math.max(max, x);
-        }
-        if (!Double.isFinite(max)) {
-            throw new IllegalArgumentException("logits must be non-empty with a finite maximum, got max " + max);
-        }
-        double sum = 0;
-        for (float x : logits) {
-            sum += Math.exp(x - max);
-        }
-        return new double[] {max, Math.log(sum)};
+    static NDArray inverseCdf(NDArray processed, NDArray uniforms) { // (B, V), (B, 1) double -> (B) int64
+        NDArray cumulative = processed.softmax(1).toType(DataType.FLOAT64, false).cumSum(1);   // (B, V) double
+        NDArray total = cumulative.get(":, -1:");                                               // (B, 1)
+        NDArray target = uniforms.mul(total);                                                   // (B, 1)
+        NDArray below = cumulative.lte(target).toType(DataType.INT64, false).sum(new int[] {1}); // (B)
+        NDArray beforeTotal = cumulative.lt(total).toType(DataType.INT64, false).sum(new int[] {1}); // (B)
+        return below.minimum(beforeTotal);                                                      // (B)
     }
 }

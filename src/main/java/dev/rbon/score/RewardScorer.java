@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * R_i: the reward model's score of prompt + response, tokenized as one string with the reward model's own
- * tokenizer and special tokens (its vocabulary need not be the policy's), in right-padded batches.
+ * R_i: the reward model's score of each response to the conversation, read as the reward model's
+ * {@link RewardInput} convention says (with the reward model's own tokenizer: its vocabulary need not be the
+ * policy's), in right-padded batches.
  */
 public final class RewardScorer {
 
@@ -15,12 +16,22 @@ public final class RewardScorer {
 
     private RewardScorer() {}
 
+    /** The plain-text convention: prompt + response as one string (rbon's lab reward models). */
     public static double[] rewards(SequenceClassifier reward, String prompt, List<String> responses) {
-        List<long[]> ids = responses.stream().map(r -> reward.tokenizer().encode(prompt + r, true)).toList();
+        return rewards(reward, RewardInput.text(reward.tokenizer()), Conversation.of(prompt), responses);
+    }
+
+    /**
+     * @throws InputTooLongException if a response's input is longer than the reward model's positions
+     * @throws dev.rbon.model.ChatTemplate.TemplateException if the reward model's template refuses the conversation
+     */
+    public static double[] rewards(SequenceClassifier reward, RewardInput input, Conversation conversation,
+            List<String> responses) {
+        List<long[]> ids = responses.stream().map(r -> input.encode(conversation, r)).toList();
         for (int i = 0; i < ids.size(); i++) {
             if (ids.get(i).length > reward.maxPositionEmbeddings()) {
                 throw new InputTooLongException(i, ids.get(i).length, reward.maxPositionEmbeddings(),
-                        "the reward model " + reward.name() + " (prompt + response)");
+                        "the reward model " + reward.name() + " (conversation + response)");
             }
         }
         double[] out = new double[ids.size()];

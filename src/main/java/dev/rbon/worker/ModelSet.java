@@ -3,10 +3,13 @@ package dev.rbon.worker;
 import ai.djl.Device;
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.Dtype;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.model.SentenceEmbedder;
 import dev.rbon.remote.RemoteBackends;
 import dev.rbon.remote.RemoteReward;
+import dev.rbon.score.Conversation;
+import dev.rbon.score.RewardInput;
 import dev.rbon.score.RewardScorer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,34 +17,39 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The models one worker owns on its device; nothing else touches them. */
+/**
+ * The models one worker owns on its device; nothing else touches them. {@code rewardInput} is how the reward model
+ * reads a response (rbon.models.reward.input), chosen once here.
+ */
 public record ModelSet(Device device, CausalLM policy, CausalLM reference, SequenceClassifier reward,
-        SentenceEmbedder embedder, RemoteReward remoteReward) implements AutoCloseable {
+        RewardInput rewardInput, SentenceEmbedder embedder, RemoteReward remoteReward) implements AutoCloseable {
 
     /**
      * Loads the local models onto {@code device}; a model with a url is the remote engine's client instead (the
-     * reward's takes the place of {@code reward}, the embedding's of {@code embedder}).
+     * reward's takes the place of {@code reward} and {@code rewardInput}, the embedding's of {@code embedder}).
      */
     static ModelSet load(RbonConfig.Models config, Device device, RemoteBackends remote) throws IOException {
-        if (!config.dtype().equals("auto") && !config.dtype().equals("float32")) {
-            // half-precision compute is not implemented; on CPU it would also be ~30x slower (STACK.md)
-            throw new IllegalArgumentException("rbon.models.dtype=" + config.dtype()
-                    + " is not supported: rbon computes in float32 (auto or float32)");
-        }
+        Dtype.of(config.dtype().equals("auto") ? "float32" : config.dtype()); // refuse an unknown name first
         List<AutoCloseable> loaded = new ArrayList<>();
         try {
-            CausalLM policy = keep(loaded, CausalLM.load(local(config.policy(), "policy"), device));
-            CausalLM reference = config.reference().isPresent()
-                    ? keep(loaded, CausalLM.load(local(config.reference().get(), "reference"), device))
-                    : null;
+            Path policyPath = local(config.policy(), "policy");
+            CausalLM policy = keep(loaded,
+                    CausalLM.load(policyPath, device, Dtype.forCheckpoint(config.dtype(), policyPath, device)));
+            CausalLM reference = null;
+            if (config.reference().isPresent()) {
+                Path referencePath = local(config.reference().get(), "reference");
+                reference = keep(loaded, CausalLM.load(referencePath, device,
+                        Dtype.forCheckpoint(config.dtype(), referencePath, device)));
+            }
             RemoteReward remoteReward = remote.reward().orElse(null);
             SequenceClassifier reward = remoteReward != null ? null
                     : keep(loaded, SequenceClassifier.load(local(config.reward(), "reward"), device));
+            RewardInput rewardInput = reward == null ? null : RewardInput.choose(config.reward().input(), reward);
             Optional<Path> embedding = config.embedding().flatMap(RbonConfig.ModelPath::path);
             SentenceEmbedder embedder = remote.embedding().isPresent() ? remote.embedding().get()
                     : embedding.isPresent() ? SentenceEmbedder.load(embedding.get(), device)
                     : SentenceEmbedder.defaultModel();
-            return new ModelSet(device, policy, reference, reward, embedder, remoteReward);
+            return new ModelSet(device, policy, reference, reward, rewardInput, embedder, remoteReward);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable model : loaded) {
                 closeQuietly(model);
@@ -61,10 +69,13 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
                 + ".path is required (a HuggingFace folder), or rbon.models." + role + ".url for a remote engine"));
     }
 
-    /** R_i of each response: the local reward head, or the remote engine's. */
-    public double[] rewards(String prompt, List<String> responses) {
-        return remoteReward != null ? remoteReward.rewards(prompt, responses)
-                : RewardScorer.rewards(reward, prompt, responses);
+    /**
+     * R_i of each response: the local reward head read by its {@link RewardInput}, or the remote engine's, which is
+     * sent the rendered prompt text and each response (the engine applies its own convention).
+     */
+    public double[] rewards(Conversation conversation, List<String> responses) {
+        return remoteReward != null ? remoteReward.rewards(conversation.prompt(), responses)
+                : RewardScorer.rewards(reward, rewardInput, conversation, responses);
     }
 
     public String rewardName() {

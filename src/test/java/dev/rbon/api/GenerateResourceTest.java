@@ -35,13 +35,13 @@ class GenerateResourceTest {
     }
 
     @Test
-    void rerankReturnsTransformersLogprobsAndRewards() {
+    void selectReturnsTransformersLogprobsAndRewards() {
         JsonNode policy = Shared.json(Shared.hfTiny("llama").resolve("golden.json"));
         JsonNode reward = Shared.json(Shared.hfTiny("reward-llama").resolve("golden.json"));
         for (int i = 0; i < policy.get("cases").size(); i++) {
             JsonNode c = policy.get("cases").get(i);
             assertEquals(reward.get("texts").get(i).asText(), c.get("prompt").asText() + c.get("response").asText());
-            Http.post("/v1/rerank", Map.of("prompt", c.get("prompt").asText(),
+            Http.post("/v1/select", Map.of("prompt", c.get("prompt").asText(),
                     "candidates", List.of(c.get("response").asText()), "method", "rbon_kl", "beta", 0.5))
                     .then().statusCode(200)
                     .body("candidates[0].ref_logprob", closeTo(c.get("response_logprob_sum").asDouble(), 1e-3))
@@ -103,7 +103,7 @@ class GenerateResourceTest {
 
     @Test
     void zscoreNormalisationKeepsRawRewardsInTheResponse() {
-        JsonPath body = Http.post("/v1/rerank", Map.of("prompt", "The licence grants you",
+        JsonPath body = Http.post("/v1/select", Map.of("prompt", "The licence grants you",
                 "candidates", List.of(" the right to copy.", " nothing at all", " a copy"),
                 "method", "bon", "reward_normalization", "zscore"))
                 .then().statusCode(200).extract().jsonPath();

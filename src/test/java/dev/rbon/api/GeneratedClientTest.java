@@ -1,7 +1,6 @@
 package dev.rbon.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +8,13 @@ import dev.rbon.client.ApiClient;
 import dev.rbon.client.ApiException;
 import dev.rbon.client.api.DecodingApi;
 import dev.rbon.client.api.ModelsApi;
+import dev.rbon.client.api.OpenaiApi;
 import dev.rbon.client.model.GenerateRequest;
 import dev.rbon.client.model.GenerateResponse;
 import dev.rbon.client.model.Problem;
 import dev.rbon.client.model.RerankRequest;
+import dev.rbon.client.model.RerankResponse;
+import dev.rbon.client.model.SelectRequest;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
@@ -37,7 +39,7 @@ class GeneratedClientTest {
     }
 
     @Test
-    void generatesReranksAndListsModels() throws Exception {
+    void generatesSelectsRanksAndListsModels() throws Exception {
         DecodingApi decoding = new DecodingApi(client);
         GenerateResponse generated = decoding.generate(new GenerateRequest().prompt("The licence grants you")
                 .method(GenerateRequest.MethodEnum.RBON_KL).beta(0.5).n(3).maxNewTokens(5).seed(1L)
@@ -46,12 +48,16 @@ class GeneratedClientTest {
         assertEquals(3, generated.getCandidates().size());
         assertEquals(generated.getCandidates().get(generated.getChosenIndex()).getText(), generated.getText());
 
-        GenerateResponse reranked = decoding.rerank(new RerankRequest().prompt("The licence grants you")
-                .candidates(List.of(" the right to copy.", " nothing")).method(RerankRequest.MethodEnum.BON));
-        assertEquals(2, reranked.getCandidates().size());
-        assertTrue(reranked.getCandidates().get(0).getRefLogprob() < 0);
+        GenerateResponse selected = decoding.select(new SelectRequest().prompt("The licence grants you")
+                .candidates(List.of(" the right to copy.", " nothing")).method(SelectRequest.MethodEnum.BON));
+        assertEquals(2, selected.getCandidates().size());
+        assertTrue(selected.getCandidates().get(0).getRefLogprob() < 0);
 
-        assertFalse(new ModelsApi(client).listModels().getData().isEmpty());
+        RerankResponse ranked = new OpenaiApi(client).rerank(new RerankRequest().query("The licence grants you")
+                .documents(List.of(" the right to copy.", " nothing")).topN(1));
+        assertEquals(1, ranked.getResults().size());
+
+        assertEquals("llama", new ModelsApi(client).listModels().getData().get(0).getId());
     }
 
     @Test

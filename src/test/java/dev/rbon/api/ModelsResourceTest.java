@@ -20,7 +20,14 @@ class ModelsResourceTest {
     @Test
     void listsTheLoadedModels() {
         given().get("/v1/models").then().statusCode(200)
-                .body("data.role", hasItems("policy", "reward"))
+                .body("object", equalTo("list"))
+                .body("data[0].id", equalTo("llama"))
+                .body("data[0].object", equalTo("model"))
+                .body("data[0].owned_by", equalTo("rbon"))
+                .body("data[0].role", equalTo("policy"))
+                .body("data[0].dtype", equalTo("float32"))
+                .body("data.role", hasItems("policy", "reward", "embedding"))
+                .body("data.id", hasItems("llama", "reward-llama"))
                 .body("data.find { it.role == 'policy' }.architecture", equalTo("LlamaForCausalLM"))
                 .body("data.find { it.role == 'reward' }.architecture", equalTo("LlamaForSequenceClassification"))
                 .body("data.find { it.role == 'policy' }.device", equalTo("cpu()"));

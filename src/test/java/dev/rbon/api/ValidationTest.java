@@ -97,7 +97,7 @@ class ValidationTest {
     void aCandidateOverTheContextIs422() {
         given().contentType(ContentType.JSON)
                 .body("{\"prompt\": \"x\", \"candidates\": [\"ok\", \"" + "word ".repeat(400) + "\"]}")
-                .post("/v1/rerank").then().statusCode(422).body("errors.field", hasItem("candidates[1]"));
+                .post("/v1/select").then().statusCode(422).body("errors.field", hasItem("candidates[1]"));
     }
 
     @ParameterizedTest(name = "{0} -> {1} {2}")
@@ -106,9 +106,12 @@ class ValidationTest {
         "{\"prompt\": \"x\"}                               | 422 | candidates",
         "{\"prompt\": \"x\", \"candidates\": [\"a\", null]} | 422 | candidates[1]",
         "{\"candidates\": [\"a\"]}                         | 422 | prompt",
+        "{\"prompt\": \"x\", \"candidates\": [1, 2]}        | 400 | candidates[0]",
+        "{\"prompt\": \"x\", \"candidates\": \"a\"}          | 400 | candidates",
+        "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"prompt\": \"x\", \"candidates\": [\"a\"]} | 422 | messages",
     })
-    void rerankRejects(String body, int status, String field) {
-        given().contentType(ContentType.JSON).body(body).post("/v1/rerank")
+    void selectRejects(String body, int status, String field) {
+        given().contentType(ContentType.JSON).body(body).post("/v1/select")
                 .then().statusCode(status).body("errors.field", hasItem(field));
     }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Soak: starts the packaged server (target/quarkus-app) on a free loopback port, drives mixed requests at it for
- * a bounded time and count (every method, n from 1 to 32, rerank, bad input, deadlines), and prints the server's
+ * a bounded time and count (every method, n from 1 to 32, select, bad input, deadlines), and prints the server's
  * resident memory as it goes. Memory should stay flat after warm-up.
  *
  * <pre>./mvnw -B -q package -DskipTests && ./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test \
@@ -96,12 +96,12 @@ public final class Soak {
         }
     }
 
-    /** A path and a body: mostly good generate requests of every method, some rerank, some bad, some deadlines. */
+    /** A path and a body: mostly good generate requests of every method, some select, some bad, some deadlines. */
     private static String[] request(Random random) {
         String method = METHODS.get(random.nextInt(METHODS.size()));
         int n = 1 << random.nextInt(6); // 1..32
         return switch (random.nextInt(10)) {
-            case 0 -> new String[] {"/v1/rerank", "{\"prompt\": \"Once upon a time\", \"candidates\": [\" there was a cat.\","
+            case 0 -> new String[] {"/v1/select", "{\"prompt\": \"Once upon a time\", \"candidates\": [\" there was a cat.\","
                     + " \" a dog ran.\", \" the sun shone.\"], \"method\": \"" + method + "\", \"beta\": 0.5}"};
             case 1 -> new String[] {"/v1/generate", "{\"prompt\": \"x\", \"n\": -" + n + "}"};
             case 2 -> new String[] {"/v1/generate", "{\"prompt\": \"Once upon a time\", \"n\": 32, \"max_new_tokens\": 200,"

@@ -68,15 +68,38 @@ class BertTest {
         }
     }
 
+    /** Without sentence_bert_config.json the limit is the position table (128 here): longer texts are cut there. */
     @Test
-    void refusesTextsLongerThanItsPositions() throws Exception {
+    void truncatesTextsLongerThanItsPositions() throws Exception {
         Path dir = Shared.hfTiny("bert");
         try (Bert bert = Bert.load(dir, Device.cpu())) {
             String tooLong = "The licence grants you the right to copy. ".repeat(20);
-            assertTrue(bert.tokenizer().encode(tooLong, true).length > 128);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> bert.embed(List.of("short", tooLong)));
-            assertTrue(e.getMessage().contains("text 1") && e.getMessage().contains("at most 128"), e.getMessage());
+            assertEquals(128, bert.tokenizer().encode(tooLong, true).length);
+            float[][] e = bert.embed(List.of(tooLong, tooLong + " And more words past the cut."));
+            assertArrayEquals(e[0], e[1], 1e-6f, "only the first 128 tokens count");
+        }
+    }
+
+    /**
+     * fixtures/hf-tiny-2/st-bert-cls: a sentence-transformers folder asking for CLS pooling and Normalize
+     * (modules.json, 1_Pooling/config.json) and max_seq_length 12, against SentenceTransformer.encode: the long
+     * texts are truncated at 12 tokens, never refused.
+     */
+    @Test
+    void sentenceTransformersFolderPoolsAndTruncatesAsItsModulesSay() throws Exception {
+        Path dir = Shared.dir().resolve("fixtures/hf-tiny-2/st-bert-cls");
+        JsonNode golden = Shared.json(dir.resolve("golden.json"));
+        List<String> texts = texts(golden);
+        try (SentenceEmbedder embedder = SentenceEmbedder.load(dir, Device.cpu())) {
+            Bert bert = (Bert) embedder;
+            assertEquals(48, bert.dimension());
+            assertTrue(bert.tokenizer().encode(texts.get(0), true).length <= 12);
+            float[][] batched = bert.embed(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                float[] expected = Shared.floats(golden.get("embeddings").get(i));
+                assertArrayEquals(expected, bert.embed(List.of(texts.get(i)))[0], TOLERANCE, "text " + i + " alone");
+                assertArrayEquals(expected, batched[i], TOLERANCE, "text " + i + " in a padded batch");
+            }
         }
     }
 

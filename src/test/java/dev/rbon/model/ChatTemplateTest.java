@@ -37,6 +37,10 @@ class ChatTemplateTest {
         return ChatTemplate.of(dir).orElseThrow();
     }
 
+    static List<ChatTemplate.Message> user(String content) {
+        return List.of(new ChatTemplate.Message("user", content));
+    }
+
     @Test
     void rendersChatMlWithTheGenerationPrompt(@TempDir Path dir) throws Exception {
         ChatTemplate chatml = write(dir, CHATML);
@@ -71,5 +75,83 @@ class ChatTemplateTest {
     void aFolderWithoutATemplateHasNone(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\"}");
         assertTrue(ChatTemplate.of(dir).isEmpty());
+    }
+
+    @Test
+    void readsChatTemplateJinjaBeforeTokenizerConfig(@TempDir Path dir) throws Exception {
+        write(dir, "FROM CONFIG");
+        Files.writeString(dir.resolve("chat_template.jinja"), "{{ bos_token }}{{ messages[0].content }}");
+        assertEquals("<s>Hi", ChatTemplate.of(dir).orElseThrow().render(user("Hi")));
+    }
+
+    @Test
+    void aTemplateFileAloneIsEnough(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("chat_template.jinja"), "[{{ messages[0].content }}]");
+        assertEquals("[Hi]", ChatTemplate.of(dir).orElseThrow().render(user("Hi")));
+    }
+
+    @Test
+    void contentIsDataNeverTemplateCode(@TempDir Path dir) throws Exception {
+        ChatTemplate chatml = write(dir, CHATML);
+        String content = "{{ 7*7 }} {% raw %}x{% endraw %} {% for i in range(3) %}{{ i }}{% endfor %} {{ bos_token }}";
+        assertTrue(chatml.render(user(content)).contains("user\n" + content + "<|im_end|>"));
+    }
+
+    @Test
+    void withoutTheGenerationPromptTheConversationEndsAfterItsLastTurn(@TempDir Path dir) throws Exception {
+        ChatTemplate chatml = write(dir, CHATML);
+        String text = chatml.render(List.of(new ChatTemplate.Message("user", "Hi"),
+                new ChatTemplate.Message("assistant", "Hello")), false);
+        assertTrue(text.endsWith("<|im_start|>assistant\nHello<|im_end|>\n"), text);
+    }
+
+    @Test
+    void anEmptyConversationIsRefused(@TempDir Path dir) throws Exception {
+        ChatTemplate chatml = write(dir, CHATML);
+        assertThrows(ChatTemplate.TemplateException.class, () -> chatml.render(List.of()));
+    }
+
+    @Test
+    void aTemplateThatRunsTooLongFailsWithinItsTimeBound(@TempDir Path dir) throws Exception {
+        // 10^12 empty iterations: no output grows, only the clock can stop it
+        ChatTemplate runaway = write(dir, "{% for a in range(10000) %}{% for b in range(10000) %}"
+                + "{% for c in range(10000) %}{% endfor %}{% endfor %}{% endfor %}");
+        long start = System.nanoTime();
+        ChatTemplate.TemplateException e = assertThrows(ChatTemplate.TemplateException.class,
+                () -> runaway.render(user("Hi")));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(e.getMessage().contains("ran longer than"), e.getMessage());
+        assertTrue(seconds < ChatTemplate.MAX_RENDER_NANOS / 1e9 + 3, "stopped after " + seconds + " s");
+    }
+
+    @Test
+    void aTemplateWhoseOutputGrowsWithoutBoundFails(@TempDir Path dir) throws Exception {
+        ChatTemplate growing = write(dir, "{% for a in range(10000) %}{% for b in range(10000) %}"
+                + "{{ messages[0].content }}{% endfor %}{% endfor %}");
+        ChatTemplate.TemplateException e = assertThrows(ChatTemplate.TemplateException.class,
+                () -> growing.render(user("x".repeat(1000))));
+        assertTrue(e.getMessage().contains("output passed") || e.getMessage().contains("ran longer than"),
+                e.getMessage());
+    }
+
+    @Test
+    void aMacroMayRecurseToItsBaseCase(@TempDir Path dir) throws Exception {
+        ChatTemplate countdown = write(dir,
+                "{% macro g(n) %}{% if n > 0 %}{{ n }}{{ g(n - 1) }}{% endif %}{% endmacro %}{{ g(5) }}");
+        assertEquals("54321", countdown.render(user("Hi")));
+    }
+
+    @Test
+    void aTemplateThatRecursesForeverFails(@TempDir Path dir) throws Exception {
+        ChatTemplate recursive = write(dir, "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
+        assertThrows(ChatTemplate.TemplateException.class, () -> recursive.render(user("Hi")));
+    }
+
+    /** A string that doubles itself past every size bound. */
+    @Test
+    void aTemplateThatBuildsAHugeStringFails(@TempDir Path dir) throws Exception {
+        ChatTemplate doubling = write(dir, "{% set ns = namespace(s='xxxxxxxxxxxxxxxx') %}{% for i in range(40) %}"
+                + "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}");
+        assertThrows(ChatTemplate.TemplateException.class, () -> doubling.render(user("Hi")));
     }
 }

@@ -93,7 +93,7 @@ class RemoteEnginesIT {
     void theFrontComputesWhatTheBackendComputesForEveryMethod() throws Exception {
         for (String method : METHODS) {
             for (var request : List.of(Map.entry("/v1/generate", generate(method)),
-                    Map.entry("/v1/rerank", rerank(method)))) {
+                    Map.entry("/v1/select", rerank(method)))) {
                 RbonProcess.Answer local = backend.post(request.getKey(), request.getValue());
                 RbonProcess.Answer remote = front.post(request.getKey(), request.getValue());
                 String what = request.getKey() + " " + method;
@@ -156,11 +156,11 @@ class RemoteEnginesIT {
     @Order(4)
     void anEngineAnsweringGarbageIs502() throws Exception {
         proxy.mode = FaultProxy.Mode.GARBAGE;
-        RbonProcess.Answer garbage = front.post("/v1/rerank", rerank("mbr"));
+        RbonProcess.Answer garbage = front.post("/v1/select", rerank("mbr"));
         assertProblem(garbage, 502);
         assertTrue(garbage.json().get("detail").asText().contains("malformed"), garbage.json().toString());
         proxy.mode = FaultProxy.Mode.PASS;
-        assertEquals(200, front.post("/v1/rerank", rerank("mbr")).status());
+        assertEquals(200, front.post("/v1/select", rerank("mbr")).status());
     }
 
     @Test

@@ -79,6 +79,29 @@ class BatchSamplerTest {
     }
 
     @Test
+    void aRowsTokensDependOnTheSeedAndItsIndexNotOnN() {
+        List<SampledSequence> two = sample(stories, "Once upon a time", 2, params(1.0, 20, null, 42));
+        List<SampledSequence> six = sample(stories, "Once upon a time", 6, params(1.0, 20, null, 42));
+        for (int r = 0; r < 2; r++) {
+            assertArrayEquals(two.get(r).tokenIds(), six.get(r).tokenIds(), "row " + r);
+        }
+    }
+
+    @Test
+    void aStopStringSpanningTokensIsFoundOnTheNewText() {
+        List<SampledSequence> rows = sample(stories, "Once upon a time", 8, params(1.0, 60, List.of("the park"), 8));
+        for (SampledSequence s : rows) {
+            assertFalse(s.text().contains("the park"), s.text());
+            String all = stories.tokenizer().decode(s.tokenIds(), true);
+            if (all.contains("the park")) {
+                assertEquals(SampledSequence.FinishReason.STOP, s.finishReason());
+                assertTrue(all.endsWith("park") || all.indexOf("the park") == all.lastIndexOf("the park"),
+                        "the row ran on past its stop string: " + all);
+            }
+        }
+    }
+
+    @Test
     void stopStringsEndRowsAndAreCutFromTheText() {
         List<SampledSequence> rows = sample(stories, "Once upon a time", 8, params(1.0, 60, List.of("."), 5));
         for (SampledSequence s : rows) {

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class NoRepeatNGramLogitsProcessorTest {
 
@@ -22,47 +20,47 @@ class NoRepeatNGramLogitsProcessorTest {
 
     @Test
     void bansTheTokenThatWouldRepeatABigram() {
-        float[] processed = new NoRepeatNGramLogitsProcessor(2).apply(new int[] {1, 2, 3, 1}, zeros(5));
+        float[] processed = Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, 2), Rows.longs(1, 2, 3, 1), zeros(5));
         assertArrayEquals(new float[] {0, 0, NEG_INF, 0, 0}, processed);
     }
 
     @Test
     void bansEveryContinuationSeenAfterThePrefix() {
-        float[] processed = new NoRepeatNGramLogitsProcessor(2).apply(new int[] {1, 2, 1, 3, 1}, zeros(5));
+        float[] processed = Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, 2), Rows.longs(1, 2, 1, 3, 1), zeros(5));
         assertArrayEquals(new float[] {0, 0, NEG_INF, NEG_INF, 0}, processed);
     }
 
     @Test
     void matchesTheWholePrefixOfATrigram() {
-        NoRepeatNGramLogitsProcessor trigram = new NoRepeatNGramLogitsProcessor(3);
+        int trigram = 3;
         assertArrayEquals(new float[] {0, 0, 0, 0, 0, NEG_INF},
-                trigram.apply(new int[] {3, 4, 5, 2, 3, 4}, zeros(6)));
-        assertArrayEquals(zeros(6), trigram.apply(new int[] {3, 4, 5, 2, 4, 4}, zeros(6)));
+                Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, trigram), Rows.longs(3, 4, 5, 2, 3, 4), zeros(6)));
+        assertArrayEquals(zeros(6), Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, trigram), Rows.longs(3, 4, 5, 2, 4, 4), zeros(6)));
     }
 
     @Test
     void aRowShorterThanNBansNothing() {
-        NoRepeatNGramLogitsProcessor trigram = new NoRepeatNGramLogitsProcessor(3);
-        assertArrayEquals(zeros(4), trigram.apply(new int[0], zeros(4)));
-        assertArrayEquals(zeros(4), trigram.apply(new int[] {1}, zeros(4)));
-        assertArrayEquals(zeros(4), trigram.apply(new int[] {1, 1}, zeros(4)));
+        int trigram = 3;
+        assertArrayEquals(zeros(4), Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, trigram), new long[0], zeros(4)));
+        assertArrayEquals(zeros(4), Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, trigram), Rows.longs(1), zeros(4)));
+        assertArrayEquals(zeros(4), Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, trigram), Rows.longs(1, 1), zeros(4)));
     }
 
     @Test
     void aRowOfExactlyNCanAlreadyBan() {
-        float[] processed = new NoRepeatNGramLogitsProcessor(3).apply(new int[] {1, 1, 1}, zeros(3));
+        float[] processed = Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, 3), Rows.longs(1, 1, 1), zeros(3));
         assertArrayEquals(new float[] {0, NEG_INF, 0}, processed);
     }
 
     @Test
     void unigramsBanEveryTokenAlreadyInTheRow() {
-        float[] processed = new NoRepeatNGramLogitsProcessor(1).apply(new int[] {0, 3, 3}, zeros(5));
+        float[] processed = Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, 1), Rows.longs(0, 3, 3), zeros(5));
         assertArrayEquals(new float[] {NEG_INF, 0, 0, NEG_INF, 0}, processed);
     }
 
     @Test
     void keepsTheOtherScores() {
-        float[] processed = new NoRepeatNGramLogitsProcessor(2).apply(new int[] {0, 1, 0}, new float[] {0.5f, 2f, -1f});
+        float[] processed = Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, 2), Rows.longs(0, 1, 0), new float[] {0.5f, 2f, -1f});
         assertArrayEquals(new float[] {0.5f, NEG_INF, -1f}, processed);
     }
 
@@ -77,7 +75,7 @@ class NoRepeatNGramLogitsProcessorTest {
             for (int banned : bannedByDictionary(ids, n)) {
                 expected[banned] = NEG_INF;
             }
-            assertArrayEquals(expected, new NoRepeatNGramLogitsProcessor(n).apply(ids, zeros(4)));
+            assertArrayEquals(expected, Rows.apply(new NoRepeatNGramLogitsProcessor(), Rows.params(1.0, 1.0, 0, 0.0, n), Rows.longs(ids), zeros(4)));
         }
     }
 
@@ -101,15 +99,11 @@ class NoRepeatNGramLogitsProcessorTest {
         return slice;
     }
 
+
+
     @Test
     void rejectsATokenOutsideTheVocabulary() {
-        NoRepeatNGramLogitsProcessor bigram = new NoRepeatNGramLogitsProcessor(2);
-        assertThrows(IllegalArgumentException.class, () -> bigram.apply(new int[] {1, 9, 1}, zeros(4)));
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {0, -2})
-    void rejectsASizeBelowOne(int ngramSize) {
-        assertThrows(IllegalArgumentException.class, () -> new NoRepeatNGramLogitsProcessor(ngramSize));
+        assertThrows(IllegalArgumentException.class, () -> Rows.apply(new NoRepeatNGramLogitsProcessor(),
+                Rows.params(1.0, 1.0, 0, 0.0, 2), Rows.longs(1, 9, 1), zeros(4)));
     }
 }

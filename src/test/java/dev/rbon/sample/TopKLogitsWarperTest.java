@@ -1,11 +1,8 @@
 package dev.rbon.sample;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class TopKLogitsWarperTest {
 
@@ -13,37 +10,32 @@ class TopKLogitsWarperTest {
 
     @Test
     void keepsTheKHighest() {
-        float[] processed = new TopKLogitsWarper(2).apply(new int[0], new float[] {1f, 3f, 0f, 2f, -1f});
+        float[] processed = Rows.apply(new TopKLogitsWarper(), Rows.params(1.0, 1.0, 2, 0.0, 0), new long[0], new float[] {1f, 3f, 0f, 2f, -1f});
         assertArrayEquals(new float[] {NEG_INF, 3f, NEG_INF, 2f, NEG_INF}, processed);
     }
 
     @Test
     void tiesWithTheKthAllStay() {
-        float[] processed = new TopKLogitsWarper(2).apply(new int[0], new float[] {1f, 3f, 2f, 2f, 0f, 2f});
+        float[] processed = Rows.apply(new TopKLogitsWarper(), Rows.params(1.0, 1.0, 2, 0.0, 0), new long[0], new float[] {1f, 3f, 2f, 2f, 0f, 2f});
         assertArrayEquals(new float[] {NEG_INF, 3f, 2f, 2f, NEG_INF, 2f}, processed);
     }
 
     @Test
     void topOneKeepsEveryTokenTiedAtTheMaximum() {
-        float[] processed = new TopKLogitsWarper(1).apply(new int[0], new float[] {5f, 1f, 5f});
+        float[] processed = Rows.apply(new TopKLogitsWarper(), Rows.params(1.0, 1.0, 1, 0.0, 0), new long[0], new float[] {5f, 1f, 5f});
         assertArrayEquals(new float[] {5f, NEG_INF, 5f}, processed);
     }
 
     @Test
     void aKLargerThanTheVocabularyKeepsEverything() {
         float[] scores = {0.5f, -3f, 2f};
-        assertArrayEquals(scores, new TopKLogitsWarper(50).apply(new int[0], scores));
+        assertArrayEquals(scores, Rows.apply(new TopKLogitsWarper(), Rows.params(1.0, 1.0, 50, 0.0, 0), new long[0], scores));
     }
 
     @Test
     void alreadyRemovedTokensCountAmongTheK() {
-        float[] processed = new TopKLogitsWarper(2).apply(new int[0], new float[] {NEG_INF, NEG_INF, 1f});
+        float[] processed = Rows.apply(new TopKLogitsWarper(), Rows.params(1.0, 1.0, 2, 0.0, 0), new long[0], new float[] {NEG_INF, NEG_INF, 1f});
         assertArrayEquals(new float[] {NEG_INF, NEG_INF, 1f}, processed);
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {0, -1})
-    void rejectsAKBelowOne(int topK) {
-        assertThrows(IllegalArgumentException.class, () -> new TopKLogitsWarper(topK));
-    }
 }

@@ -1,12 +1,8 @@
 package dev.rbon.sample;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class TopPLogitsWarperTest {
 
@@ -17,20 +13,20 @@ class TopPLogitsWarperTest {
     @Test
     void aTokenExactlyOnTheBoundaryIsRemovedAndTiesGoLowestIdFirst() {
         // ascending stable order: id 1 (0.25), id 2 (0.25), id 0 (0.5); cumsum 0.25, 0.5, 1.0; 1 - 0.75 = 0.25
-        float[] processed = new TopPLogitsWarper(0.75).apply(new int[0], new float[] {LN2, 0f, 0f});
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 0.75, 0, 0.0, 0), new long[0], new float[] {LN2, 0f, 0f});
         assertArrayEquals(new float[] {LN2, NEG_INF, 0f}, processed);
     }
 
     @Test
     void justInsideTheBoundaryIsKept() {
-        float[] processed = new TopPLogitsWarper(0.7500001).apply(new int[0], new float[] {LN2, 0f, 0f});
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 0.7500001, 0, 0.0, 0), new long[0], new float[] {LN2, 0f, 0f});
         assertArrayEquals(new float[] {LN2, 0f, 0f}, processed);
     }
 
     @Test
     void theThresholdOneMinusPIsComparedInFloat32AsTorch() {
         // 1 - 0.750000001 = 0.249999999 in double, 0.25f once rounded: id 1's cumsum 0.25 is on the boundary
-        float[] processed = new TopPLogitsWarper(0.750000001).apply(new int[0], new float[] {LN2, 0f, 0f});
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 0.750000001, 0, 0.0, 0), new long[0], new float[] {LN2, 0f, 0f});
         assertArrayEquals(new float[] {LN2, NEG_INF, 0f}, processed);
     }
 
@@ -40,58 +36,43 @@ class TopPLogitsWarperTest {
         // cumsum), 0.56053305f accumulated in float32; 1 - topP is exactly the former, so id 1 sits on the boundary
         // and goes. Checked against libtorch 2.7.1 through DJL.
         float[] scores = {1.5f, 5.25f, 5.25f, 3.5f, 1.0f, 2.5f};
-        float[] processed = new TopPLogitsWarper(0.43946701288223267).apply(new int[0], scores);
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 0.43946701288223267, 0, 0.0, 0), new long[0], scores);
         assertArrayEquals(new float[] {NEG_INF, NEG_INF, 5.25f, NEG_INF, NEG_INF, NEG_INF}, processed);
     }
 
     @Test
     void keepsTheSmallestSetReachingPWithoutRenormalising() {
         // probabilities ~ {0.090, 0.665, 0.245}: 0.665 alone is below 0.8, with 0.245 it reaches it
-        float[] processed = new TopPLogitsWarper(0.8).apply(new int[0], new float[] {1f, 3f, 2f});
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 0.8, 0, 0.0, 0), new long[0], new float[] {1f, 3f, 2f});
         assertArrayEquals(new float[] {NEG_INF, 3f, 2f}, processed);
     }
 
     @Test
     void alwaysKeepsTheTopToken() {
-        float[] processed = new TopPLogitsWarper(0.01).apply(new int[0], new float[] {1f, 3f, 2f});
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 0.01, 0, 0.0, 0), new long[0], new float[] {1f, 3f, 2f});
         assertArrayEquals(new float[] {NEG_INF, 3f, NEG_INF}, processed);
     }
 
     @Test
     void alwaysKeepsTheTopTokenEvenWhenOneMinusPRoundsToOne() {
         // (float) (1 - 1e-9) == 1f: every cumulative sum, the top token's included, is <= the threshold
-        float[] processed = new TopPLogitsWarper(1e-9).apply(new int[0], new float[] {1f, 3f, 2f});
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 1e-9, 0, 0.0, 0), new long[0], new float[] {1f, 3f, 2f});
         assertArrayEquals(new float[] {NEG_INF, 3f, NEG_INF}, processed);
     }
 
     @Test
     void ofTokensTiedAtTheTopOnlyTheLastInStableOrderIsSureToStay() {
         // ascending stable order: id 2, id 0, id 1; cumsum ~0.06, ~0.53, 1.0; 1 - 0.1 = 0.9
-        float[] processed = new TopPLogitsWarper(0.1).apply(new int[0], new float[] {2f, 2f, 0f});
+        float[] processed = Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 0.1, 0, 0.0, 0), new long[0], new float[] {2f, 2f, 0f});
         assertArrayEquals(new float[] {NEG_INF, 2f, NEG_INF}, processed);
     }
 
     @Test
     void topPOfOneKeepsEveryToken() {
         float[] scores = {LN2, 0f, 0f, -30f};
-        assertArrayEquals(scores, new TopPLogitsWarper(1.0).apply(new int[0], scores));
+        assertArrayEquals(scores, Rows.apply(new TopPLogitsWarper(), Rows.params(1.0, 1.0, 0, 0.0, 0), new long[0], scores));
     }
 
-    @Test
-    void stableAscendingOrderBreaksTiesByIdAndTreatsNegativeZeroAsZero() {
-        float[] scores = {1f, -0f, NEG_INF, 0f, -2.5f, 1f, Float.POSITIVE_INFINITY, -1e-30f};
-        int[] order = TopPLogitsWarper.stableAscendingOrder(scores);
-        assertArrayEquals(new int[] {2, 4, 7, 1, 3, 0, 5, 6}, order);
-    }
 
-    @ParameterizedTest
-    @ValueSource(doubles = {0.0, -0.1, 1.0000001, Double.NaN})
-    void rejectsATopPOutsideZeroToOne(double topP) {
-        assertThrows(IllegalArgumentException.class, () -> new TopPLogitsWarper(topP));
-    }
 
-    @Test
-    void acceptsATopPOfOne() {
-        assertDoesNotThrow(() -> new TopPLogitsWarper(1.0));
-    }
 }

@@ -1,0 +1,56 @@
+package dev.rbon.api;
+
+import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/**
+ * An error in OpenAI's shape, which the OpenAI SDKs turn into their typed exceptions (BadRequestError,
+ * NotFoundError, RateLimitError, ...). The OpenAI-compatible routes answer with it; rbon's own routes keep
+ * problem+json.
+ */
+@Schema(description = "An error as the OpenAI API reports it.")
+public record OpenAiError(Body error) {
+
+    /** The routes that speak OpenAI's (and Cohere's) dialect. */
+    static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/completions", "/v1/models", "/v1/rerank");
+
+    public record Body(
+            @Schema(description = "What went wrong.") String message,
+            @Schema(description = "invalid_request_error, not_found_error, rate_limit_error, server_error, ...")
+                    String type,
+            @Schema(description = "The offending request field, if one is to blame.") String param,
+            @Schema(description = "A machine-readable code, e.g. model_not_found.") String code) {}
+
+    static boolean owns(String path) {
+        return path != null && ROUTES.contains(path.replaceAll("/+$", ""));
+    }
+
+    /** A failure after a stream began, as the error event vLLM sends before [DONE]. */
+    static OpenAiError of(Throwable failure) {
+        Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        if (e instanceof dev.rbon.decode.FieldException field) {
+            return new OpenAiError(new Body(field.field() + ": " + field.getMessage(), typeOf(400), field.field(),
+                    null));
+        }
+        if (e instanceof java.util.concurrent.TimeoutException) {
+            return new OpenAiError(new Body("the request did not finish within its deadline", typeOf(504), null,
+                    null));
+        }
+        return new OpenAiError(new Body("the request failed on the server; see its log", typeOf(500), null, null));
+    }
+
+    /** The type OpenAI gives errors of this status. */
+    static String typeOf(int status) {
+        return switch (status) {
+            case 400, 413, 422 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 404 -> "not_found_error";
+            case 429 -> "rate_limit_error";
+            case 503 -> "service_unavailable_error";
+            case 504 -> "timeout_error";
+            default -> status >= 500 ? "server_error" : "invalid_request_error";
+        };
+    }
+}

@@ -1,0 +1,208 @@
+package dev.rbon.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rbon.RbonConfig;
+import dev.rbon.decode.Generation;
+import dev.rbon.sample.SamplingParams;
+import dev.rbon.select.Method;
+import dev.rbon.select.RewardNormalization;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a chat or text completion request into a {@link Generation} (the pool of best_of candidates) and what to
+ * send back (the best n, log-probs, streaming), with the rules of /v1/generate for the shared fields.
+ */
+final class OpenAiValidation {
+
+    /** OpenAI's default max_tokens for /v1/completions; chat completions use rbon's default. */
+    static final int COMPLETIONS_MAX_TOKENS = 16;
+    static final int MAX_TOP_LOGPROBS = 20;
+
+    /** Chat roles and the role the chat template sees (OpenAI's developer is the system prompt). */
+    private static final Map<String, String> ROLES = Map.of("system", "system", "developer", "system",
+            "user", "user", "assistant", "assistant");
+
+    /**
+     * One validated call.
+     *
+     * @param topLogprobs null without logprobs, else the alternatives per token (0 to 20)
+     */
+    record Call(boolean chat, String model, Generation generation, int n, Integer topLogprobs, boolean stream,
+            boolean includeUsage, boolean returnCandidates, Integer timeoutMs) {}
+
+    private OpenAiValidation() {}
+
+    static Call chat(ChatCompletionRequest r, RbonConfig.Limits limits) {
+        RequestValidation v = new RequestValidation(limits);
+        List<Generation.Message> messages = messages(v, r.messages());
+        Integer maxTokens = r.maxTokens();
+        if (r.maxCompletionTokens() != null) {
+            if (maxTokens != null && !maxTokens.equals(r.maxCompletionTokens())) {
+                v.fail("max_completion_tokens", "differs from max_tokens; give one of them");
+            }
+            maxTokens = r.maxCompletionTokens();
+        }
+        String tokensField = r.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
+        Integer top = null;
+        if (Boolean.TRUE.equals(r.logprobs())) {
+            top = r.topLogprobs() == null ? 0 : v.range("top_logprobs", r.topLogprobs(), 0, 0, MAX_TOP_LOGPROBS);
+        } else if (r.topLogprobs() != null && r.topLogprobs() > 0) {
+            v.fail("top_logprobs", "needs logprobs: true");
+        }
+        Pool pool = pool(v, limits, new Fields(r.n(), r.bestOf(), maxTokens, tokensField,
+                SamplingParams.DEFAULT_MAX_NEW_TOKENS, r.temperature(), r.topP(), r.topK(), r.epsilon(),
+                r.noRepeatNgramSize(), r.stop(), r.seed(), r.method(), r.beta(), r.rewardNormalization(),
+                r.timeoutMs()));
+        v.throwIfAny();
+        Generation g = Generation.sample(null, messages, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
+                pool.normalization());
+        return new Call(true, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
+                r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
+                Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs());
+    }
+
+    static Call completion(CompletionRequest r, RbonConfig.Limits limits) {
+        RequestValidation v = new RequestValidation(limits);
+        String prompt = prompt(v, r.prompt());
+        Integer top = r.logprobs() == null ? null : v.range("logprobs", r.logprobs(), 0, 0, MAX_TOP_LOGPROBS);
+        Pool pool = pool(v, limits, new Fields(r.n(), r.bestOf(), r.maxTokens(), "max_tokens",
+                COMPLETIONS_MAX_TOKENS, r.temperature(), r.topP(), r.topK(), r.epsilon(), r.noRepeatNgramSize(),
+                r.stop(), r.seed(), r.method(), r.beta(), r.rewardNormalization(), r.timeoutMs()));
+        v.throwIfAny();
+        Generation g = Generation.sample(prompt, null, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
+                pool.normalization());
+        return new Call(false, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
+                r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
+                Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs());
+    }
+
+    /** The fields both routes share. */
+    private record Fields(Integer n, Integer bestOf, Integer maxTokens, String maxTokensField, int defaultMaxTokens,
+            Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize, JsonNode stop,
+            Long seed, String method, Double beta, String rewardNormalization, Integer timeoutMs) {}
+
+    private record Pool(int n, int bestOf, SamplingParams sampling, Method method, double beta,
+            RewardNormalization normalization) {}
+
+    private static Pool pool(RequestValidation v, RbonConfig.Limits limits, Fields f) {
+        int n = v.range("n", f.n(), 1, 1, limits.maxN());
+        int bestOf = v.range("best_of", f.bestOf(), Math.max(RequestValidation.DEFAULT_N, n), 1, limits.maxN());
+        if (n > bestOf) {
+            v.fail("n", "must be <= best_of (" + bestOf + "), got " + n);
+        }
+        Method method = v.method(f.method());
+        double beta = v.beta(method, f.beta());
+        int maxTokens = v.range(f.maxTokensField(), f.maxTokens(), Math.min(f.defaultMaxTokens(),
+                limits.maxNewTokens()), 1, limits.maxNewTokens());
+        double temperature = v.number("temperature", f.temperature(), SamplingParams.DEFAULT_TEMPERATURE,
+                t -> t == 0 || t >= RequestValidation.MIN_TEMPERATURE,
+                "must be 0 (greedy) or >= " + RequestValidation.MIN_TEMPERATURE);
+        double topP = v.number("top_p", f.topP(), SamplingParams.DEFAULT_TOP_P, p -> p > 0 && p <= 1,
+                "must be in (0, 1]");
+        int topK = v.range("top_k", f.topK(), SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
+        double epsilon = v.number("epsilon", f.epsilon(), SamplingParams.DEFAULT_EPSILON, e -> e >= 0 && e < 1,
+                "must be in [0, 1)");
+        int noRepeat = v.range("no_repeat_ngram_size", f.noRepeatNgramSize(),
+                SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE, 0, Integer.MAX_VALUE);
+        List<String> stop = v.stop(stopStrings(v, f.stop()));
+        v.timeout(f.timeoutMs());
+        RewardNormalization normalization = v.normalization(f.rewardNormalization());
+        SamplingParams sampling = safeSampling(temperature, topP, topK, epsilon, noRepeat,
+                maxTokens, stop, f.seed());
+        return new Pool(n, bestOf, sampling, method, beta, normalization);
+    }
+
+    /** Null when a check above failed (its error is thrown with the others by the caller). */
+    private static SamplingParams safeSampling(double temperature, double topP, int topK, double epsilon,
+            int noRepeat, int maxTokens, List<String> stop, Long seed) {
+        try {
+            return new SamplingParams(temperature, topP, topK, epsilon, noRepeat, maxTokens, stop, seed);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** OpenAI's stop: a string, an array of strings, or null. */
+    private static List<String> stopStrings(RequestValidation v, JsonNode stop) {
+        if (stop == null || stop.isNull()) {
+            return null;
+        }
+        if (stop.isTextual()) {
+            return List.of(stop.asText());
+        }
+        if (!stop.isArray()) {
+            v.fail("stop", "must be a string or an array of strings");
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < stop.size(); i++) {
+            if (!stop.get(i).isTextual()) {
+                v.fail("stop[" + i + "]", "must be a string");
+            } else {
+                out.add(stop.get(i).asText());
+            }
+        }
+        return out;
+    }
+
+    /** A string, or a list holding exactly one string (token-id prompts are not supported). */
+    private static String prompt(RequestValidation v, JsonNode prompt) {
+        JsonNode text = prompt != null && prompt.isArray() && prompt.size() == 1 ? prompt.get(0) : prompt;
+        if (text == null || text.isNull()) {
+            v.fail("prompt", "is required");
+            return null;
+        }
+        if (!text.isTextual()) {
+            v.fail("prompt", "must be a string (token ids and batches of prompts are not supported)");
+            return null;
+        }
+        v.prompt(text.asText());
+        return text.asText();
+    }
+
+    private static List<Generation.Message> messages(RequestValidation v, List<ChatCompletionRequest.Message> messages) {
+        List<Generation.Message> turns = new ArrayList<>();
+        if (messages == null || messages.isEmpty()) {
+            v.fail("messages", "must hold at least one message");
+            return turns;
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            ChatCompletionRequest.Message m = messages.get(i);
+            String role = m == null || m.role() == null ? null : ROLES.get(m.role());
+            String content = m == null ? null : content(v, "messages[" + i + "].content", m.content());
+            if (role == null) {
+                v.fail("messages[" + i + "].role", "must be system, developer, user or assistant");
+            } else if (content != null) {
+                turns.add(new Generation.Message(role, content));
+            }
+        }
+        return turns;
+    }
+
+    /** A string, or text parts ({@code [{"type": "text", "text": "..."}]}) joined without separator. */
+    private static String content(RequestValidation v, String field, JsonNode content) {
+        if (content == null || content.isNull()) {
+            v.fail(field, "is required");
+            return null;
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        if (!content.isArray()) {
+            v.fail(field, "must be a string or a list of text parts");
+            return null;
+        }
+        StringBuilder text = new StringBuilder();
+        for (int j = 0; j < content.size(); j++) {
+            JsonNode part = content.get(j);
+            if (!part.path("type").asText().equals("text") || !part.path("text").isTextual()) {
+                v.fail(field + "[" + j + "]", "only text parts ({type: text, text}) are supported");
+                return null;
+            }
+            text.append(part.get("text").asText());
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,26 @@
+package dev.rbon.api;
+
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** POST /v1/select: the same selection as /v1/generate on candidates the client supplies. */
+@Schema(description = "Score the client's candidates for the prompt and return the one the method selects.")
+public record SelectRequest(
+        @Schema(description = "The prompt the candidates answer. Give this or messages.") String prompt,
+        @Schema(description = "A conversation the candidates answer, rendered with the policy's chat template. "
+                + "Give this or prompt.") List<GenerateRequest.ChatMessage> messages,
+        @Schema(description = "The candidate responses (text after the prompt).", required = true)
+                List<String> candidates,
+        @Schema(description = "Selection method.", defaultValue = "bon",
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                String method,
+        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl).", defaultValue = "0") Double beta,
+        @Schema(description = "Seed of the stochastic methods' draw.") Long seed,
+        @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
+                Integer timeoutMs,
+        @Schema(description = "none or zscore.", defaultValue = "none", enumeration = {"none", "zscore"})
+                String rewardNormalization,
+        @Schema(description = "Include every candidate in the response.", defaultValue = "true")
+                Boolean returnCandidates,
+        @Schema(description = "Include each candidate's token ids under the policy's tokenizer.",
+                defaultValue = "false") Boolean returnTokenIds) {}

@@ -1,0 +1,120 @@
+package dev.rbon.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The dtype a model computes in ({@code rbon.models.dtype}): weights are stored in it and the matmuls run in it,
+ * while norms, softmax and log-probs accumulate in float32, as transformers does for a model loaded with that
+ * {@code dtype}.
+ *
+ * <p>DJL 0.36's JNI knows no bfloat16 ({@code toType(BFLOAT16)} aborts the JVM), so bfloat16 arrays are made by a
+ * one-line TorchScript module ({@code x.to(torch.bfloat16)}, made by src/test/python/make_bfloat16_cast.py). DJL
+ * then reports their dtype as UNKNOWN; every op that does not name a dtype works on them, so model code never calls
+ * a DJL method that converts a Java number to the array's dtype ({@code mul(Number)}, {@code softmax}) on one:
+ * scalars go through {@link #scale}, softmax through float32.
+ */
+public enum Dtype {
+    FLOAT32, BFLOAT16, FLOAT16;
+
+    /** config.json's name for it ({@code dtype} / {@code torch_dtype}), also what /v1/models reports. */
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code float32 | bfloat16 | float16}; {@code auto} is resolved by {@link #resolve} first. */
+    public static Dtype of(String name) {
+        for (Dtype dtype : values()) {
+            if (dtype.configName().equals(name)) {
+                return dtype;
+            }
+        }
+        throw new IllegalArgumentException("rbon.models.dtype=" + name + " is not supported: use auto, float32,"
+                + " bfloat16 or float16");
+    }
+
+    /**
+     * {@code rbon.models.dtype} for a checkpoint on {@code device}: an explicit dtype as given; {@code auto} is the
+     * checkpoint's own dtype on a GPU and float32 on a CPU, even one with AVX-512 BF16 (avx512_bf16 in
+     * /proc/cpuinfo, as this project's machines have): there, bfloat16 matmuls through DJL's libtorch 2.7.1 measured
+     * 2.5x slower than float32 on one thread (docs/models.md), so it is opt-in.
+     */
+    public static Dtype resolve(String setting, String checkpointDtype, Device device) {
+        if (!setting.equals("auto")) {
+            return of(setting);
+        }
+        if (device.isGpu()) {
+            return Arrays.stream(values()).anyMatch(d -> d.configName().equals(checkpointDtype))
+                    ? of(checkpointDtype) : FLOAT32;
+        }
+        return FLOAT32;
+    }
+
+    /** {@link #resolve} for the checkpoint folder {@code dir}, whose config.json names its stored dtype. */
+    public static Dtype forCheckpoint(String setting, Path dir, Device device) throws IOException {
+        if (!setting.equals("auto") || !device.isGpu()) {
+            return resolve(setting, null, device); // the checkpoint's dtype does not matter
+        }
+        JsonNode config = Checkpoint.JSON.readTree(dir.resolve("config.json").toFile());
+        return resolve(setting, config.path("dtype").asText(config.path("torch_dtype").asText("float32")), device);
+    }
+
+    /** {@code x} in this dtype (a float32 array stays itself). */
+    public NDArray cast(NDArray x) {
+        return switch (this) {
+            case FLOAT32 -> x.toType(DataType.FLOAT32, false);
+            case FLOAT16 -> x.toType(DataType.FLOAT16, false);
+            case BFLOAT16 -> BfloatCast.INSTANCE.apply(x);
+        };
+    }
+
+    /**
+     * {@code x * s} without DJL's {@code mul(Number)}, which converts the number to the array's dtype and so fails
+     * on bfloat16: a 0-d float32 tensor does not promote a dimensioned one, so the result keeps {@code x}'s dtype.
+     */
+    static NDArray scale(NDArray x, double s) {
+        return x.mul(x.getManager().create((float) s));
+    }
+
+    /** The TorchScript module that makes bfloat16 arrays; loaded once per JVM, on first use. */
+    private static final class BfloatCast {
+        static final BfloatCast INSTANCE = new BfloatCast();
+
+        private final Model model;
+
+        private BfloatCast() {
+            try (InputStream in = Dtype.class.getResourceAsStream("cast_bfloat16.pt")) {
+                Path dir = Files.createTempDirectory("rbon-bfloat16");
+                Files.copy(in, dir.resolve("cast_bfloat16.pt"), StandardCopyOption.REPLACE_EXISTING);
+                dir.resolve("cast_bfloat16.pt").toFile().deleteOnExit();
+                dir.toFile().deleteOnExit();
+                model = Model.newInstance("cast_bfloat16", Device.cpu(), "PyTorch");
+                model.load(dir, "cast_bfloat16");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load the bfloat16 cast module", e);
+            } catch (MalformedModelException e) {
+                throw new IllegalStateException("cannot load the bfloat16 cast module", e);
+            }
+        }
+
+        /** The result belongs to {@code x}'s manager, as any other op's would. */
+        NDArray apply(NDArray x) {
+            NDList out = model.getBlock().forward(new ParameterStore(x.getManager(), false), new NDList(x), false);
+            return out.singletonOrThrow();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.rbon.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
+import java.util.Set;
+
+/**
+ * LlamaMLP (also Gemma's, Qwen's, Mistral's): {@code down_proj(act(gate_proj(x)) * up_proj(x))}. The activation
+ * is computed in float32 and rounded once, as torch's own silu and gelu kernels do for half-precision inputs.
+ */
+record GatedMlp(Linear gateProj, Linear upProj, Linear downProj, String hiddenAct, Dtype dtype) {
+
+    static final Set<String> ACTIVATIONS = Set.of("silu", "gelu_pytorch_tanh");
+
+    static String checkActivation(String key, String hiddenAct) {
+        if (!ACTIVATIONS.contains(hiddenAct)) {
+            throw new IllegalArgumentException(key + " " + hiddenAct + " is not supported; rbon supports " + ACTIVATIONS);
+        }
+        return hiddenAct;
+    }
+
+    /** The three projections under {@code prefix} ({@code model.layers.0.mlp}). */
+    static GatedMlp load(Weights weights, NDManager manager, String prefix, boolean bias, String hiddenAct,
+            Dtype dtype) {
+        return new GatedMlp(
+                Linear.load(weights, manager, prefix + ".gate_proj", bias),
+                Linear.load(weights, manager, prefix + ".up_proj", bias),
+                Linear.load(weights, manager, prefix + ".down_proj", bias),
+                checkActivation("hidden_act", hiddenAct), dtype);
+    }
+
+    NDArray forward(NDArray x) { // (B, T, hidden)
+        NDArray gate = gateProj.forward(x);                               // (B, T, intermediate)
+        NDArray activated = dtype == Dtype.FLOAT32 ? act(gate) : dtype.cast(act(gate.toType(DataType.FLOAT32, false)));
+        return downProj.forward(activated.mul(upProj.forward(x)));         // (B, T, hidden)
+    }
+
+    private NDArray act(NDArray x) {
+        return hiddenAct.equals("silu") ? x.mul(Activation.sigmoid(x)) : geluTanh(x);
+    }
+
+    /** GELUTanh (gelu_pytorch_tanh): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
+    static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
+        return x.mul(0.5f).mul(inner.tanh().add(1f));
+    }
+}

@@ -1,0 +1,100 @@
+package dev.rbon.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Phi-3 (also Phi-4-mini), mirroring transformers' modeling_phi3.py: Llama with q, k and v fused in
+ * {@code self_attn.qkv_proj} and gate and up in {@code mlp.gate_up_proj} (split once at load into the rows each
+ * projection owns: the same products), no biases, rotary embedding on the first {@code partial_rotary_factor} of
+ * each head, RoPE {@code default} or {@code longrope}, and Mistral's {@code sliding_window} on every layer.
+ */
+final class Phi3 {
+
+    /** Phi3Config's defaults where they differ from LlamaConfig's. */
+    static final Map<String, Object> DEFAULTS = Map.of(
+            "max_position_embeddings", 4096,
+            "original_max_position_embeddings", 4096,
+            "rms_norm_eps", 1e-5,
+            "tie_word_embeddings", false);
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Config(@JsonProperty("sliding_window") Integer slidingWindow,
+            @JsonProperty("original_max_position_embeddings") int originalMaxPositionEmbeddings) {}
+
+    private Phi3() {}
+
+    static Llama load(Checkpoint checkpoint, NDManager manager) {
+        ObjectNode json = checkpoint.withDefaults(DEFAULTS);
+        Llama.Config config = checkpoint.config(Llama.Config.class, DEFAULTS).withBiases(false, false);
+        Config phi3 = checkpoint.config(Config.class, DEFAULTS);
+        Llama.Layout layout = Llama.Layout.of(config.numHiddenLayers(), new RotaryEmbedding(rope(json, config, phi3)))
+                .withSlidingWindow(phi3.slidingWindow());
+        Dtype dtype = checkpoint.dtype();
+        SelfAttention.Shape shape = new SelfAttention.Shape(config.numAttentionHeads(), config.numKeyValueHeads(),
+                config.headDim(), 1.0 / Math.sqrt(config.headDim()), null, dtype);
+        Llama.DecoderLayer[] layers = new Llama.DecoderLayer[config.numHiddenLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "model.layers." + i;
+            layers[i] = new Llama.DecoderLayer(selfAttn(checkpoint, manager, p + ".self_attn", config, shape),
+                    mlp(checkpoint, manager, p + ".mlp", config),
+                    RmsNorm.llama(checkpoint, manager, p + ".input_layernorm", config.rmsNormEps(), dtype),
+                    RmsNorm.llama(checkpoint, manager, p + ".post_attention_layernorm", config.rmsNormEps(), dtype),
+                    null, null);
+        }
+        return new Llama(config, dtype, checkpoint.load(manager, "model.embed_tokens.weight"), layers,
+                RmsNorm.llama(checkpoint, manager, "model.norm", config.rmsNormEps(), dtype), layout, null);
+    }
+
+    /**
+     * Phi3Config.convert_rope_params_to_dict: rope_scaling or rope_parameters, the old types "su" and "yarn" named
+     * longrope, partial_rotary_factor defaulting to 1, and the top-level original_max_position_embeddings.
+     */
+    private static Rope.Parameters rope(ObjectNode json, Llama.Config config, Config phi3) {
+        JsonNode dict = Rope.ropeDict(json);
+        ObjectNode standard = Rope.standardize(json, dict, 10000.0, null);
+        String type = standard.get("rope_type").asText();
+        if (type.equals("su") || type.equals("yarn")) {
+            standard.put("rope_type", "longrope");
+        }
+        if (!Set.of("default", "longrope").contains(standard.get("rope_type").asText())) {
+            throw new IllegalArgumentException("rope_type " + type + " is not supported for Phi-3 (transformers'"
+                    + " Phi3Config accepts default and longrope)");
+        }
+        standard = Rope.standardize(json, standard, 10000.0, phi3.originalMaxPositionEmbeddings());
+        return new Rope.Parameters(standard, config.headDim(), config.maxPositionEmbeddings());
+    }
+
+    /** qkv_proj's rows: the query heads, then the key heads, then the value heads. */
+    private static SelfAttention selfAttn(Checkpoint checkpoint, NDManager manager, String p, Llama.Config config,
+            SelfAttention.Shape shape) {
+        NDArray qkv = checkpoint.load(manager, p + ".qkv_proj.weight"); // (heads + 2 kvHeads) * headDim, hidden)
+        long q = (long) config.numAttentionHeads() * config.headDim();
+        long kv = (long) config.numKeyValueHeads() * config.headDim();
+        SelfAttention attn = new SelfAttention(rows(qkv, 0, q), rows(qkv, q, q + kv), rows(qkv, q + kv, q + 2 * kv),
+                Linear.load(checkpoint, manager, p + ".o_proj", false), null, null, shape);
+        qkv.close();
+        return attn;
+    }
+
+    /** gate_up_proj's rows: gate, then up (transformers' chunk(2)). */
+    private static GatedMlp mlp(Checkpoint checkpoint, NDManager manager, String p, Llama.Config config) {
+        NDArray gateUp = checkpoint.load(manager, p + ".gate_up_proj.weight"); // (2 intermediate, hidden)
+        long intermediate = config.intermediateSize();
+        GatedMlp mlp = new GatedMlp(rows(gateUp, 0, intermediate), rows(gateUp, intermediate, 2 * intermediate),
+                Linear.load(checkpoint, manager, p + ".down_proj", false),
+                GatedMlp.checkActivation("hidden_act", config.hiddenAct()), checkpoint.dtype());
+        gateUp.close();
+        return mlp;
+    }
+
+    private static Linear rows(NDArray weight, long from, long to) {
+        return new Linear(weight.get(from + ":" + to + ", :").duplicate(), null);
+    }
+}

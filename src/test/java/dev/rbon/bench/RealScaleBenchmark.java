@@ -1,0 +1,168 @@
+package dev.rbon.bench;
+
+import ai.djl.Device;
+import dev.rbon.model.CausalLM;
+import dev.rbon.model.SequenceClassifier;
+import dev.rbon.sample.BatchSampler;
+import dev.rbon.sample.SampledSequence;
+import dev.rbon.sample.SamplingParams;
+import dev.rbon.score.ReferenceScorer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.random.RandomGeneratorFactory;
+
+/**
+ * rbon beside HF transformers on a Qwen2.5-0.5B-shaped model, same cores, one run: decode tokens/s at each n and
+ * top_p, reward and reference seconds for ROWS x LENGTH tokens, and the peak RSS of each. Prints; asserts nothing.
+ * The models: {@code python3 ../shared/tools/make_realistic_shapes.py /tmp/shapes}. The peer: ../shared/tools'
+ * peer_hf_generate.py and peer_hf_score.py under the Python of {@code -Dpeer} (default /tmp/peer/bin/python); when
+ * it is absent the peer columns say "skipped".
+ *
+ * <pre>./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.rbon.bench.RealScaleBenchmark \
+ *     -Dshapes=/tmp/shapes -Dns=1,16,64 -Dtop-ps=1.0,0.9 -Dnew=32 -Dlengths=150,1000 -Dthreads=2</pre>
+ *
+ * rbon's peak RSS of a part is the process's high-water mark after resetting it ({@code /proc/self/clear_refs}),
+ * so it includes the loaded weights; "idle" is the RSS before the part. The peer runs in its own process: its peak
+ * includes its own weights. dtypes other than float32 print the peer only until rbon computes in them.
+ */
+public final class RealScaleBenchmark {
+
+    private static final Path SHARED = Path.of(System.getProperty("shared.dir", "../shared"));
+
+    private RealScaleBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        String threads = System.getProperty("threads", "2");
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("ai.djl.pytorch.num_threads", threads);
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        Path shapes = Path.of(System.getProperty("shapes", "/tmp/shapes"));
+        Path lm = shapes.resolve("qwen05b");
+        Path rm = shapes.resolve("qwen05b-rm");
+        if (!Files.isDirectory(lm) || !Files.isDirectory(rm)) {
+            System.out.println("no " + lm + " / " + rm + ": run python3 ../shared/tools/make_realistic_shapes.py " + shapes);
+            return;
+        }
+        Peer peer = new Peer(Path.of(System.getProperty("peer", "/tmp/peer/bin/python")), threads);
+        System.out.printf("rbon vs %s on %s; %s intra-op threads, %d cores, load average %s%n", peer.describe(), lm,
+                threads, Runtime.getRuntime().availableProcessors(), Rss.loadAverage());
+        List<String> dtypes = List.of(System.getProperty("dtypes", "float32").split(","));
+        List<String> parts = List.of(System.getProperty("parts", "decode,score").split(","));
+        for (String dtype : dtypes) {
+            if (parts.contains("decode")) {
+                decode(lm, peer, dtype);
+            }
+            if (parts.contains("score")) {
+                score(lm, rm, peer, dtype);
+            }
+        }
+    }
+
+    private static void decode(Path lmDir, Peer peer, String dtype) throws IOException {
+        int newTokens = Integer.getInteger("new", 32);
+        int[] ns = ints(System.getProperty("ns", "1,16,64"));
+        System.out.printf("%ndecode, %s, %d new tokens, prompt \"Once upon a time\" (median of %d)%n", dtype, newTokens,
+                reps());
+        System.out.println("    n  top_p   rbon tok/s   peer tok/s   rbon/peer   rbon peak RSS (idle)   peer peak RSS");
+        for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
+            Peer.Result theirs = peer.generate(lmDir, dtype, newTokens, ns, Double.parseDouble(topP));
+            List<String> ours = new ArrayList<>();
+            if (dtype.equals("float32")) {
+                try (CausalLM policy = CausalLM.load(lmDir, Device.cpu())) {
+                    long[] prompt = policy.tokenizer().encode("Once upon a time", true);
+                    run(policy, prompt, 2, newTokens, Double.parseDouble(topP)); // warm-up
+                    for (int n : ns) {
+                        double idle = Rss.current();
+                        Rss.resetPeak();
+                        double[] tokensPerSecond = new double[reps()];
+                        for (int r = 0; r < reps(); r++) {
+                            long start = System.nanoTime();
+                            int tokens = run(policy, prompt, n, newTokens, Double.parseDouble(topP));
+                            tokensPerSecond[r] = tokens / ((System.nanoTime() - start) / 1e9);
+                        }
+                        ours.add(String.format("%.1f|%.1f GB (%.1f)", median(tokensPerSecond), Rss.peak(), idle));
+                    }
+                }
+            }
+            for (int i = 0; i < ns.length; i++) {
+                String[] mine = i < ours.size() ? ours.get(i).split("\\|") : new String[] {"n/a", "rbon computes in float32"};
+                Double hf = theirs.tokensPerSecond().get(ns[i]);
+                String ratio = hf == null || mine[0].equals("n/a") ? "-" : String.format("%.2fx", Double.parseDouble(mine[0]) / hf);
+                System.out.printf("%5d  %5s %12s %12s %11s   %-20s   %s%n", ns[i], topP, mine[0],
+                        hf == null ? theirs.note() : String.format("%.1f", hf), ratio, mine[1], theirs.peakRss());
+            }
+        }
+    }
+
+    private static int run(CausalLM policy, long[] prompt, int n, int newTokens, double topP) {
+        SamplingParams params = new SamplingParams(1.0, topP, 0, 0.0, 0, newTokens, List.of(), 7L);
+        List<SampledSequence> rows = BatchSampler.sample(policy, prompt, n, params,
+                RandomGeneratorFactory.of("L64X128MixRandom").create(7), () -> false);
+        return rows.stream().mapToInt(s -> s.tokenIds().length).sum();
+    }
+
+    private static void score(Path lmDir, Path rmDir, Peer peer, String dtype) throws IOException {
+        int rows = Integer.getInteger("rows", 16);
+        System.out.printf("%nscoring, %s, %d rows, random ids%n", dtype, rows);
+        System.out.println(" length   rbon reward s   rbon reference s   rbon peak RSS (idle)   peer reward s   peer reference s   peer peak RSS");
+        for (int length : ints(System.getProperty("lengths", "150,1000"))) {
+            // HF materialises the (rows, length, vocab) logits and their log-softmax: guard the shared machine
+            long peerNeed = 2L * 4 * rows * length * 151_936 + 4_500_000_000L;
+            Peer.Result theirs = peerNeed > 0.8 * Rss.available()
+                    ? new Peer.Result(java.util.Map.of(), "skipped: HF would need ~" + peerNeed / 1_000_000_000 + " GB, "
+                            + Rss.available() / 1_000_000_000 + " GB available", "-")
+                    : peer.score(lmDir, rmDir, dtype, rows, length);
+            String mine = dtype.equals("float32") ? rbonScore(lmDir, rmDir, rows, length) : "n/a (float32 only)";
+            System.out.printf("%7d   %s   %s%n", length, mine, theirs.note());
+        }
+    }
+
+    /** One reward forward and one reference log-prob pass over rows x length random ids, as the peer does. */
+    private static String rbonScore(Path lmDir, Path rmDir, int rows, int length) throws IOException {
+        String refusal = BudgetGuard.refusal(lmDir, rmDir, rows, length);
+        if (refusal != null) {
+            return refusal;
+        }
+        Random random = new Random(0);
+        List<long[]> ids = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            ids.add(random.longs(length, 10, 150_000).toArray());
+        }
+        double idle = Rss.current();
+        Rss.resetPeak();
+        double rewardSeconds;
+        try (SequenceClassifier reward = SequenceClassifier.load(rmDir, Device.cpu())) {
+            long start = System.nanoTime();
+            reward.score(ids);
+            rewardSeconds = (System.nanoTime() - start) / 1e9;
+        }
+        double referenceSeconds;
+        try (CausalLM reference = CausalLM.load(lmDir, Device.cpu())) {
+            long start = System.nanoTime();
+            ReferenceScorer.logprobs(reference, new long[] {ids.get(0)[0]},
+                    ids.stream().map(row -> Arrays.copyOfRange(row, 1, row.length)).toList());
+            referenceSeconds = (System.nanoTime() - start) / 1e9;
+        }
+        return String.format("%13.1f   %16.1f   %-20s", rewardSeconds, referenceSeconds,
+                String.format("%.1f GB (%.1f)", Rss.peak(), idle));
+    }
+
+    static int reps() {
+        return Integer.getInteger("reps", 3);
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
