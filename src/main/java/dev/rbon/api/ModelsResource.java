@@ -71,7 +71,7 @@ public class ModelsResource {
                     first.reference().maxPositionEmbeddings()));
         }
         data.add(first.reward() != null ? model(ids, "reward", first.reward().info(), devices, null)
-                : new Model(unique(ids, "reward", first.rewardName()), "model", STARTED, "remote", "reward", null,
+                : new Model(unique(ids, "reward", first.rewardName()), "model", STARTED, "remote", "reward", "remote",
                         null, null, null, "remote", null, null, first.remoteReward().backend().url().toString()));
         List<String> embedderDevices = workers.stream().map(m -> m.embedder().device()).toList();
         data.add(new Model(unique(ids, "embedding", first.embedder().name()), "model", STARTED, "rbon", "embedding",

@@ -117,7 +117,7 @@ class RemoteEnginesIT {
             }
         }
         String models = front.get("/v1/models");
-        assertTrue(models.contains("\"architecture\":\"remote\""), models);
+        assertTrue(models.contains("\"role\":\"reward\",\"architecture\":\"remote\""), models);
     }
 
     @Test
