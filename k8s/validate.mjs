@@ -168,6 +168,17 @@ function checkRbon(objs, err) {
       if (!h.spec.metrics.some((m) => m.type === 'Pods')) err('HPA: scales on a Pods metric');
     }
   }
+  // a remote engine (rbon.models.<role>.url) must be reachable: egress to its port, and to DNS for its name
+  const config = byKind('ConfigMap').find((m) => m.metadata.name.startsWith('rbon-config'));
+  const egressPorts = byKind('NetworkPolicy').flatMap((n) => (n.spec.egress ?? []).flatMap((e) => (e.ports ?? []).map((p) => p.port)));
+  for (const [key, value] of Object.entries(config?.data ?? {})) {
+    if (!/^RBON_MODELS_[A-Z]+_URL$/.test(key)) continue;
+    let url;
+    try { url = new URL(value); } catch { err(`${key}: not a URL: ${value}`); continue; }
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    if (!egressPorts.includes(port)) err(`${key}: no NetworkPolicy egress to port ${port}`);
+    if (!egressPorts.includes(53)) err(`${key}: no NetworkPolicy egress to DNS (53) for ${url.hostname}`);
+  }
   const services = byKind('Service');
   for (const r of byKind('HTTPRoute')) for (const rule of r.spec.rules) for (const b of rule.backendRefs ?? []) {
     const s = services.find((x) => x.metadata.name === b.name);

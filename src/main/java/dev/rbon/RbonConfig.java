@@ -3,6 +3,7 @@ package dev.rbon;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,8 +40,36 @@ public interface RbonConfig {
         String dtype();
     }
 
+    /**
+     * A model: a local HuggingFace folder, or a remote engine at {@code url} (docs/remote.md). With a url, only the
+     * tokenizer files of {@code path} are read, when it is given; without one, {@code path} is required.
+     */
     interface ModelPath {
-        Path path();
+        Optional<Path> path();
+
+        /** The policy's, reference's and embedding's: an OpenAI base URL (http://vllm:8000/v1); the reward's: the server root. */
+        Optional<URI> url();
+
+        /** The model name sent to the engine; absent, the engine's only served model. */
+        Optional<String> model();
+
+        /** Sent as {@code Authorization: Bearer <api-key>}. */
+        Optional<String> apiKey();
+
+        // no @WithDefault in this group: a default would make an absent reference or embedding look configured;
+        // the defaults are applied where the client is built (dev.rbon.remote.Backend) and documented here
+
+        /** Default 2s. */
+        Optional<Duration> connectTimeout();
+
+        /** One call's timeout, default 60s; the request's own deadline shortens it. */
+        Optional<Duration> timeout();
+
+        /** Retries of a failed call where repeating it is safe (docs/remote.md), default 2; 0 disables them. */
+        Optional<Integer> retries();
+
+        /** Calls in flight to this engine at most (so connections at most), default 32; more wait for a free one. */
+        Optional<Integer> maxConnections();
     }
 
     interface RewardModel extends ModelPath {

@@ -70,7 +70,9 @@ public class ModelsResource {
             data.add(model(ids, "reference", first.reference().info(), devices,
                     first.reference().maxPositionEmbeddings()));
         }
-        data.add(model(ids, "reward", first.reward().info(), devices, null));
+        data.add(first.reward() != null ? model(ids, "reward", first.reward().info(), devices, null)
+                : new Model(unique(ids, "reward", first.rewardName()), "model", STARTED, "remote", "reward", "remote",
+                        null, null, null, "remote", null, null, first.remoteReward().backend().url().toString()));
         List<String> embedderDevices = workers.stream().map(m -> m.embedder().device()).toList();
         data.add(new Model(unique(ids, "embedding", first.embedder().name()), "model", STARTED, "rbon", "embedding",
                 first.embedder().getClass().getSimpleName(), "float32", null, null, embedderDevices.get(0),

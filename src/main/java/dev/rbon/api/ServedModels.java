@@ -16,8 +16,14 @@ public class ServedModels {
     private final String reward;
 
     public ServedModels(RbonConfig config) {
-        this.policy = folderName(config.models().policy().path());
-        this.reward = folderName(config.models().reward().path());
+        this.policy = id(config.models().policy());
+        this.reward = id(config.models().reward());
+    }
+
+    /** A local model's folder name; a remote one's engine model name, else its url (as RemoteReward names it). */
+    private static String id(RbonConfig.ModelPath model) {
+        return model.path().map(ServedModels::folderName)
+                .orElseGet(() -> model.model().orElseGet(() -> model.url().map(Object::toString).orElse("")));
     }
 
     /** The id of the policy, the first model /v1/models lists. */

@@ -34,9 +34,9 @@ final class Admission {
 
     /** /v1/generate: candidates of at most max_new_tokens, not yet sampled. */
     void sampling(ModelSet models, String prompt, int promptTokens, int n, int maxNewTokens) {
-        SequenceClassifier reward = models.reward();
-        int rewardPrompt = reward.tokenizer().encode(prompt, true).length;
-        if (rewardPrompt + maxNewTokens > reward.maxPositionEmbeddings()) {
+        SequenceClassifier reward = models.reward(); // null when remote: the engine enforces its own context
+        int rewardPrompt = reward == null ? 0 : reward.tokenizer().encode(prompt, true).length;
+        if (reward != null && rewardPrompt + maxNewTokens > reward.maxPositionEmbeddings()) {
             throw new FieldException("max_new_tokens", "prompt (" + rewardPrompt + " tokens of the reward model) + "
                     + "max_new_tokens (" + maxNewTokens + ") exceeds the reward model " + reward.name()
                     + "'s context of " + reward.maxPositionEmbeddings() + "; rbon does not truncate");
@@ -58,8 +58,8 @@ final class Admission {
 
     /** /v1/rerank: the client's candidates, tokenized by the policy. */
     void rerank(ModelSet models, String prompt, int promptTokens, List<String> candidates, List<long[]> ids) {
-        SequenceClassifier reward = models.reward();
-        for (int i = 0; i < candidates.size(); i++) {
+        SequenceClassifier reward = models.reward(); // null when remote: the engine enforces its own context
+        for (int i = 0; reward != null && i < candidates.size(); i++) {
             int tokens = reward.tokenizer().encode(prompt + candidates.get(i), true).length;
             if (tokens > reward.maxPositionEmbeddings()) {
                 throw new FieldException("candidates[" + i + "]", "prompt + candidate " + i + " is " + tokens
@@ -74,7 +74,8 @@ final class Admission {
 
     private long scoring(ModelSet models, int n, int promptTokens, int responseTokens) {
         CausalLM reference = models.referenceOrPolicy();
-        long reward = MemoryBudget.encoder(shape(models.reward().info().path()), n, promptTokens + responseTokens, true);
+        long reward = models.reward() == null ? 0
+                : MemoryBudget.encoder(shape(models.reward().info().path()), n, promptTokens + responseTokens, true);
         long logprobs = MemoryBudget.reference(shape(reference.info().path()), n, promptTokens, responseTokens);
         return Math.max(reward, logprobs);
     }
@@ -90,7 +91,8 @@ final class Admission {
 
     private long limit(ModelSet models) {
         if (limit < 0) {
-            long weights = 4L * (models.policy().info().parameters() + models.reward().info().parameters()
+            long weights = 4L * (models.policy().info().parameters()
+                    + (models.reward() == null ? 0 : models.reward().info().parameters())
                     + (models.reference() == null ? 0 : models.reference().info().parameters()));
             long physical = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
             limit = configuredLimit != null ? configuredLimit

@@ -4,11 +4,11 @@ import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
+import dev.rbon.remote.CallContext;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.score.Conversation;
 import dev.rbon.score.ReferenceScorer;
-import dev.rbon.score.RewardScorer;
 import dev.rbon.score.SimilarityScorer;
 import dev.rbon.select.Scores;
 import dev.rbon.select.Selection;
@@ -67,8 +67,9 @@ public class AlignedDecoder {
         Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
                 ? limits.requestTimeout()
                 : timeout;
-        CompletableFuture<Outcome> result =
-                pool.submit((models, cancelled) -> run(models, generation, submitted, steps(cancelled, progress), progress));
+        long deadlineNanos = submitted + deadline.toNanos();
+        CompletableFuture<Outcome> result = pool.submit((models, cancelled) -> CallContext.during(deadlineNanos,
+                cancelled, () -> run(models, generation, submitted, steps(cancelled, progress), progress)));
         result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
@@ -126,8 +127,7 @@ public class AlignedDecoder {
         Conversation conversation = g.messages() == null
                 ? Conversation.of(g.prompt())
                 : new Conversation(prompt.text(), chatMessages(g));
-        double[] rewards = tooLongIs422(g, () -> RewardScorer.rewards(models.reward(), models.rewardInput(),
-                conversation, pool.texts()));
+        double[] rewards = tooLongIs422(g, () -> models.rewards(conversation, pool.texts()));
         double rewardMs = clock.lap();
 
         double[] refLogprobs = pool.recordedLogprobs();
@@ -248,7 +248,7 @@ public class AlignedDecoder {
     }
 
     private static Outcome.ModelNames names(ModelSet models) {
-        return new Outcome.ModelNames(models.policy().name(), models.reward().name(),
+        return new Outcome.ModelNames(models.policy().name(), models.rewardName(),
                 models.referenceOrPolicy().name(), models.embedder().name());
     }
 

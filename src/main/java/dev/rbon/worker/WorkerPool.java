@@ -3,6 +3,7 @@ package dev.rbon.worker;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.rbon.RbonConfig;
+import dev.rbon.remote.RemoteBackends;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -55,6 +56,7 @@ public class WorkerPool {
     private final RbonConfig.Workers config;
     private final RbonConfig.Models models;
     private final MeterRegistry registry;
+    private final RemoteBackends remote;
     private final BlockingQueue<Job<?>> queue;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final List<ModelSet> loaded = new CopyOnWriteArrayList<>();
@@ -62,10 +64,11 @@ public class WorkerPool {
     private volatile String loadFailure;
     private volatile boolean stopping;
 
-    public WorkerPool(RbonConfig config, MeterRegistry registry) {
+    public WorkerPool(RbonConfig config, MeterRegistry registry, RemoteBackends remote) {
         this.config = config.workers();
         this.models = config.models();
         this.registry = registry;
+        this.remote = remote;
         this.queue = new ArrayBlockingQueue<>(this.config.queueCapacity());
         registry.gauge("rbon.queue.depth", queue, BlockingQueue::size);
         registry.gauge("rbon.requests.in.flight", inFlight);
@@ -126,7 +129,7 @@ public class WorkerPool {
         ModelSet modelSet;
         try {
             long start = System.nanoTime();
-            modelSet = ModelSet.load(models, device);
+            modelSet = ModelSet.load(models, device, remote);
             LOG.infof("%s loaded its models on %s in %d ms", Thread.currentThread().getName(), device,
                     (System.nanoTime() - start) / 1_000_000);
         } catch (Exception | Error e) {

@@ -1,0 +1,159 @@
+package dev.rbon.decode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rbon.RbonConfig;
+import dev.rbon.model.Bert;
+import dev.rbon.model.OnnxSentenceEmbedder;
+import dev.rbon.model.SentenceEmbedder;
+import dev.rbon.model.SequenceClassifier;
+import dev.rbon.model.TextTokenizer;
+import dev.rbon.remote.CallContext;
+import dev.rbon.worker.ModelSet;
+import dev.rbon.worker.WorkerPool;
+import dev.rbon.worker.WorkerTask;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The pooling routes rbon serves so that it can be another rbon's remote engine (vLLM's shapes): scores of the
+ * local reward model for texts or token ids ({@code /classify}), and the local embedder's vectors
+ * ({@code /v1/embeddings}). Each runs on a worker, like a decoding request, within its deadline.
+ */
+@ApplicationScoped
+public class Pooling {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Rows per reward forward pass, as the reward scorer batches them. */
+    private static final int ROWS_PER_PASS = 16;
+
+    private final WorkerPool pool;
+    private final RbonConfig.Limits limits;
+
+    public Pooling(WorkerPool pool, RbonConfig config) {
+        this.pool = pool;
+        this.limits = config.limits();
+    }
+
+    /** The reward model's score of each input; {@code activation}: the sigmoid of it, as vLLM's default. */
+    public record Classified(String model, String label, double[] scores, int promptTokens) {}
+
+    /** One unit vector per text. */
+    public record Embedded(String model, float[][] embeddings, int promptTokens) {}
+
+    /** Exactly one of {@code texts}, {@code ids} is given. */
+    public CompletableFuture<Classified> classify(String model, List<String> texts, List<long[]> ids,
+            boolean addSpecialTokens, boolean activation, Duration timeout) {
+        return submit(timeout, models -> {
+            servedAs(model, models.rewardName());
+            return classify(models, texts, ids, addSpecialTokens, activation);
+        });
+    }
+
+    public CompletableFuture<Embedded> embed(String model, List<String> texts, Duration timeout) {
+        return submit(timeout, models -> {
+            servedAs(model, models.embedder().name());
+            return embed(models.embedder(), texts);
+        });
+    }
+
+    /** A request may name the model, as OpenAI clients do; it must be the one served. */
+    private static void servedAs(String requested, String served) {
+        if (requested != null && !requested.equals(served)) {
+            throw new FieldException("model", "this server serves " + served + ", not " + requested);
+        }
+    }
+
+    private <T> CompletableFuture<T> submit(Duration timeout, Function<ModelSet, T> work) {
+        long submitted = System.nanoTime();
+        Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
+                ? limits.requestTimeout()
+                : timeout;
+        WorkerTask<T> task = (models, cancelled) ->
+                CallContext.during(submitted + deadline.toNanos(), cancelled, () -> work.apply(models));
+        CompletableFuture<T> result = pool.submit(task);
+        result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return result;
+    }
+
+    private static Classified classify(ModelSet models, List<String> texts, List<long[]> ids, boolean addSpecialTokens,
+            boolean activation) {
+        SequenceClassifier reward = models.reward();
+        if (reward == null) {
+            throw new FieldException("input", "this server's reward model is remote (" + models.rewardName()
+                    + "): send /classify to that engine");
+        }
+        List<long[]> tokens = ids != null ? ids
+                : texts.stream().map(t -> reward.tokenizer().encode(t, addSpecialTokens)).toList();
+        Head head = Head.of(reward);
+        int promptTokens = 0;
+        for (int i = 0; i < tokens.size(); i++) {
+            long[] row = tokens.get(i);
+            if (row.length == 0) {
+                throw new FieldException("input[" + i + "]", "has no tokens");
+            }
+            if (row.length > reward.maxPositionEmbeddings()) {
+                throw new FieldException("input[" + i + "]", "is " + row.length + " tokens, over the reward model's "
+                        + reward.maxPositionEmbeddings());
+            }
+            for (long id : row) {
+                if (id < 0 || id >= head.vocabSize()) {
+                    throw new FieldException("input[" + i + "]", "token id " + id + " is outside the vocabulary (0.."
+                            + (head.vocabSize() - 1) + ")");
+                }
+            }
+            promptTokens += row.length;
+        }
+        double[] scores = new double[tokens.size()];
+        for (int from = 0; from < tokens.size(); from += ROWS_PER_PASS) {
+            float[] chunk = reward.score(new ArrayList<>(tokens.subList(from, Math.min(tokens.size(), from + ROWS_PER_PASS))));
+            for (int i = 0; i < chunk.length; i++) {
+                scores[from + i] = activation ? 1 / (1 + Math.exp(-chunk[i])) : chunk[i];
+            }
+        }
+        return new Classified(reward.name(), head.label(), scores, promptTokens);
+    }
+
+    private static Embedded embed(SentenceEmbedder embedder, List<String> texts) {
+        float[][] embeddings;
+        try {
+            embeddings = embedder.embed(texts);
+        } catch (IllegalArgumentException e) {
+            throw new FieldException("input", e.getMessage());
+        }
+        TextTokenizer tokenizer = embedder instanceof Bert bert ? bert.tokenizer()
+                : embedder instanceof OnnxSentenceEmbedder onnx ? onnx.tokenizer()
+                : null;
+        int promptTokens = tokenizer == null ? 0 : texts.stream().mapToInt(t -> tokenizer.encode(t, true).length).sum();
+        return new Embedded(embedder.name(), embeddings, promptTokens);
+    }
+
+    /** What config.json says of a reward head: its one label's name, and the vocabulary its ids index. */
+    private record Head(String label, int vocabSize) {
+        private static final Map<Path, Head> READ = new ConcurrentHashMap<>();
+
+        static Head of(SequenceClassifier reward) {
+            return READ.computeIfAbsent(reward.info().path(), dir -> read(reward));
+        }
+
+        private static Head read(SequenceClassifier reward) {
+            try {
+                JsonNode config = JSON.readTree(reward.info().path().resolve("config.json").toFile());
+                return new Head(config.path("id2label").path("0").asText("LABEL_0"),
+                        config.path("vocab_size").asInt(Integer.MAX_VALUE));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
