@@ -86,12 +86,9 @@ public class ModelsResource {
                 info.path().toString());
     }
 
-    /**
-     * The dtype the model computes in. Float32 everywhere today; when ModelInfo reports its compute dtype, this is
-     * the one line to change.
-     */
+    /** The dtype the model computes in (rbon.models.dtype as resolved at load). */
     static String computeDtype(ModelInfo info) {
-        return "float32";
+        return info.computeDtype();
     }
 
     /** Folder names may repeat across roles (two checkpoints both called "model"): the later gets its role. */
