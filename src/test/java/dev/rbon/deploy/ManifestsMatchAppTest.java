@@ -201,7 +201,7 @@ class ManifestsMatchAppTest {
     }
 
     static void walk(Class<?> type, String prefix, Set<String> keys) {
-        for (Method m : type.getDeclaredMethods()) {
+        for (Method m : type.getMethods()) {
             if (m.getParameterCount() != 0 || m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
                 continue;
             }
