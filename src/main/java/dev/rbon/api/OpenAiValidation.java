@@ -96,32 +96,11 @@ final class OpenAiValidation {
         double beta = v.beta(method, f.beta());
         int maxTokens = v.range(f.maxTokensField(), f.maxTokens(), Math.min(f.defaultMaxTokens(),
                 limits.maxNewTokens()), 1, limits.maxNewTokens());
-        double temperature = v.number("temperature", f.temperature(), SamplingParams.DEFAULT_TEMPERATURE,
-                t -> t == 0 || t >= RequestValidation.MIN_TEMPERATURE,
-                "must be 0 (greedy) or >= " + RequestValidation.MIN_TEMPERATURE);
-        double topP = v.number("top_p", f.topP(), SamplingParams.DEFAULT_TOP_P, p -> p > 0 && p <= 1,
-                "must be in (0, 1]");
-        int topK = v.range("top_k", f.topK(), SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
-        double epsilon = v.number("epsilon", f.epsilon(), SamplingParams.DEFAULT_EPSILON, e -> e >= 0 && e < 1,
-                "must be in [0, 1)");
-        int noRepeat = v.range("no_repeat_ngram_size", f.noRepeatNgramSize(),
-                SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE, 0, Integer.MAX_VALUE);
-        List<String> stop = v.stop(stopStrings(v, f.stop()));
+        SamplingParams sampling = v.sampling(f.temperature(), f.topP(), f.topK(), f.epsilon(), f.noRepeatNgramSize(),
+                maxTokens, stopStrings(v, f.stop()), f.seed());
         v.timeout(f.timeoutMs());
         RewardNormalization normalization = v.normalization(f.rewardNormalization());
-        SamplingParams sampling = safeSampling(temperature, topP, topK, epsilon, noRepeat,
-                maxTokens, stop, f.seed());
         return new Pool(n, bestOf, sampling, method, beta, normalization);
-    }
-
-    /** Null when a check above failed (its error is thrown with the others by the caller). */
-    private static SamplingParams safeSampling(double temperature, double topP, int topK, double epsilon,
-            int noRepeat, int maxTokens, List<String> stop, Long seed) {
-        try {
-            return new SamplingParams(temperature, topP, topK, epsilon, noRepeat, maxTokens, stop, seed);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     /** OpenAI's stop: a string, an array of strings, or null. */

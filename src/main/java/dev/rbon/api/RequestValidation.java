@@ -38,21 +38,11 @@ final class RequestValidation {
         int n = v.range("n", r.n(), DEFAULT_N, 1, limits.maxN());
         int maxNewTokens = v.range("max_new_tokens", r.maxNewTokens(), SamplingParams.DEFAULT_MAX_NEW_TOKENS, 1,
                 limits.maxNewTokens());
-        double temperature = v.number("temperature", r.temperature(), SamplingParams.DEFAULT_TEMPERATURE,
-                t -> t == 0 || t >= MIN_TEMPERATURE, "must be 0 (greedy) or >= " + MIN_TEMPERATURE);
-        double topP = v.number("top_p", r.topP(), SamplingParams.DEFAULT_TOP_P, p -> p > 0 && p <= 1,
-                "must be in (0, 1]");
-        int topK = v.range("top_k", r.topK(), SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
-        double epsilon = v.number("epsilon", r.epsilon(), SamplingParams.DEFAULT_EPSILON, e -> e >= 0 && e < 1,
-                "must be in [0, 1)");
-        int noRepeat = v.range("no_repeat_ngram_size", r.noRepeatNgramSize(),
-                SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE, 0, Integer.MAX_VALUE);
-        List<String> stop = v.stop(r.stop());
+        SamplingParams sampling = v.sampling(r.temperature(), r.topP(), r.topK(), r.epsilon(), r.noRepeatNgramSize(),
+                maxNewTokens, r.stop(), r.seed());
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
-        SamplingParams sampling = new SamplingParams(temperature, topP, topK, epsilon, noRepeat, maxNewTokens, stop,
-                r.seed());
         return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization);
     }
 
@@ -67,6 +57,31 @@ final class RequestValidation {
         v.throwIfAny();
         return new Generation(r.prompt(), messages, List.copyOf(r.candidates()), null, r.candidates().size(), method,
                 beta, normalization, r.seed());
+    }
+
+    /**
+     * The sampling fields every route shares, each checked against its range (errors recorded, named as on the
+     * wire); null when one was refused, so the caller's {@link #throwIfAny} reports them all together.
+     */
+    SamplingParams sampling(Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize,
+            int maxNewTokens, List<String> stop, Long seed) {
+        double t = number("temperature", temperature, SamplingParams.DEFAULT_TEMPERATURE,
+                x -> x == 0 || x >= MIN_TEMPERATURE, "must be 0 (greedy) or >= " + MIN_TEMPERATURE);
+        double p = number("top_p", topP, SamplingParams.DEFAULT_TOP_P, x -> x > 0 && x <= 1, "must be in (0, 1]");
+        int k = range("top_k", topK, SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
+        double e = number("epsilon", epsilon, SamplingParams.DEFAULT_EPSILON, x -> x >= 0 && x < 1,
+                "must be in [0, 1)");
+        int noRepeat = range("no_repeat_ngram_size", noRepeatNgramSize, SamplingParams.DEFAULT_NO_REPEAT_NGRAM_SIZE,
+                0, Integer.MAX_VALUE);
+        List<String> stopStrings = stop(stop);
+        try {
+            return new SamplingParams(t, p, k, e, noRepeat, maxNewTokens, stopStrings, seed);
+        } catch (IllegalArgumentException refused) {
+            if (errors.isEmpty()) {
+                throw refused; // a rule the checks above do not know: a bug here, not bad input
+            }
+            return null;
+        }
     }
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant");

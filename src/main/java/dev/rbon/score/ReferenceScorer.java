@@ -1,12 +1,8 @@
 package dev.rbon.score;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.InputTooLongException;
-import dev.rbon.model.PaddedBatch;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -51,32 +47,16 @@ public final class ReferenceScorer {
     }
 
     private static double[] chunk(CausalLM reference, long[] promptIds, List<long[]> responses) {
-        int rows = responses.size();
-        int longest = responses.stream().mapToInt(r -> r.length).max().orElse(0);
-        if (longest == 0) {
-            return new double[rows]; // empty responses: log p = 0
+        TeacherForcing pass = TeacherForcing.of(promptIds, responses);
+        if (pass.longest() == 0) {
+            return new double[responses.size()]; // empty responses: log p = 0
         }
-        int width = promptIds.length + longest;
-        List<long[]> sequences = new ArrayList<>(rows);
-        long[][] targets = new long[rows][longest];
-        for (int r = 0; r < rows; r++) {
-            long[] response = responses.get(r);
-            long[] sequence = Arrays.copyOf(promptIds, promptIds.length + response.length);
-            System.arraycopy(response, 0, sequence, promptIds.length, response.length);
-            sequences.add(sequence);
-            System.arraycopy(response, 0, targets[r], 0, response.length);
-        }
-        PaddedBatch batch = PaddedBatch.of(sequences, 0);
         try (NDManager request = reference.newRequestManager()) {
-            NDArray hidden = reference.hiddenStates(batch.inputIds(request), batch.attentionMask(request), null); // (B, T, hidden)
-            // only the positions that predict response tokens go through the lm_head
-            NDArray predicting = reference.logits(hidden.get(":, " + (promptIds.length - 1) + ":" + (width - 1)));
-            NDArray picked = predicting.logSoftmax(2).gather(request.create(targets).expandDims(2), 2); // (B, L, 1)
-            float[] logprobs = picked.toFloatArray();
-            double[] sums = new double[rows];
-            for (int r = 0; r < rows; r++) {
+            float[] logprobs = pass.picked(pass.logprobs(reference, request), request); // (B * L)
+            double[] sums = new double[responses.size()];
+            for (int r = 0; r < sums.length; r++) {
                 for (int t = 0; t < responses.get(r).length; t++) {
-                    sums[r] += logprobs[r * longest + t];
+                    sums[r] += logprobs[r * pass.longest() + t];
                 }
             }
             return sums;

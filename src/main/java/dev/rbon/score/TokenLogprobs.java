@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.rbon.model.CausalLM;
-import dev.rbon.model.PaddedBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,29 +34,16 @@ public final class TokenLogprobs {
     }
 
     private static List<List<Token>> chunk(CausalLM lm, long[] promptIds, List<long[]> responses, int top) {
-        int rows = responses.size();
-        int longest = responses.stream().mapToInt(r -> r.length).max().orElse(0);
-        List<List<Token>> out = new ArrayList<>(rows);
+        TeacherForcing pass = TeacherForcing.of(promptIds, responses);
+        int longest = pass.longest();
+        List<List<Token>> out = new ArrayList<>(responses.size());
         if (longest == 0) {
             responses.forEach(r -> out.add(List.of()));
             return out;
         }
-        int width = promptIds.length + longest;
-        List<long[]> sequences = new ArrayList<>(rows);
-        long[][] targets = new long[rows][longest];
-        for (int r = 0; r < rows; r++) {
-            long[] response = responses.get(r);
-            long[] sequence = Arrays.copyOf(promptIds, promptIds.length + response.length);
-            System.arraycopy(response, 0, sequence, promptIds.length, response.length);
-            sequences.add(sequence);
-            System.arraycopy(response, 0, targets[r], 0, response.length);
-        }
-        PaddedBatch batch = PaddedBatch.of(sequences, 0);
         try (NDManager request = lm.newRequestManager()) {
-            NDArray hidden = lm.hiddenStates(batch.inputIds(request), batch.attentionMask(request), null); // (B, T, hidden)
-            NDArray logprobs = lm.logits(hidden.get(":, " + (promptIds.length - 1) + ":" + (width - 1)))
-                    .logSoftmax(2);                                                                         // (B, L, vocab)
-            float[] picked = logprobs.gather(request.create(targets).expandDims(2), 2).toFloatArray();    // (B, L, 1)
+            NDArray logprobs = pass.logprobs(lm, request);                                                   // (B, L, vocab)
+            float[] picked = pass.picked(logprobs, request);                                                 // (B * L)
             float[] topValues = new float[0];
             long[] topIndices = new long[0];
             if (top > 0) {
@@ -66,7 +52,7 @@ public final class TokenLogprobs {
                 topIndices = best.get(1).toLongArray();
             }
             int k = top > 0 ? Math.min(top, lm.vocabSize()) : 0;
-            for (int r = 0; r < rows; r++) {
+            for (int r = 0; r < responses.size(); r++) {
                 long[] response = responses.get(r);
                 List<Token> tokens = new ArrayList<>(response.length);
                 for (int t = 0; t < response.length; t++) {

@@ -13,6 +13,7 @@ import io.restassured.path.json.JsonPath;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -25,7 +26,11 @@ import org.junit.jupiter.api.Test;
  */
 abstract class FamiliesOverHttpTest {
 
-    abstract String family();
+    /** The family the subclass's test profile serves: named once, in its profile. */
+    String family() throws ReflectiveOperationException {
+        return ((Policy) getClass().getAnnotation(TestProfile.class).value().getDeclaredConstructor().newInstance())
+                .family();
+    }
 
     /** The policy under test; the reward and embedding stay the test defaults. */
     abstract static class Policy implements QuarkusTestProfile {
@@ -49,7 +54,7 @@ abstract class FamiliesOverHttpTest {
             List<Long> expected = new ArrayList<>();
             for (JsonNode id : c.get("greedy_ids")) {
                 expected.add(id.asLong());
-                if (java.util.Arrays.stream(eos).anyMatch(e -> e == id.asLong())) {
+                if (Arrays.stream(eos).anyMatch(e -> e == id.asLong())) {
                     break;
                 }
             }
@@ -72,11 +77,6 @@ class Llama31OverHttpTest extends FamiliesOverHttpTest {
             return "llama31";
         }
     }
-
-    @Override
-    String family() {
-        return "llama31";
-    }
 }
 
 @QuarkusTest
@@ -87,11 +87,6 @@ class Qwen3OverHttpTest extends FamiliesOverHttpTest {
         String family() {
             return "qwen3";
         }
-    }
-
-    @Override
-    String family() {
-        return "qwen3";
     }
 }
 
@@ -104,11 +99,6 @@ class Gemma2OverHttpTest extends FamiliesOverHttpTest {
             return "gemma2";
         }
     }
-
-    @Override
-    String family() {
-        return "gemma2";
-    }
 }
 
 @QuarkusTest
@@ -120,11 +110,6 @@ class Phi3OverHttpTest extends FamiliesOverHttpTest {
             return "phi3";
         }
     }
-
-    @Override
-    String family() {
-        return "phi3";
-    }
 }
 
 @QuarkusTest
@@ -135,10 +120,5 @@ class MistralSlidingOverHttpTest extends FamiliesOverHttpTest {
         String family() {
             return "mistral-sliding";
         }
-    }
-
-    @Override
-    String family() {
-        return "mistral-sliding";
     }
 }
