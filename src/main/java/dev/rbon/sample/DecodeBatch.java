@@ -1,0 +1,209 @@
+package dev.rbon.sample;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.rbon.model.CausalLM;
+import dev.rbon.model.KvCache;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * The running rows of every request on one model, decoded together: one forward step per token over all of them
+ * (continuous batching, as TGI's batch concatenation). A request joins after its prompt is prefilled into a cache
+ * of its own (in chunks, so a long prompt does not stall the running rows for long), copied to its N rows and
+ * appended below the batch's; rows leave as they finish.
+ *
+ * <p>Rows of different lengths share one cache of S slots: each row is left-padded with empty slots, which its
+ * attention mask marks as padding, so positions (counted over real tokens) and attention are what the row would see
+ * alone. Slots no row needs any more are dropped when rows leave. Each step's logits stay on the device: the
+ * processor chain (each row with its own request's parameters), the softmax and the draw run there as tensor ops
+ * ({@link LogitsProcessorList}, {@link TokenSampler}); only the chosen ids and their log-probs come back.
+ *
+ * <p>One thread drives a batch; its cache lives in the batch's manager, each step's temporaries in a step manager.
+ */
+public final class DecodeBatch implements AutoCloseable {
+
+    private final CausalLM lm;
+    private final NDManager manager;
+    private final KvCache cache;
+    private final List<SamplingRequest.Row> rows = new ArrayList<>(); // batch order: axis 0 of the cache
+
+    public DecodeBatch(CausalLM lm) {
+        this.lm = lm;
+        this.manager = lm.newRequestManager();
+        this.cache = lm.newCache(manager);
+    }
+
+    /** Rows decoding now. */
+    public int rows() {
+        return rows.size();
+    }
+
+    /** Slots of the shared cache: the longest row's, plus the padding of the others. */
+    public long slots() {
+        return cache.length();
+    }
+
+    /** The requests with rows in the batch, in the order they joined. */
+    public Set<SamplingRequest> requests() {
+        Set<SamplingRequest> requests = new LinkedHashSet<>();
+        rows.forEach(row -> requests.add(row.request));
+        return requests;
+    }
+
+    /**
+     * Prefills at most {@code maxTokens} more of {@code request}'s prompt into its own cache. When the prompt is
+     * done, the rows draw their first tokens from its last logits and join the batch: the method returns true.
+     */
+    public boolean prefill(SamplingRequest request, int maxTokens) {
+        long start = System.nanoTime();
+        long[] prompt = request.promptIds();
+        if (request.prefillManager == null) {
+            request.prefillManager = lm.newRequestManager();
+            request.prefillCache = lm.newCache(request.prefillManager);
+        }
+        int end = Math.min(prompt.length, request.prefilled + Math.max(1, maxTokens));
+        boolean last = end == prompt.length;
+        try (NDManager step = request.prefillManager.newSubManager()) {
+            NDArray chunk = step.create(new long[][] {Arrays.copyOfRange(prompt, request.prefilled, end)});
+            NDArray mask = step.ones(new Shape(1, end), DataType.INT64);
+            if (!last) {
+                lm.hiddenStates(chunk, mask, request.prefillCache);
+                request.prefilled = end;
+                request.prefillNanos += System.nanoTime() - start;
+                return false;
+            }
+            NDArray logits = lm.lastLogits(chunk, mask, request.prefillCache); // (1, V)
+            request.prefilled = end;
+            request.prefillCache.expand(request.n());
+            List<SamplingRequest.Row> joining = Arrays.asList(request.rows);
+            choose(logits.repeat(0, request.n()), joining); // (N, V)
+        }
+        long slots = Math.max(cache.length(), prompt.length);
+        for (SamplingRequest.Row row : rows) {
+            row.padding += slots - cache.length();
+        }
+        for (SamplingRequest.Row row : request.rows) {
+            row.padding = slots - prompt.length;
+        }
+        cache.appendRows(request.prefillCache);
+        request.prefillManager.close();
+        request.prefillManager = null;
+        request.prefillCache = null;
+        rows.addAll(Arrays.asList(request.rows));
+        long now = System.nanoTime();
+        request.prefillNanos += now - start;
+        request.decodeStartNanos = now;
+        return true;
+    }
+
+    /**
+     * Retires rows that are done (finished, or their request was abandoned) and drops the cache's slots that only
+     * padding fills. Returns the requests that left the batch: finished ones, and abandoned ones (their
+     * {@code cancelled} answered true at this step).
+     */
+    public List<SamplingRequest> retire() {
+        List<SamplingRequest> left = new ArrayList<>();
+        Set<SamplingRequest> abandoned = new LinkedHashSet<>();
+        for (SamplingRequest request : requests()) {
+            if (request.finished()) {
+                request.decodeEndNanos = System.nanoTime();
+                left.add(request);
+            } else if (request.cancelled()) {
+                abandoned.add(request);
+                left.add(request);
+            }
+        }
+        List<Integer> keep = new ArrayList<>();
+        for (int b = 0; b < rows.size(); b++) {
+            SamplingRequest.Row row = rows.get(b);
+            if (row.finish == null && !abandoned.contains(row.request)) {
+                keep.add(b);
+            }
+        }
+        if (keep.size() < rows.size()) {
+            List<SamplingRequest.Row> kept = keep.stream().map(rows::get).toList();
+            rows.clear();
+            rows.addAll(kept);
+            try (NDManager step = manager.newSubManager()) {
+                cache.keepRows(step.create(keep.stream().mapToLong(Integer::longValue).toArray()));
+            }
+            long unused = rows.stream().mapToLong(row -> row.padding).min().orElse(0);
+            cache.dropLeadingSlots(unused);
+            rows.forEach(row -> row.padding -= unused);
+        }
+        return left;
+    }
+
+    /** One forward step for every running row: its last token against the cache, then its next token. */
+    public void step() {
+        int batch = rows.size();
+        if (batch == 0) {
+            return;
+        }
+        long slots = cache.length() + 1;
+        long[][] last = new long[batch][1];
+        long[] mask = new long[batch * (int) slots];
+        for (int b = 0; b < batch; b++) {
+            SamplingRequest.Row row = rows.get(b);
+            last[b][0] = row.ids[row.length - 1];
+            Arrays.fill(mask, b * (int) slots + (int) row.padding, (b + 1) * (int) slots, 1L);
+        }
+        try (NDManager step = manager.newSubManager()) {
+            NDArray logits = lm.forward(step.create(last), step.create(mask, new Shape(batch, slots)), cache);
+            choose(logits.reshape(batch, -1), rows); // (B, V)
+        }
+    }
+
+    /** Processes the step's logits, draws each row's token on the device and appends it to its row. */
+    private static void choose(NDArray logits, List<SamplingRequest.Row> batch) { // (B, V)
+        SamplingBatch view = new Running(batch);
+        RandomGenerator[] rngs = batch.stream().map(row -> row.rng).toArray(RandomGenerator[]::new);
+        TokenSampler.Choices choices;
+        try (NDArray processed = LogitsProcessorList.of(view).apply(view, logits)) { // (B, V)
+            choices = TokenSampler.choose(logits, processed, view, rngs);
+        }
+        for (int b = 0; b < rngs.length; b++) {
+            batch.get(b).append(choices.tokens()[b], choices.logprobs()[b]);
+        }
+    }
+
+    /** The rows as the processors see them: each row with its own request's parameters. */
+    private record Running(List<SamplingRequest.Row> rows) implements SamplingBatch {
+        @Override
+        public int size() {
+            return rows.size();
+        }
+
+        @Override
+        public SamplingParams params(int row) {
+            return rows.get(row).request.params();
+        }
+
+        @Override
+        public long[] ids(int row) {
+            return rows.get(row).ids;
+        }
+
+        @Override
+        public int length(int row) {
+            return rows.get(row).length;
+        }
+    }
+
+    /** Arrays the batch holds between steps: its cache's, 2 per layer while rows run; more would be a leak. */
+    int heldArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

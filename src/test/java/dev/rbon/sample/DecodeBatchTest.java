@@ -1,0 +1,146 @@
+package dev.rbon.sample;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rbon.Shared;
+import dev.rbon.model.CausalLM;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests sharing one decode batch (continuous batching): they join at different steps with prompts of different
+ * lengths, prefilled in chunks, and leave as they finish; each row decodes what it would alone. Greedy rows are
+ * checked against transformers' greedy ids for every decoder family; seeded rows against the same request alone.
+ */
+class DecodeBatchTest {
+
+    private static SamplingParams greedy(int maxNewTokens) {
+        return new SamplingParams(0, 1.0, 0, 0.0, 0, maxNewTokens, null, 1L);
+    }
+
+    private static RandomGenerator rng(long seed) {
+        return RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
+    }
+
+    /** transformers' greedy ids up to and including the first end-of-sequence token. */
+    private static long[] expectedGreedy(CausalLM lm, long[] golden) {
+        for (int i = 0; i < golden.length; i++) {
+            if (lm.isEos(golden[i])) {
+                return Arrays.copyOf(golden, i + 1);
+            }
+        }
+        return golden;
+    }
+
+    /**
+     * Runs {@code requests} through one batch: request i joins after {@code joinAt[i]} steps and is prefilled
+     * {@code chunk} prompt tokens per step. Returns when every request has left.
+     */
+    private static void run(DecodeBatch batch, List<SamplingRequest> requests, int[] joinAt, int chunk) {
+        List<SamplingRequest> waiting = new ArrayList<>(requests);
+        List<SamplingRequest> left = new ArrayList<>();
+        int step = 0;
+        int held = -1; // the cache's arrays: the same count at every step, whatever rows come and go
+        while (left.size() < requests.size()) {
+            SamplingRequest next = waiting.isEmpty() ? null : waiting.get(0);
+            if (next != null && joinAt[requests.indexOf(next)] <= step && batch.prefill(next, chunk)) {
+                waiting.remove(0);
+            }
+            left.addAll(batch.retire());
+            batch.step();
+            step++;
+            if (batch.rows() > 0) {
+                held = held < 0 ? batch.heldArrays() : held;
+                assertEquals(held, batch.heldArrays(), "arrays held at step " + step);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hf-tiny/llama", "hf-tiny/gpt2", "hf-tiny/qwen2", "hf-tiny-2/gemma2", "hf-tiny-2/gemma3",
+            "hf-tiny-2/llama31", "hf-tiny-2/mistral-sliding", "hf-tiny-2/phi3", "hf-tiny-2/qwen2-yarn",
+            "hf-tiny-2/qwen3", "hf-tiny-2/llama-linear-bias"})
+    void everyFamilyDecodesTransformersGreedyIdsInASharedBatch(String fixture) throws Exception {
+        Path dir = Shared.dir().resolve("fixtures").resolve(fixture);
+        try (CausalLM lm = CausalLM.load(dir, Device.cpu()); DecodeBatch batch = new DecodeBatch(lm)) {
+            List<SamplingRequest> requests = new ArrayList<>();
+            List<long[]> expected = new ArrayList<>();
+            for (JsonNode c : Shared.json(dir.resolve("golden.json")).get("cases")) {
+                long[] golden = Shared.longs(c.get("greedy_ids"));
+                expected.add(expectedGreedy(lm, golden));
+                requests.add(new SamplingRequest(lm, Shared.longs(c.get("prompt_ids")), 1 + requests.size(),
+                        greedy(golden.length), rng(1), () -> false));
+            }
+            run(batch, requests, new int[] {0, 2, 3}, 2);
+            for (int i = 0; i < requests.size(); i++) {
+                for (SampledSequence row : requests.get(i).sequences()) {
+                    assertArrayEquals(expected.get(i), row.tokenIds(), fixture + " case " + i);
+                }
+            }
+            assertEquals(0, batch.rows());
+            assertEquals(0, batch.heldArrays(), "every row left: the shared cache holds nothing");
+        }
+    }
+
+    @Test
+    void seededRowsDrawWhatTheyDrawAloneWhateverShareTheBatch() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+            SamplingParams topP = new SamplingParams(1.0, 0.9, 0, 0.0, 0, 40, null, 7L);
+            List<SampledSequence> alone = BatchSampler.sample(stories, prompt, 4, topP, rng(7), () -> false);
+
+            SamplingRequest shared = new SamplingRequest(stories, prompt, 4, topP, rng(7), () -> false);
+            SamplingRequest longer = new SamplingRequest(stories,
+                    stories.tokenizer().encode("The little dog ran to the park and saw a big red ball", true), 3,
+                    new SamplingParams(0.7, 1.0, 20, 0.0, 2, 60, null, 3L), rng(3), () -> false);
+            SamplingRequest greedyShort = new SamplingRequest(stories, stories.tokenizer().encode("Tom", true), 2,
+                    greedy(5), rng(5), () -> false);
+            try (DecodeBatch batch = new DecodeBatch(stories)) {
+                run(batch, List.of(longer, greedyShort, shared), new int[] {0, 1, 6}, 3);
+            }
+            List<SampledSequence> together = shared.sequences();
+            for (int r = 0; r < alone.size(); r++) {
+                assertArrayEquals(alone.get(r).tokenIds(), together.get(r).tokenIds(), "row " + r);
+                assertEquals(alone.get(r).logprob(), together.get(r).logprob(), 1e-4, "row " + r);
+            }
+        }
+    }
+
+    @Test
+    void anAbandonedRequestLeavesAtTheNextStepAndTheOthersGoOn() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu());
+                DecodeBatch batch = new DecodeBatch(stories)) {
+            long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+            boolean[] gone = {false};
+            SamplingRequest abandoned = new SamplingRequest(stories, prompt, 3, greedy(50), rng(1), () -> gone[0]);
+            SamplingRequest kept = new SamplingRequest(stories, prompt, 2, greedy(20), rng(2), () -> false);
+            assertTrue(batch.prefill(abandoned, 100));
+            assertTrue(batch.prefill(kept, 100));
+            batch.retire();
+            batch.step();
+            gone[0] = true;
+            assertEquals(List.of(abandoned), batch.retire());
+            assertFalse(abandoned.finished());
+            assertEquals(2, batch.rows());
+            while (!batch.retire().contains(kept)) {
+                batch.step();
+            }
+            assertTrue(kept.finished());
+            assertEquals(BatchSampler.sample(stories, prompt, 1, greedy(20), rng(9), () -> false).get(0).tokenIds().length,
+                    kept.sequences().get(0).tokenIds().length);
+            assertEquals(0, batch.heldArrays());
+        }
+    }
+}
