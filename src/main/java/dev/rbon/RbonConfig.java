@@ -90,12 +90,23 @@ public interface RbonConfig {
         @WithDefault("16")
         int queueCapacity();
 
-        /** CPU workers when the devices include the CPU; absent, one per core's worth of intra-op threads. */
-        Optional<Integer> cpuWorkers();
-
-        /** PyTorch intra-op threads (process-wide); 1 suits several small-model workers. */
+        /**
+         * CPU workers when the devices include the CPU, each with its own copy of the models and its own batch.
+         * One batch of many rows measured better than several copies of the models (docs/scheduler.md).
+         */
         @WithDefault("1")
-        int intraOpThreads();
+        int cpuWorkers();
+
+        /** PyTorch intra-op threads (process-wide); absent, the cores divided among the CPU workers. */
+        Optional<Integer> intraOpThreads();
+
+        /** Rows decoding at once on one device, over every running request (continuous batching). */
+        @WithDefault("64")
+        int maxBatchRows();
+
+        /** Tokens in one step on one device: one per decoding row plus a chunk of a prompt being prefilled. */
+        @WithDefault("512")
+        int maxBatchTokens();
     }
 
     interface Limits {

@@ -25,7 +25,12 @@ public record GenerateResponse(
     /** Milliseconds per stage of the request. */
     public record Timings(
             @Schema(description = "Waiting for a worker.") double queue,
-            @Schema(description = "Sampling the n candidates (0 for select).") double sample,
+            @Schema(description = "Sampling the n candidates (0 for select): from the worker taking the request to"
+                    + " the last token, prefill and decode included.") double sample,
+            @Schema(description = "Prefilling the prompt, in chunks between the batch's decoding steps.")
+                    double prefill,
+            @Schema(description = "Decoding the candidates, in steps shared with the other requests of the batch.")
+                    double decode,
             @Schema(description = "Reward model scoring.") double reward,
             @Schema(description = "Reference log-probs (0 when the sampler's own were used).") double reference,
             @Schema(description = "Embeddings and the similarity matrix (0 when the method needs none).")
@@ -34,7 +39,8 @@ public record GenerateResponse(
             @Schema(description = "From arrival to answer.") double total) {
 
         static Timings of(Outcome.Timings t) {
-            return new Timings(t.queue(), t.sample(), t.reward(), t.reference(), t.embed(), t.select(), t.total());
+            return new Timings(t.queue(), t.sample(), t.prefill(), t.decode(), t.reward(), t.reference(), t.embed(),
+                    t.select(), t.total());
         }
     }
 

@@ -32,8 +32,11 @@ final class Admission {
         this.workers = workers;
     }
 
-    /** /v1/generate: candidates of at most max_new_tokens, not yet sampled. */
-    void sampling(ModelSet models, String prompt, int promptTokens, int n, int maxNewTokens) {
+    /**
+     * /v1/generate: candidates of at most max_new_tokens, not yet sampled. Returns the request's estimated peak,
+     * which the device's batch counts against the same limit with the other requests decoding there.
+     */
+    long sampling(ModelSet models, String prompt, int promptTokens, int n, int maxNewTokens) {
         SequenceClassifier reward = models.reward(); // null when remote: the engine enforces its own context
         int rewardPrompt = reward == null ? 0 : reward.tokenizer().encode(prompt, true).length;
         if (reward != null && rewardPrompt + maxNewTokens > reward.maxPositionEmbeddings()) {
@@ -54,6 +57,7 @@ final class Admission {
                 scoring(models, n, promptTokens, maxNewTokens));
         check(models, need, n > 1 ? "n" : "max_new_tokens",
                 "n=" + n + " x (prompt " + promptTokens + " + max_new_tokens " + maxNewTokens + ") tokens");
+        return need;
     }
 
     /** /v1/rerank: the client's candidates, tokenized by the policy. */
@@ -89,7 +93,8 @@ final class Admission {
         }
     }
 
-    private long limit(ModelSet models) {
+    /** rbon.limits.max-request-memory, or its default for these models. */
+    long limit(ModelSet models) {
         if (limit < 0) {
             long weights = 4L * (models.policy().info().parameters()
                     + (models.reward() == null ? 0 : models.reward().info().parameters())

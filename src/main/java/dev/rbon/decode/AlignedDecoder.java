@@ -5,8 +5,8 @@ import dev.rbon.model.CausalLM;
 import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.remote.CallContext;
-import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
+import dev.rbon.sample.SamplingRequest;
 import dev.rbon.score.Conversation;
 import dev.rbon.score.ReferenceScorer;
 import dev.rbon.score.SimilarityScorer;
@@ -14,6 +14,7 @@ import dev.rbon.select.Scores;
 import dev.rbon.select.Selection;
 import dev.rbon.select.Selector;
 import dev.rbon.worker.ModelSet;
+import dev.rbon.worker.Phase;
 import dev.rbon.worker.WorkerPool;
 import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -68,8 +70,10 @@ public class AlignedDecoder {
                 ? limits.requestTimeout()
                 : timeout;
         long deadlineNanos = submitted + deadline.toNanos();
-        CompletableFuture<Outcome> result = pool.submit((models, cancelled) -> CallContext.during(deadlineNanos,
-                cancelled, () -> run(models, generation, submitted, steps(cancelled, progress), progress)));
+        CompletableFuture<Outcome> result = pool.submitSampling(generation.rerank() ? 0 : generation.n(),
+                (models, cancelled) -> CallContext.during(deadlineNanos, cancelled,
+                        () -> start(models, generation, submitted, steps(cancelled, progress), progress,
+                                rest -> CallContext.during(deadlineNanos, cancelled, rest))));
         result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
@@ -101,7 +105,13 @@ public class AlignedDecoder {
         };
     }
 
-    private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled, Progress progress) {
+    /**
+     * The request's first part on its worker: the prompt, every limit, then either the client's candidates scored
+     * at once (rerank) or a sampling phase whose rows join the device's batch; {@code later} wraps the part that
+     * runs once they are sampled (the request's deadline and cancellation again).
+     */
+    private Phase<Outcome> start(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled,
+            Progress progress, Function<Supplier<Outcome>, Outcome> later) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
         CausalLM policy = models.policy();
@@ -111,16 +121,25 @@ public class AlignedDecoder {
         progress.started(g.n(), g.rerank() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
-
-        Pool pool;
         if (g.rerank()) { // every model's limit and the memory budget, before any work
-            pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
+            Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
             admission.rerank(models, prompt.text(), promptIds.length, g.suppliedCandidates(), pool.ids());
-        } else {
-            admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
-            pool = Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
-                    models.reference() == null);
+            return Phase.done(score(models, g, prompt, promptIds, pool, rng, clock, progress, 0, 0));
         }
+        long memory = admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
+        SamplingRequest sampling = new SamplingRequest(policy, promptIds, g.n(), g.sampling(), rng, cancelled)
+                .withMemory(memory, admission.limit(models));
+        return Phase.sample(sampling, sampled -> later.apply(() -> {
+            Pool pool = Pool.sampled(sampled.sequences(), models.reference() == null);
+            return score(models, g, prompt, promptIds, pool, rng, clock, progress, sampled.prefillMs(),
+                    sampled.decodeMs());
+        }));
+    }
+
+    /** The rest of a request, on its worker once the candidates are there: score, select, answer. */
+    private Outcome score(ModelSet models, Generation g, Prompt prompt, long[] promptIds, Pool pool,
+            RandomGenerator rng, Stopwatch clock, Progress progress, double prefillMs, double decodeMs) {
+        CausalLM policy = models.policy();
         double sampleMs = clock.lap();
         progress.sampled(g.n());
 
@@ -152,8 +171,8 @@ public class AlignedDecoder {
         Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), rng);
         double selectMs = clock.lap();
 
-        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, rewardMs, referenceMs, embedMs, selectMs,
-                clock.total());
+        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, prefillMs, decodeMs, rewardMs,
+                referenceMs, embedMs, selectMs, clock.total());
         return new Outcome(selection.chosen(), candidates(pool, rewards, refLogprobs, lengths, selection),
                 promptIds.length, g.rerank() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
     }

@@ -18,7 +18,7 @@ import java.time.Duration;
 public class DecodeMetrics {
 
     /** The stages of {@link Outcome.Timings}. */
-    static final String[] STAGES = {"queue", "sample", "reward", "reference", "embed", "select"};
+    static final String[] STAGES = {"queue", "sample", "prefill", "decode", "reward", "reference", "embed", "select"};
 
     private final MeterRegistry registry;
 
@@ -37,7 +37,7 @@ public class DecodeMetrics {
 
     void decoded(String method, Outcome outcome) {
         Outcome.Timings t = outcome.timings();
-        double[] ms = {t.queue(), t.sample(), t.reward(), t.reference(), t.embed(), t.select()};
+        double[] ms = {t.queue(), t.sample(), t.prefill(), t.decode(), t.reward(), t.reference(), t.embed(), t.select()};
         for (int i = 0; i < STAGES.length; i++) {
             Timer.builder("rbon.stage.duration").description("Time per stage of a request")
                     .tags("stage", STAGES[i]).publishPercentileHistogram().register(registry)

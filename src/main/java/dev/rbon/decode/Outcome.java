@@ -29,8 +29,13 @@ public record Outcome(
             Double probability) {}
 
     /** Milliseconds per stage. */
-    public record Timings(double queue, double sample, double reward, double reference, double embed, double select,
-            double total) {}
+    /**
+     * Milliseconds per stage. {@code sample} runs from the worker taking the request to the last candidate's last
+     * token: {@code prefill} (the prompt's chunks) and {@code decode} (the candidates' steps, shared with the other
+     * requests in the batch) are within it, as is any wait for room in the batch.
+     */
+    public record Timings(double queue, double sample, double prefill, double decode, double reward, double reference,
+            double embed, double select, double total) {}
 
     public record ModelNames(String policy, String reward, String reference, String embedding) {}
 

@@ -63,6 +63,7 @@ public final class SamplingRequest {
     private final BooleanSupplier cancelled;
     final Row[] rows;
     private long memoryBytes;
+    private long memoryBudget;
 
     // prefill: the prompt's own one-row cache, filled chunk by chunk before the rows join the batch
     NDManager prefillManager;
@@ -89,14 +90,28 @@ public final class SamplingRequest {
         }
     }
 
-    /** Records the request's estimated peak memory, which the batch it joins counts against its budget. */
-    public SamplingRequest withMemory(long bytes) {
+    /**
+     * The request's estimated peak memory and the budget it was admitted under: a scheduler starts it only while
+     * the requests already decoding leave that much of the budget.
+     */
+    public SamplingRequest withMemory(long bytes, long budget) {
         this.memoryBytes = bytes;
+        this.memoryBudget = budget;
         return this;
     }
 
     public long memoryBytes() {
         return memoryBytes;
+    }
+
+    /** 0: none. */
+    public long memoryBudget() {
+        return memoryBudget;
+    }
+
+    /** Prompt tokens in the request's own cache so far. */
+    public int prefilledTokens() {
+        return prefilled;
     }
 
     public int n() {
@@ -166,7 +181,7 @@ public final class SamplingRequest {
     }
 
     /** Frees the prompt's cache if the request leaves before its rows joined the batch. */
-    void closePrefill() {
+    public void closePrefill() {
         if (prefillManager != null) {
             prefillManager.close();
             prefillManager = null;

@@ -6,7 +6,6 @@ import dev.rbon.RbonConfig;
 import dev.rbon.remote.RemoteBackends;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,8 +17,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,23 +32,85 @@ public class WorkerPool {
 
     private static final Logger LOG = Logger.getLogger(WorkerPool.class);
 
-    /** A task and the future its caller holds; the future completing early (timeout, cancel) abandons it. */
-    private record Job<T>(WorkerTask<T> task, CompletableFuture<T> result) {
-        /** Runs the task unless its caller already gave up; false when it was skipped or abandoned midway. */
-        boolean run(ModelSet models) {
+    /**
+     * A task, the future its caller holds and the rows it will decode (0: it samples nothing). The future
+     * completing early (timeout, cancel) abandons the task.
+     */
+    static final class Job<T> {
+        private final WorkerTask<Phase<T>> task;
+        private final CompletableFuture<T> result;
+        private final int rows;
+        private final long submittedNanos = System.nanoTime();
+        private final Counter abandonedCounter;
+        private final AtomicInteger inFlight;
+
+        Job(WorkerTask<Phase<T>> task, CompletableFuture<T> result, int rows, Counter abandoned,
+                AtomicInteger inFlight) {
+            this.task = task;
+            this.result = result;
+            this.rows = rows;
+            this.abandonedCounter = abandoned;
+            this.inFlight = inFlight;
+        }
+
+        int rows() {
+            return rows;
+        }
+
+        long submittedNanos() {
+            return submittedNanos;
+        }
+
+        /** The caller gave up (deadline, disconnect) or the job is answered. */
+        boolean abandoned() {
+            return result.isDone();
+        }
+
+        /**
+         * Runs the task's first part unless its caller already gave up. Returns its sampling phase, or null when
+         * the job is over (answered, failed or skipped).
+         */
+        Phase<T> start(ModelSet models) {
             if (result.isDone()) {
-                return false; // the caller gave up while it waited
+                abandonedCounter.increment(); // the caller gave up while it waited
+                return null;
             }
+            inFlight.incrementAndGet();
+            result.whenComplete((value, error) -> inFlight.decrementAndGet());
             try {
-                result.complete(task.run(models, result::isDone));
-                return true;
-            } catch (CancellationException e) { // the task saw its caller give up, between two decoding steps
-                result.completeExceptionally(e);
-                return false;
+                Phase<T> phase = task.run(models, result::isDone);
+                if (phase instanceof Phase.Done<T> done) {
+                    result.complete(done.value());
+                    return null;
+                }
+                return phase;
+            } catch (CancellationException e) {
+                abandon(e);
             } catch (RuntimeException | Error e) {
-                result.completeExceptionally(e);
-                return true;
+                fail(e);
             }
+            return null;
+        }
+
+        /** Answers with what {@code rest} returns: the task's part after sampling. */
+        void complete(Supplier<T> rest) {
+            try {
+                result.complete(rest.get());
+            } catch (CancellationException e) {
+                abandon(e);
+            } catch (RuntimeException | Error e) {
+                fail(e);
+            }
+        }
+
+        void fail(Throwable e) {
+            result.completeExceptionally(e);
+        }
+
+        /** The task saw its caller give up, between two decoding steps. */
+        void abandon(CancellationException e) {
+            result.completeExceptionally(e);
+            abandonedCounter.increment();
         }
     }
 
@@ -59,6 +120,7 @@ public class WorkerPool {
     private final RemoteBackends remote;
     private final BlockingQueue<Job<?>> queue;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Counter abandoned;
     private final List<ModelSet> loaded = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile String loadFailure;
@@ -72,16 +134,19 @@ public class WorkerPool {
         this.queue = new ArrayBlockingQueue<>(this.config.queueCapacity());
         registry.gauge("rbon.queue.depth", queue, BlockingQueue::size);
         registry.gauge("rbon.requests.in.flight", inFlight);
+        this.abandoned = Counter.builder("rbon.requests.abandoned")
+                .description("Requests dropped from the queue or abandoned mid-decoding after their caller gave up")
+                .register(registry);
     }
 
     void onStart(@Observes StartupEvent event) {
         // process-wide PyTorch threads: set before the engine first loads (an explicit -D wins)
         String threadsKey = "ai.djl.pytorch.num_threads";
         if (System.getProperty(threadsKey) == null) {
-            System.setProperty(threadsKey, Integer.toString(config.intraOpThreads()));
-        } else if (!System.getProperty(threadsKey).equals(Integer.toString(config.intraOpThreads()))) {
+            System.setProperty(threadsKey, Integer.toString(intraOpThreads()));
+        } else if (!System.getProperty(threadsKey).equals(Integer.toString(intraOpThreads()))) {
             LOG.warnf("-D%s=%s overrides rbon.workers.intra-op-threads=%d", threadsKey,
-                    System.getProperty(threadsKey), config.intraOpThreads());
+                    System.getProperty(threadsKey), intraOpThreads());
         }
         for (Device device : devices()) {
             Thread thread = new Thread(() -> work(device), "rbon-worker-" + threads.size() + "-" + device.getDeviceType()
@@ -117,10 +182,14 @@ public class WorkerPool {
         return devices;
     }
 
-    private void addCpuWorkers(List<Device> devices) {
+    /** rbon.workers.intra-op-threads, else the cores shared among the CPU workers. */
+    int intraOpThreads() {
         int cores = Runtime.getRuntime().availableProcessors();
-        int workers = config.cpuWorkers().orElse(Math.max(1, cores / Math.max(1, config.intraOpThreads())));
-        for (int i = 0; i < workers; i++) {
+        return config.intraOpThreads().orElse(Math.max(1, cores / Math.max(1, config.cpuWorkers())));
+    }
+
+    private void addCpuWorkers(List<Device> devices) {
+        for (int i = 0; i < config.cpuWorkers(); i++) {
             devices.add(Device.cpu());
         }
     }
@@ -138,25 +207,11 @@ public class WorkerPool {
             return;
         }
         loaded.add(modelSet);
-        Counter abandoned = Counter.builder("rbon.requests.abandoned")
-                .description("Requests dropped from the queue or abandoned mid-decoding after their caller gave up")
-                .register(registry);
-        Timer busy = Timer.builder("rbon.worker.busy").description("Time a worker spent on requests")
-                .tag("device", device.toString()).register(registry);
+        String worker = Thread.currentThread().getName();
+        Scheduler.Limits limits = new Scheduler.Limits(config.maxBatchRows(), config.maxBatchTokens());
         try (modelSet) {
-            while (!stopping) {
-                Job<?> job = queue.take();
-                inFlight.incrementAndGet();
-                long start = System.nanoTime();
-                try {
-                    if (!job.run(modelSet)) {
-                        abandoned.increment();
-                    }
-                } finally {
-                    busy.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                    inFlight.decrementAndGet();
-                }
-            }
+            new Scheduler(modelSet, queue, limits, new SchedulerMetrics(registry, worker, device.toString()),
+                    () -> stopping).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -167,12 +222,21 @@ public class WorkerPool {
      * {@link QueueFullException} when the queue is full; completing or cancelling it abandons the task.
      */
     public <T> CompletableFuture<T> submit(WorkerTask<T> task) {
+        return submitSampling(0, (models, cancelled) -> Phase.done(task.run(models, cancelled)));
+    }
+
+    /**
+     * Queues a task that may sample {@code rows} candidates in its device's shared decoding batch: its first part
+     * returns {@link Phase#sample}, and the scheduler runs the rest once they are sampled. Otherwise as
+     * {@link #submit}.
+     */
+    public <T> CompletableFuture<T> submitSampling(int rows, WorkerTask<Phase<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         if (stopping) {
             result.completeExceptionally(new NotReadyException("the server is shutting down"));
         } else if (!ready()) {
             result.completeExceptionally(new NotReadyException("the models are not loaded yet: " + status()));
-        } else if (!queue.offer(new Job<>(task, result))) {
+        } else if (!queue.offer(new Job<>(task, result, rows, abandoned, inFlight))) {
             result.completeExceptionally(new QueueFullException(config.queueCapacity()));
         }
         return result;
@@ -209,7 +273,7 @@ public class WorkerPool {
         stopping = true;
         threads.forEach(Thread::interrupt);
         for (Job<?> job; (job = queue.poll()) != null; ) {
-            job.result().completeExceptionally(new NotReadyException("the server is shutting down"));
+            job.fail(new NotReadyException("the server is shutting down"));
         }
     }
 }

@@ -1,0 +1,173 @@
+package dev.rbon.worker;
+
+import dev.rbon.sample.DecodeBatch;
+import dev.rbon.sample.SamplingRequest;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The loop of one device's worker thread: continuous batching. Each iteration it
+ * <ol>
+ *   <li>starts waiting jobs in arrival order while their rows fit ({@code max-batch-rows}; the memory budget of the
+ *       running requests together): a plain job (rerank, pooling) runs there and then, a sampling job's first part
+ *       (prompt, admission) runs and its rows wait for their prefill;</li>
+ *   <li>prefills one chunk of the oldest waiting prompt, as many tokens as the step's budget leaves
+ *       ({@code max-batch-tokens} minus the running rows);</li>
+ *   <li>runs ONE decoding step over every running row of every request;</li>
+ *   <li>retires finished rows and abandoned requests; a request whose rows are all done is scored and answered
+ *       (the rest of its task), on this thread, before the next step.</li>
+ * </ol>
+ * Arrival order is kept: a job that does not fit yet holds back the ones behind it, so none starves. A request
+ * whose caller gave up leaves at the next step.
+ */
+final class Scheduler {
+
+    private static final Logger LOG = Logger.getLogger(Scheduler.class);
+
+    /** A job's sampling phase: the request's rows and what runs once they are sampled. */
+    private record Active<T>(WorkerPool.Job<T> job, Phase.Sample<T> phase) {
+        void answer(SamplingRequest sampled) {
+            job.complete(() -> phase.then().apply(sampled));
+        }
+    }
+
+    /** Rows decoding at once, and tokens per step (decoding rows plus a prefill chunk). */
+    record Limits(int maxRows, int maxTokens) {}
+
+    private final ModelSet models;
+    private final BlockingQueue<WorkerPool.Job<?>> queue;
+    private final Limits limits;
+    private final SchedulerMetrics metrics;
+    private final BooleanSupplier stopping;
+    private final Deque<Active<?>> prefilling = new ArrayDeque<>(); // started, rows not yet in the batch
+    private final Map<SamplingRequest, Active<?>> running = new IdentityHashMap<>();
+    private WorkerPool.Job<?> head; // taken off the queue, not started: it waits for room
+
+    Scheduler(ModelSet models, BlockingQueue<WorkerPool.Job<?>> queue, Limits limits, SchedulerMetrics metrics,
+            BooleanSupplier stopping) {
+        this.models = models;
+        this.queue = queue;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.stopping = stopping;
+    }
+
+    void run() throws InterruptedException {
+        DecodeBatch batch = new DecodeBatch(models.policy());
+        try {
+            while (!stopping.getAsBoolean()) {
+                boolean idle = batch.rows() == 0 && prefilling.isEmpty();
+                if (head == null) {
+                    head = idle ? queue.take() : queue.poll();
+                }
+                long start = System.nanoTime();
+                startWhileRoom(batch.rows());
+                int prefillTokens = prefill(batch);
+                try {
+                    if (batch.rows() > 0) {
+                        metrics.step(batch.rows(), batch.rows() + prefillTokens);
+                        batch.step();
+                    }
+                } catch (RuntimeException | Error e) { // the batch is lost; its requests fail, the worker goes on
+                    LOG.error("a decoding step failed; its requests fail with it", e);
+                    running.values().forEach(active -> active.job().fail(e));
+                    running.clear();
+                    batch.close();
+                    batch = new DecodeBatch(models.policy());
+                }
+                for (SamplingRequest left : batch.retire()) {
+                    Active<?> active = running.remove(left);
+                    if (left.finished()) {
+                        active.answer(left);
+                    } else {
+                        active.job().abandon(new CancellationException("request abandoned between decoding steps"));
+                    }
+                }
+                metrics.running(batch.rows());
+                metrics.busy(System.nanoTime() - start);
+            }
+        } finally {
+            batch.close();
+            for (Active<?> active : prefilling) {
+                active.phase().request().closePrefill();
+                active.job().fail(new NotReadyException("the server is shutting down"));
+            }
+            running.values().forEach(active -> active.job().fail(new NotReadyException("the server is shutting down")));
+        }
+    }
+
+    /** Starts jobs at the head of the queue, in arrival order, while the batch has room for their rows. */
+    private void startWhileRoom(int runningRows) {
+        while (head != null && fits(head.rows(), runningRows)) {
+            WorkerPool.Job<?> job = head;
+            head = queue.poll();
+            start(job);
+        }
+    }
+
+    private boolean fits(int rows, int runningRows) {
+        int reserved = runningRows + prefilling.stream().mapToInt(a -> a.phase().request().n()).sum();
+        return rows == 0 || reserved == 0 || reserved + rows <= limits.maxRows();
+    }
+
+    private <T> void start(WorkerPool.Job<T> job) {
+        metrics.started(job);
+        Phase<T> phase = job.start(models);
+        if (phase instanceof Phase.Sample<T> sample) {
+            prefilling.add(new Active<>(job, sample));
+        }
+    }
+
+    /**
+     * One chunk of the oldest waiting prompt, once the memory of the requests already decoding leaves room for
+     * it (or nothing decodes). Returns the prompt tokens prefilled.
+     */
+    private int prefill(DecodeBatch batch) {
+        Active<?> active = prefilling.peek();
+        while (active != null && active.job().abandoned()) {
+            prefilling.poll();
+            active.phase().request().closePrefill();
+            active.job().abandon(new CancellationException("request abandoned before its prefill"));
+            active = prefilling.peek();
+        }
+        if (active == null || !memoryAllows(active.phase().request())) {
+            return 0;
+        }
+        SamplingRequest request = active.phase().request();
+        int tokens = Math.max(limits.maxTokens() - batch.rows(), 16);
+        int before = request.prefilledTokens();
+        try {
+            if (batch.prefill(request, tokens)) {
+                prefilling.poll();
+                running.put(request, active);
+                metrics.firstToken(active.job());
+            }
+        } catch (RuntimeException | Error e) {
+            prefilling.poll();
+            request.closePrefill();
+            active.job().fail(e);
+        }
+        return request.prefilledTokens() - before;
+    }
+
+    /** The running requests' estimated peaks and this one's, together within its budget (each fits alone). */
+    private boolean memoryAllows(SamplingRequest request) {
+        if (running.isEmpty() || request.memoryBudget() <= 0) {
+            return true;
+        }
+        long used = running.keySet().stream().mapToLong(SamplingRequest::memoryBytes).sum();
+        return used + request.memoryBytes() <= request.memoryBudget();
+    }
+
+    /** Requests with rows decoding now, for tests and metrics. */
+    List<SamplingRequest> runningRequests() {
+        return List.copyOf(running.keySet());
+    }
+}
