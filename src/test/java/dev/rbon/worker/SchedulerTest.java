@@ -1,0 +1,132 @@
+package dev.rbon.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.rbon.Shared;
+import dev.rbon.model.CausalLM;
+import dev.rbon.sample.SamplingParams;
+import dev.rbon.sample.SamplingRequest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGeneratorFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler loop on its own thread over the real stories260K policy: arrival order, the row limit, short
+ * requests passing long ones, abandoned requests leaving, and a failing task not taking the worker down.
+ */
+class SchedulerTest {
+
+    private CausalLM stories;
+    private final BlockingQueue<WorkerPool.Job<?>> queue = new ArrayBlockingQueue<>(64);
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final Counter abandoned = registry.counter("abandoned");
+    private final List<String> events = new CopyOnWriteArrayList<>(); // "joined x", "done x", in order
+    private Thread worker;
+    private volatile boolean stopping;
+
+    @BeforeEach
+    void start() throws Exception {
+        stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu());
+    }
+
+    private void run(int maxRows) {
+        ModelSet models = new ModelSet(Device.cpu(), stories, null, null, null, null, null);
+        Scheduler scheduler = new Scheduler(models, queue, new Scheduler.Limits(maxRows, 64),
+                new SchedulerMetrics(registry, "test", "cpu"), () -> stopping);
+        worker = new Thread(() -> {
+            try {
+                scheduler.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        worker.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        stopping = true;
+        if (worker != null) {
+            worker.interrupt();
+            worker.join();
+        }
+        stories.close();
+    }
+
+    /** A request of n rows that samples exactly {@code tokens} tokens each (no end-of-sequence: greedy is not needed). */
+    private CompletableFuture<Integer> submit(String name, int n, int tokens) {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+        SamplingParams params = new SamplingParams(1.0, 1.0, 0, 0.0, 0, tokens, List.of(), 1L);
+        queue.add(new WorkerPool.Job<>((models, cancelled) -> {
+            events.add("joined " + name);
+            return Phase.sample(new SamplingRequest(stories, prompt, n, params,
+                    RandomGeneratorFactory.of("L64X128MixRandom").create(1), cancelled), sampled -> {
+                        events.add("done " + name);
+                        return sampled.n();
+                    });
+        }, result, n, abandoned, new AtomicInteger()));
+        return result;
+    }
+
+    @Test
+    void aShortRequestSentDuringALongOneFinishesFirst() throws Exception {
+        run(64);
+        CompletableFuture<Integer> longOne = submit("long", 16, 400);
+        while (!events.contains("joined long")) {
+            Thread.onSpinWait();
+        }
+        CompletableFuture<Integer> shortOne = submit("short", 1, 4);
+        assertEquals(1, shortOne.get());
+        assertFalse(longOne.isDone(), "the short request waited for the long one");
+        assertEquals(16, longOne.get());
+        assertEquals(List.of("joined long", "joined short", "done short", "done long"), events);
+    }
+
+    @Test
+    void requestsStartInArrivalOrderWithinTheRowLimit() throws Exception {
+        run(8);
+        CompletableFuture<Integer> first = submit("a", 8, 30);
+        CompletableFuture<Integer> second = submit("b", 4, 5); // does not fit beside a: waits
+        CompletableFuture<Integer> third = submit("c", 1, 5);  // would fit, but may not pass b
+        CompletableFuture.allOf(first, second, third).get();
+        assertEquals(List.of("joined a", "done a", "joined b", "joined c"), events.subList(0, 4));
+    }
+
+    @Test
+    void anAbandonedRequestLeavesAndAFailingOneDoesNotStopTheWorker() throws Exception {
+        run(64);
+        CompletableFuture<Integer> gone = submit("gone", 4, 400);
+        CompletableFuture<Integer> failing = new CompletableFuture<>();
+        queue.add(new WorkerPool.Job<Integer>((models, cancelled) -> {
+            throw new IllegalStateException("broken task");
+        }, failing, 1, abandoned, new AtomicInteger()));
+        while (!events.contains("joined gone")) {
+            Thread.onSpinWait();
+        }
+        gone.cancel(false); // the caller disconnects
+        ExecutionException failure = assertThrows(ExecutionException.class, failing::get);
+        assertInstanceOf(IllegalStateException.class, failure.getCause());
+        assertEquals(2, submit("after", 2, 5).get());
+        assertFalse(events.contains("done gone"));
+        assertEquals(1.0, abandoned.count());
+        assertTrue(gone.isCancelled());
+        assertThrows(CancellationException.class, gone::join);
+    }
+}
