@@ -3,19 +3,27 @@ package dev.rbon.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
- * Past keys and values of every layer, (B, kvHeads, S, headDim) with the batch on axis 0. Its arrays live in
+ * Past keys and values of every layer, (B, kvHeads, S, headDim) with the batch on axis 0, held in arrays with room
+ * for more slots: a step writes its keys and values in place and reads a view of the slots so far, so decoding
+ * does not copy the cache each token; the room grows by {@link #BLOCK} slots when it runs out. Its arrays live in
  * its own manager, a child of the request's, so they outlive each decode step's temporaries and die with the
  * request.
  */
 public final class KvCache implements AutoCloseable {
 
+    /** Slots added whenever the room runs out: one copy of the cache per BLOCK decoding steps. */
+    static final long BLOCK = 64;
+
     private final NDManager manager;
-    private final NDArray[] keys;
+    private final NDArray[] keys;   // (B, kvHeads, capacity, headDim)
     private final NDArray[] values;
+    private long length;            // slots filled, the same in every layer between steps
 
     public KvCache(NDManager requestManager, int layers) {
         this.manager = requestManager.newSubManager();
@@ -23,25 +31,47 @@ public final class KvCache implements AutoCloseable {
         this.values = new NDArray[layers];
     }
 
-    /** Appends this step's keys and values of {@code layer} and returns all of them so far. */
+    /**
+     * Writes this step's keys and values of {@code layer} after the slots so far and returns views of all of
+     * them; the views belong to the step ({@code k}'s manager). The last layer's call ends the step.
+     */
     public NDList update(int layer, NDArray k, NDArray v) { // (B, kvHeads, T, headDim) each
-        keys[layer] = append(keys[layer], k);
-        values[layer] = append(values[layer], v);
-        return new NDList(keys[layer], values[layer]); // (B, kvHeads, S, headDim) each
+        long filled = length + k.getShape().get(2);
+        if (keys[layer] == null || keys[layer].getShape().get(2) < filled) {
+            keys[layer] = replace(keys[layer], withRoom(keys[layer], k, filled));
+            values[layer] = replace(values[layer], withRoom(values[layer], v, filled));
+        }
+        NDIndex now = new NDIndex(":, :, {}:{}, :", length, filled);
+        keys[layer].set(now, k);
+        values[layer].set(now, v);
+        if (layer == keys.length - 1) {
+            length = filled;
+        }
+        NDIndex sofar = new NDIndex(":, :, :{}, :", filled);
+        return new NDList(stepOwned(k, keys[layer].get(sofar)), stepOwned(k, values[layer].get(sofar)));
     }
 
-    private NDArray append(NDArray past, NDArray now) {
-        NDArray all = past == null ? now.duplicate() : past.concat(now, 2);
-        all.attach(manager);
-        if (past != null) {
-            past.close();
+    /** A copy of the filled slots of {@code past} (null: none) with room for {@code filled} + BLOCK slots. */
+    private NDArray withRoom(NDArray past, NDArray now, long filled) {
+        Shape shape = now.getShape();
+        NDArray room = zeros(manager, new Shape(shape.get(0), shape.get(1), filled + BLOCK, shape.get(3)), now);
+        if (past != null && length > 0) {
+            NDIndex filledSlots = new NDIndex(":, :, :{}, :", length);
+            try (NDArray used = past.get(filledSlots)) {
+                room.set(filledSlots, used);
+            }
         }
-        return all;
+        return room;
+    }
+
+    private static NDArray stepOwned(NDArray owner, NDArray view) {
+        view.attach(owner.getManager());
+        return view;
     }
 
     /** Slots cached so far (0 before the first step). */
     public long length() {
-        return keys[0] == null ? 0 : keys[0].getShape().get(2);
+        return length;
     }
 
     /** Copies a prefilled single row to {@code rows} rows, so N samples of one prompt share one prefill. */
@@ -58,7 +88,7 @@ public final class KvCache implements AutoCloseable {
      * {@code other} is closed. An empty cache takes {@code other}'s rows as they are.
      */
     public void appendRows(KvCache other) {
-        long slots = Math.max(length(), other.length());
+        long slots = Math.max(length, other.length);
         for (int layer = 0; layer < keys.length; layer++) {
             if (keys[layer] == null) {
                 keys[layer] = own(other.keys[layer].duplicate());
@@ -66,24 +96,48 @@ public final class KvCache implements AutoCloseable {
                 continue;
             }
             try (NDManager padding = manager.newSubManager()) { // the padded copies die here; the join is kept
-                keys[layer] = replace(keys[layer], leftPad(padding, keys[layer], slots)
-                        .concat(leftPad(padding, other.keys[layer], slots), 0));
-                values[layer] = replace(values[layer], leftPad(padding, values[layer], slots)
-                        .concat(leftPad(padding, other.values[layer], slots), 0));
+                keys[layer] = replace(keys[layer], joined(padding, keys[layer], length, other.keys[layer],
+                        other.length, slots));
+                values[layer] = replace(values[layer], joined(padding, values[layer], length, other.values[layer],
+                        other.length, slots));
             }
         }
+        length = slots;
         other.close();
     }
 
-    /** {@code x} with zeros before its slots, up to {@code slots}. */
-    private static NDArray leftPad(NDManager padding, NDArray x, long slots) { // (B, kvH, S, hd) -> (B, kvH, slots, hd)
-        Shape shape = x.getShape();
-        if (shape.get(2) == slots) {
-            return x;
+    /** The filled slots of {@code a} above those of {@code b}, each left-padded to {@code slots}, with room. */
+    private static NDArray joined(NDManager padding, NDArray a, long aLength, NDArray b, long bLength, long slots) {
+        NDArray rows = leftPad(padding, a, aLength, slots).concat(leftPad(padding, b, bLength, slots), 0);
+        Shape shape = rows.getShape();
+        NDArray room = zeros(padding, new Shape(shape.get(0), shape.get(1), BLOCK, shape.get(3)), rows);
+        return rows.concat(room, 2);
+    }
+
+    /** The first {@code filled} slots of {@code x} with zeros before them, {@code slots} in all. */
+    private static NDArray leftPad(NDManager padding, NDArray x, long filled, long slots) {
+        NDArray used = x.get(new NDIndex(":, :, :{}, :", filled));
+        used.attach(padding);
+        Shape shape = used.getShape();
+        if (filled == slots) {
+            return used;
         }
-        NDArray zeros = padding.zeros(new Shape(shape.get(0), shape.get(1), slots - shape.get(2), shape.get(3)),
-                x.getDataType());
-        return zeros.concat(x, 2);
+        return zeros(padding, new Shape(shape.get(0), shape.get(1), slots - filled, shape.get(3)), used).concat(used, 2);
+    }
+
+    /**
+     * Zeros in {@code like}'s dtype. DJL 0.36 neither makes bfloat16 arrays nor names their dtype (UNKNOWN), so
+     * those come through {@link Dtype}'s cast, then a clone: the cast's result is an inference tensor, which
+     * libtorch does not let the cache write into in place.
+     */
+    private static NDArray zeros(NDManager manager, Shape shape, NDArray like) {
+        DataType dtype = like.getDataType();
+        if (dtype == DataType.FLOAT32 || dtype == DataType.FLOAT16) {
+            return manager.zeros(shape, dtype);
+        }
+        try (NDArray float32 = manager.zeros(shape); NDArray bfloat16 = Dtype.BFLOAT16.cast(float32)) {
+            return bfloat16.duplicate();
+        }
     }
 
     /** Drops the first {@code slots} slots of every row: padding that no row of the batch needs any more. */
@@ -92,9 +146,10 @@ public final class KvCache implements AutoCloseable {
             return;
         }
         for (int layer = 0; layer < keys.length; layer++) {
-            keys[layer] = replace(keys[layer], keys[layer].get(":, :, " + slots + ":, :"));
-            values[layer] = replace(values[layer], values[layer].get(":, :, " + slots + ":, :"));
+            keys[layer] = replace(keys[layer], keys[layer].get(new NDIndex(":, :, {}:, :", slots)));
+            values[layer] = replace(values[layer], values[layer].get(new NDIndex(":, :, {}:, :", slots)));
         }
+        length -= slots;
     }
 
     private NDArray own(NDArray x) {
@@ -111,6 +166,7 @@ public final class KvCache implements AutoCloseable {
             }
             Arrays.fill(keys, null);
             Arrays.fill(values, null);
+            length = 0;
             return;
         }
         for (int layer = 0; layer < keys.length; layer++) {
@@ -121,7 +177,9 @@ public final class KvCache implements AutoCloseable {
 
     private NDArray replace(NDArray old, NDArray replacement) {
         replacement.attach(manager);
-        old.close();
+        if (old != null) {
+            old.close();
+        }
         return replacement;
     }
 

@@ -95,6 +95,27 @@ class DecodeBatchTest {
     }
 
     @Test
+    void bfloat16RowsDecodeInASharedBatchAsTheyDoAlone() throws Exception {
+        Path dir = Shared.dir().resolve("fixtures/hf-tiny-2/qwen3");
+        try (CausalLM lm = CausalLM.load(dir, Device.cpu(), dev.rbon.model.Dtype.BFLOAT16);
+                DecodeBatch batch = new DecodeBatch(lm)) {
+            List<SamplingRequest> requests = new ArrayList<>();
+            List<long[]> alone = new ArrayList<>();
+            for (JsonNode c : Shared.json(dir.resolve("golden.json")).get("cases")) {
+                long[] prompt = Shared.longs(c.get("prompt_ids"));
+                alone.add(BatchSampler.sample(lm, prompt, 1, greedy(90), rng(1), () -> false).get(0).tokenIds());
+                requests.add(new SamplingRequest(lm, prompt, 2, greedy(90), rng(1), () -> false));
+            }
+            run(batch, requests, new int[] {0, 1, 70}, 3); // the last joins after the cache has grown past a block
+            for (int i = 0; i < requests.size(); i++) {
+                for (SampledSequence row : requests.get(i).sequences()) {
+                    assertArrayEquals(alone.get(i), row.tokenIds(), "bf16 case " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void seededRowsDrawWhatTheyDrawAloneWhateverShareTheBatch() throws Exception {
         try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
             long[] prompt = stories.tokenizer().encode("Once upon a time", true);
