@@ -223,7 +223,7 @@ public final class Checkpoint implements Weights, AutoCloseable {
                     + " with this config.json needs");
         }
         consumed.add(key);
-        return manager.create(file.readFloats(key), new Shape(file.info(key).shape()));
+        return file.load(manager, key);
     }
 
     /** Marks a stored buffer the architecture ignores as transformers does (GPT-2's causal-mask {@code attn.bias}). */

@@ -1,11 +1,18 @@
 package dev.rbon.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,8 +27,8 @@ import java.util.Set;
  * {@code dtype}, {@code shape} and {@code data_offsets}, then raw little-endian data.
  *
  * <p>Read by hand rather than with DJL's {@code NDList.decode}, which loads the whole file into one byte[]
- * (a 2 GB cap) and crashes the JVM on BF16. Each tensor is memory-mapped on its own, and F16/BF16 are widened
- * to float32 in Java: rbon computes in float32 on CPU.
+ * (a 2 GB cap) and crashes the JVM on BF16. Each tensor is memory-mapped slice by slice and F16/BF16 are
+ * widened to float32 in Java on the way to the device (a bfloat16 model is cast there).
  */
 public final class SafeTensors implements AutoCloseable {
 
@@ -100,6 +107,75 @@ public final class SafeTensors implements AutoCloseable {
         return info;
     }
 
+    /** Bytes of float32 read into one direct buffer at a time when loading a tensor onto a device. */
+    static long sliceBytes = 64L << 20;
+
+    /**
+     * The tensor widened to float32 as an array of {@code manager}'s, read in slices of whole rows (axis 0) of at
+     * most {@link #sliceBytes} and copied into memory of libtorch's own. A DJL array made from a buffer keeps that
+     * (direct) buffer as its storage, which would count every weight against the JVM's MaxDirectMemorySize; here a
+     * direct buffer lives for one slice only, no heap copy of the tensor is made, and tensors past 2 GB (a 7B
+     * model's embeddings) load.
+     */
+    public NDArray load(NDManager manager, String name) {
+        TensorInfo info = info(name);
+        long[] shape = info.shape();
+        long rows = shape.length == 0 ? 1 : shape[0];
+        long rowElements = rows == 0 ? 0 : info.elements() / rows;
+        if (4 * rowElements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("tensor " + name + " has rows of " + rowElements + " elements");
+        }
+        long rowsPerSlice = Math.max(1, sliceBytes / Math.max(1, 4 * rowElements));
+        try (NDManager slices = manager.newSubManager()) {
+            NDList parts = new NDList();
+            for (long row = 0; row == 0 || row < rows; row += rowsPerSlice) {
+                long count = Math.min(rowsPerSlice, rows - row);
+                long[] partShape = shape.clone();
+                if (shape.length > 0) {
+                    partShape[0] = count;
+                }
+                parts.add(slices.create(floats(info, name, row * rowElements, Math.max(count, 0) * rowElements),
+                        new Shape(partShape), DataType.FLOAT32));
+            }
+            NDArray whole = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 0);
+            whole.attach(manager);
+            return whole;
+        }
+    }
+
+    /** {@code count} elements from element {@code first}, widened to float32 into a new direct buffer. */
+    private ByteBuffer floats(TensorInfo info, String name, long first, long count) {
+        int width = switch (info.dtype()) {
+            case "F32" -> 4;
+            case "F16", "BF16" -> 2;
+            case "F64" -> 8;
+            default -> throw new IllegalArgumentException(
+                    "tensor " + name + " has dtype " + info.dtype() + "; rbon reads F32, F16, BF16 and F64 weights");
+        };
+        ByteBuffer bytes = map(dataStart + info.begin() + first * width, count * width).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer direct = ByteBuffer.allocateDirect((int) (4 * count)).order(ByteOrder.nativeOrder());
+        FloatBuffer out = direct.asFloatBuffer();
+        switch (info.dtype()) {
+            case "F32" -> out.put(bytes.asFloatBuffer());
+            case "F16" -> {
+                for (int i = 0; i < count; i++) {
+                    out.put(halfToFloat(bytes.getShort(2 * i)));
+                }
+            }
+            case "BF16" -> {
+                for (int i = 0; i < count; i++) {
+                    out.put(Float.intBitsToFloat((bytes.getShort(2 * i) & 0xFFFF) << 16));
+                }
+            }
+            default -> {
+                for (int i = 0; i < count; i++) {
+                    out.put((float) bytes.getDouble(8 * i));
+                }
+            }
+        }
+        return direct;
+    }
+
     /** The tensor's values widened to float32, in row-major order. */
     public float[] readFloats(String name) {
         TensorInfo info = info(name);
@@ -149,8 +225,12 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     private ByteBuffer map(TensorInfo info) {
+        return map(dataStart + info.begin(), info.end() - info.begin());
+    }
+
+    private ByteBuffer map(long position, long size) {
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.end() - info.begin());
+            return channel.map(FileChannel.MapMode.READ_ONLY, position, size);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot map " + file, e);
         }
