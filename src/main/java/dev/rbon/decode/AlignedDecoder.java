@@ -2,6 +2,7 @@ package dev.rbon.decode;
 
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.CausalLMText;
 import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.remote.CallContext;
@@ -85,7 +86,7 @@ public class AlignedDecoder {
                     policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
         }
 
-        static Pool supplied(List<String> texts, CausalLM policy, Prompt prompt, long[] promptIds) {
+        static Pool supplied(List<String> texts, CausalLMText policy, Prompt prompt, long[] promptIds) {
             return new Pool(texts, texts.stream().map(t -> policy.tokenizer()
                             .encodeContinuation(prompt.text(), promptIds, prompt.specialTokens(), t)).toList(),
                     Collections.nCopies(texts.size(), null), null);
@@ -104,7 +105,7 @@ public class AlignedDecoder {
     private Outcome run(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled, Progress progress) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
-        CausalLM policy = models.policy();
+        CausalLMText policy = models.policyText();
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
         checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
@@ -118,8 +119,10 @@ public class AlignedDecoder {
             admission.rerank(models, prompt.text(), promptIds.length, g.suppliedCandidates(), pool.ids());
         } else {
             admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
-            pool = Pool.sampled(BatchSampler.sample(policy, promptIds, g.n(), g.sampling(), rng, cancelled),
-                    models.reference() == null);
+            pool = Pool.sampled(models.remotePolicy() != null
+                    ? RemoteDecoding.sample(models.remotePolicy(), promptIds, g)
+                    : BatchSampler.sample(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled),
+                    models.policyIsReference());
         }
         double sampleMs = clock.lap();
         progress.sampled(g.n());
@@ -132,10 +135,12 @@ public class AlignedDecoder {
 
         double[] refLogprobs = pool.recordedLogprobs();
         if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
-            refLogprobs = models.reference() == null
-                    ? tooLongIs422(g, () -> ReferenceScorer.logprobs(policy, promptIds, pool.ids()))
+            refLogprobs = models.remoteReferenceOrPolicy() != null
+                    ? tooLongIs422(g, () -> remoteLogprobs(models, g, prompt, promptIds, pool))
+                    : models.reference() == null
+                    ? tooLongIs422(g, () -> ReferenceScorer.logprobs(models.policy(), promptIds, pool.ids()))
                     : tooLongIs422(g, () -> {
-                        Prompt own = referencePrompt(models.reference(), g, prompt);
+                        Prompt own = referencePrompt(models.referenceText(), g, prompt);
                         return ReferenceScorer.logprobs(models.reference(), own.text(), own.specialTokens(),
                                 pool.texts());
                     });
@@ -174,6 +179,16 @@ public class AlignedDecoder {
         }
     }
 
+    /** l_i from an engine: a separate remote reference reads the texts in its own convention, as a local one does. */
+    private static double[] remoteLogprobs(ModelSet models, Generation g, Prompt prompt, long[] promptIds, Pool pool) {
+        if (models.policyIsReference()) {
+            return RemoteDecoding.logprobs(models.remoteReferenceOrPolicy(), models.policyText(), promptIds, pool.ids());
+        }
+        Prompt own = referencePrompt(models.referenceText(), g, prompt);
+        return RemoteDecoding.logprobs(models.remoteReferenceOrPolicy(), models.referenceText(), own.text(),
+                own.specialTokens(), pool.texts());
+    }
+
     private static List<Outcome.Candidate> candidates(Pool pool, double[] rewards, double[] refLogprobs,
             int[] lengths, Selection selection) {
         List<Outcome.Candidate> candidates = new ArrayList<>();
@@ -195,11 +210,11 @@ public class AlignedDecoder {
 
     /** The prompt's ids under the policy, as {@link #decode} tokenized them (for a second pass over the answer). */
     static long[] promptIds(CausalLM policy, Generation g) {
-        Prompt prompt = prompt(policy, g);
+        Prompt prompt = prompt(CausalLMText.of(policy), g);
         return policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
     }
 
-    private static Prompt prompt(CausalLM policy, Generation g) {
+    private static Prompt prompt(CausalLMText policy, Generation g) {
         if (g.messages() == null) {
             return new Prompt(g.prompt(), true);
         }
@@ -217,7 +232,7 @@ public class AlignedDecoder {
      * The prompt a separate reference model conditions on: a conversation rendered with the reference's own chat
      * template when it has one (it was trained on that layout, not the policy's), else the policy's prompt text.
      */
-    private static Prompt referencePrompt(CausalLM reference, Generation g, Prompt policyPrompt) {
+    private static Prompt referencePrompt(CausalLMText reference, Generation g, Prompt policyPrompt) {
         if (g.messages() == null || reference.chatTemplate().isEmpty()) {
             return policyPrompt;
         }
@@ -236,7 +251,7 @@ public class AlignedDecoder {
         }
     }
 
-    private void checkPromptLength(CausalLM policy, int promptTokens, int maxNewTokens) {
+    private void checkPromptLength(CausalLMText policy, int promptTokens, int maxNewTokens) {
         if (promptTokens > limits.maxPromptTokens()) {
             throw new FieldException("prompt", "the prompt is " + promptTokens + " tokens, over the limit of "
                     + limits.maxPromptTokens());
@@ -248,8 +263,8 @@ public class AlignedDecoder {
     }
 
     private static Outcome.ModelNames names(ModelSet models) {
-        return new Outcome.ModelNames(models.policy().name(), models.rewardName(),
-                models.referenceOrPolicy().name(), models.embedder().name());
+        return new Outcome.ModelNames(models.policyName(), models.rewardName(), models.referenceName(),
+                models.embedder().name());
     }
 
     /** Milliseconds between laps. */
