@@ -120,7 +120,7 @@ public class AlignedDecoder {
         } else {
             admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
             pool = Pool.sampled(models.remotePolicy() != null
-                    ? RemoteDecoding.sample(models.remotePolicy(), promptIds, g)
+                    ? RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng)
                     : BatchSampler.sample(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled),
                     models.policyIsReference());
         }

@@ -7,6 +7,7 @@ import dev.rbon.remote.RemoteReference;
 import dev.rbon.sample.SampledSequence;
 import java.util.List;
 import java.util.Map;
+import java.util.random.RandomGenerator;
 
 /**
  * The two stages a remote engine can take over from the local models: sampling the pool (a remote policy: all N
@@ -18,14 +19,22 @@ final class RemoteDecoding {
 
     private RemoteDecoding() {}
 
-    /** N candidates from the engine; its sampled tokens' log-probs sum to l_i when the policy is the reference. */
-    static List<SampledSequence> sample(RemotePolicy policy, long[] promptIds, Generation g) {
+    /**
+     * N candidates from the engine; its sampled tokens' log-probs sum to l_i when the policy is the reference.
+     * {@code rng} is advanced as the local sampler advances it (one draw per row seeds the row), so a stochastic
+     * method's seeded draw is the one a local policy's request makes; with rbon as the engine, the same choice.
+     */
+    static List<SampledSequence> sample(RemotePolicy policy, long[] promptIds, Generation g, RandomGenerator rng) {
         Map<String, String> unsupported = RemotePolicy.unsupported(g.sampling());
         if (!unsupported.isEmpty()) {
             Map.Entry<String, String> first = unsupported.entrySet().iterator().next();
             throw new FieldException(first.getKey(), first.getValue());
         }
-        return policy.sample(promptIds, g.n(), g.sampling(), g.seed());
+        List<SampledSequence> pool = policy.sample(promptIds, g.n(), g.sampling(), g.seed());
+        for (int row = 0; row < g.n(); row++) {
+            rng.nextLong();
+        }
+        return pool;
     }
 
     /** l_i of responses given as the tokens that follow {@code promptIds}, bounded by the model's context here. */

@@ -1,0 +1,155 @@
+package dev.rbon.decode;
+
+import dev.rbon.RbonConfig;
+import dev.rbon.model.CausalLM;
+import dev.rbon.remote.CallContext;
+import dev.rbon.sample.BatchSampler;
+import dev.rbon.sample.SampledSequence;
+import dev.rbon.sample.SamplingParams;
+import dev.rbon.score.TokenLogprobs;
+import dev.rbon.worker.ModelSet;
+import dev.rbon.worker.WorkerPool;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+
+/**
+ * rbon as a plain engine, so that it can be another rbon's remote policy or reference: the n samples of each
+ * prompt in sample order (no scoring, no selection), with the raw model's log-probs of the sampled tokens and,
+ * when asked, of the prompt's own tokens (vLLM's {@code prompt_logprobs}). A prompt's samples are exactly those
+ * {@link AlignedDecoder} draws for the same seeded request, so a front rbon sampling here sees the pool this
+ * server would have scored.
+ */
+@ApplicationScoped
+public class EngineCompletions {
+
+    private static final SecureRandom SEEDS = new SecureRandom();
+
+    /** One prompt: its text (tokenized here with the model's special tokens) or its token ids. */
+    public record Prompt(String text, long[] ids) {}
+
+    /**
+     * @param model the served model's id (the policy's, or a local reference's)
+     * @param logprobs null: none; else the alternatives per sampled token (0: the sampled token's own)
+     * @param promptLogprobs null: none; else the alternatives per prompt token
+     */
+    public record Ask(String model, List<Prompt> prompts, int n, SamplingParams sampling, Integer logprobs,
+            Integer promptLogprobs) {}
+
+    /**
+     * One sample of one prompt; {@code tokens} (per sampled token) and {@code promptTokens} (per prompt token, the
+     * first with a NaN log-prob: nothing precedes it) as asked, null otherwise.
+     */
+    public record Choice(int prompt, long[] promptIds, String promptText, SampledSequence sample, List<Token> tokens,
+            List<Token> promptTokens) {}
+
+    /** A token: its id, its text decoded alone (special tokens kept), its log-prob, the best alternatives. */
+    public record Token(long id, String text, double logprob, List<Token> top) {}
+
+    public record Result(String model, List<Choice> choices) {}
+
+    private final WorkerPool pool;
+    private final RbonConfig.Limits limits;
+
+    public EngineCompletions(WorkerPool pool, RbonConfig config) {
+        this.pool = pool;
+        this.limits = config.limits();
+    }
+
+    /** Choices prompt by prompt, each prompt's n in sample order; the future ends at the deadline. */
+    public CompletableFuture<Result> complete(Ask ask, Duration timeout) {
+        long submitted = System.nanoTime();
+        Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
+                ? limits.requestTimeout()
+                : timeout;
+        CompletableFuture<Result> result = pool.submit((models, cancelled) -> CallContext.during(
+                submitted + deadline.toNanos(), cancelled, () -> run(models, ask, cancelled)));
+        result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return result;
+    }
+
+    private Result run(ModelSet models, Ask ask, BooleanSupplier cancelled) {
+        CausalLM lm = model(models, ask.model());
+        List<Choice> choices = new ArrayList<>();
+        for (int p = 0; p < ask.prompts().size(); p++) {
+            Prompt prompt = ask.prompts().get(p);
+            long[] ids = prompt.ids() != null ? prompt.ids() : lm.tokenizer().encode(prompt.text(), true);
+            String field = ask.prompts().size() == 1 ? "prompt" : "prompt[" + p + "]";
+            check(lm, ids, ask.sampling().maxNewTokens(), field);
+            String text = prompt.text() != null ? prompt.text() : lm.tokenizer().decode(ids, true);
+            // the generator AlignedDecoder makes of the same seed: the same samples
+            RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
+                    .create(ask.sampling().seed() != null ? ask.sampling().seed() : SEEDS.nextLong());
+            List<SampledSequence> samples = BatchSampler.sample(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
+            List<List<Token>> tokens = ask.logprobs() == null ? null
+                    : TokenLogprobs.of(lm, ids, samples.stream().map(SampledSequence::tokenIds).toList(),
+                            ask.logprobs()).stream().map(row -> tokens(lm, row)).toList();
+            List<Token> promptTokens = null;
+            if (ask.promptLogprobs() != null) { // the first token has no log-prob: nothing precedes it
+                promptTokens = new ArrayList<>(List.of(new Token(ids[0], text(lm, ids[0]), Double.NaN, List.of())));
+                promptTokens.addAll(tokens(lm, TokenLogprobs.of(lm, new long[] {ids[0]},
+                        List.of(Arrays.copyOfRange(ids, 1, ids.length)), ask.promptLogprobs()).get(0)));
+            }
+            for (int i = 0; i < samples.size(); i++) {
+                choices.add(new Choice(p, ids, text, samples.get(i), tokens == null ? null : tokens.get(i),
+                        promptTokens));
+            }
+        }
+        return new Result(lm.name(), choices);
+    }
+
+    private static List<Token> tokens(CausalLM lm, List<TokenLogprobs.Token> row) {
+        return row.stream().map(t -> {
+            List<Token> top = new ArrayList<>(t.topIds().length);
+            for (int j = 0; j < t.topIds().length; j++) {
+                top.add(new Token(t.topIds()[j], text(lm, t.topIds()[j]), t.topLogprobs()[j], List.of()));
+            }
+            return new Token(t.id(), text(lm, t.id()), t.logprob(), top);
+        }).toList();
+    }
+
+    private static String text(CausalLM lm, long id) {
+        return lm.tokenizer().decode(new long[] {id}, false);
+    }
+
+    /** The policy, or a local reference by its id: a front's remote reference may be this server's reference. */
+    private static CausalLM model(ModelSet models, String model) {
+        if (models.reference() != null && models.reference().name().equals(model)
+                && !models.policyName().equals(model)) {
+            return models.reference();
+        }
+        if (models.policy() == null) {
+            throw new FieldException("model", "this server's policy is remote (" + models.policyName()
+                    + "): send the completion to that engine");
+        }
+        return models.policy();
+    }
+
+    private void check(CausalLM lm, long[] ids, int maxNewTokens, String field) {
+        if (ids.length == 0) {
+            throw new FieldException(field, "has no tokens");
+        }
+        if (ids.length > limits.maxPromptTokens()) {
+            throw new FieldException(field, "the prompt is " + ids.length + " tokens, over the limit of "
+                    + limits.maxPromptTokens());
+        }
+        for (long id : ids) {
+            if (id < 0 || id >= lm.vocabSize()) {
+                throw new FieldException(field, "token id " + id + " is outside the vocabulary (0.."
+                        + (lm.vocabSize() - 1) + ")");
+            }
+        }
+        if (ids.length + maxNewTokens > lm.maxPositionEmbeddings()) {
+            throw new FieldException("max_tokens", "prompt (" + ids.length + " tokens) + max_tokens ("
+                    + maxNewTokens + ") exceeds the model's context of " + lm.maxPositionEmbeddings());
+        }
+    }
+}
