@@ -14,7 +14,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -78,13 +81,20 @@ public class EngineCompletions {
 
     private Result run(ModelSet models, Ask ask, BooleanSupplier cancelled) {
         CausalLM lm = model(models, ask.model());
-        List<Choice> choices = new ArrayList<>();
+        List<long[]> prompts = new ArrayList<>();
         for (int p = 0; p < ask.prompts().size(); p++) {
             Prompt prompt = ask.prompts().get(p);
             long[] ids = prompt.ids() != null ? prompt.ids() : lm.tokenizer().encode(prompt.text(), true);
-            String field = ask.prompts().size() == 1 ? "prompt" : "prompt[" + p + "]";
-            check(lm, ids, ask.sampling().maxNewTokens(), field);
-            String text = prompt.text() != null ? prompt.text() : lm.tokenizer().decode(ids, true);
+            check(lm, ids, ask.sampling().maxNewTokens(), ask.prompts().size() == 1 ? "prompt" : "prompt[" + p + "]");
+            prompts.add(ids);
+        }
+        List<List<Token>> promptTokens = ask.promptLogprobs() == null ? null
+                : promptTokens(lm, prompts, ask.promptLogprobs());
+        List<Choice> choices = new ArrayList<>();
+        for (int p = 0; p < prompts.size(); p++) {
+            long[] ids = prompts.get(p);
+            String text = ask.prompts().get(p).text() != null ? ask.prompts().get(p).text()
+                    : lm.tokenizer().decode(ids, true);
             // the generator AlignedDecoder makes of the same seed: the same samples
             RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                     .create(ask.sampling().seed() != null ? ask.sampling().seed() : SEEDS.nextLong());
@@ -92,18 +102,35 @@ public class EngineCompletions {
             List<List<Token>> tokens = ask.logprobs() == null ? null
                     : TokenLogprobs.of(lm, ids, samples.stream().map(SampledSequence::tokenIds).toList(),
                             ask.logprobs()).stream().map(row -> tokens(lm, row)).toList();
-            List<Token> promptTokens = null;
-            if (ask.promptLogprobs() != null) { // the first token has no log-prob: nothing precedes it
-                promptTokens = new ArrayList<>(List.of(new Token(ids[0], text(lm, ids[0]), Double.NaN, List.of())));
-                promptTokens.addAll(tokens(lm, TokenLogprobs.of(lm, new long[] {ids[0]},
-                        List.of(Arrays.copyOfRange(ids, 1, ids.length)), ask.promptLogprobs()).get(0)));
-            }
             for (int i = 0; i < samples.size(); i++) {
                 choices.add(new Choice(p, ids, text, samples.get(i), tokens == null ? null : tokens.get(i),
-                        promptTokens));
+                        promptTokens == null ? null : promptTokens.get(p)));
             }
         }
         return new Result(lm.name(), choices);
+    }
+
+    /**
+     * Each prompt's own tokens scored, the first with a NaN log-prob (nothing precedes it). Prompts that open with
+     * the same token (BOS, as a front's reference batch does) are teacher-forced together in batched passes.
+     */
+    private static List<List<Token>> promptTokens(CausalLM lm, List<long[]> prompts, int top) {
+        Map<Long, List<Integer>> byFirst = new LinkedHashMap<>();
+        for (int p = 0; p < prompts.size(); p++) {
+            byFirst.computeIfAbsent(prompts.get(p)[0], first -> new ArrayList<>()).add(p);
+        }
+        List<List<Token>> out = new ArrayList<>(Collections.nCopies(prompts.size(), null));
+        for (Map.Entry<Long, List<Integer>> group : byFirst.entrySet()) {
+            long first = group.getKey();
+            List<List<TokenLogprobs.Token>> scored = TokenLogprobs.of(lm, new long[] {first}, group.getValue().stream()
+                    .map(p -> Arrays.copyOfRange(prompts.get(p), 1, prompts.get(p).length)).toList(), top);
+            for (int g = 0; g < group.getValue().size(); g++) {
+                List<Token> tokens = new ArrayList<>(List.of(new Token(first, text(lm, first), Double.NaN, List.of())));
+                tokens.addAll(tokens(lm, scored.get(g)));
+                out.set(group.getValue().get(g), tokens);
+            }
+        }
+        return out;
     }
 
     private static List<Token> tokens(CausalLM lm, List<TokenLogprobs.Token> row) {

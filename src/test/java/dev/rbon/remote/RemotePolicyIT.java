@@ -244,6 +244,35 @@ class RemotePolicyIT {
         }
     }
 
+    /**
+     * k8s/overlays/remote's settings verbatim, with its placeholders (the vLLM Services, the PVC's tokenizer
+     * folders) pointed at the backend and the fixtures: the front they describe starts, loads no weights and serves.
+     */
+    @Test
+    @Order(7)
+    void theRemoteOverlaysSettingsDescribeAFrontThatStarts() throws Exception {
+        String root = "http://127.0.0.1:" + backend.port;
+        Map<String, String> env = new HashMap<>();
+        for (String line : Files.readAllLines(Path.of("k8s/overlays/remote/rbon.env"))) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String value = line.substring(line.indexOf('=') + 1)
+                    .replaceAll("http://vllm-[a-z]+\\.vllm\\.svc\\.cluster\\.local:8000", root)
+                    .replace("/models/policy", tiny().resolve("llama").toString())
+                    .replace("/models/reward", tiny().resolve("reward-llama").toString());
+            env.put(line.substring(0, line.indexOf('=')), value);
+        }
+        assertTrue(env.containsKey("RBON_MODELS_POLICY_URL") && env.containsKey("RBON_MODELS_POLICY_PATH"), env.toString());
+        assertTrue(env.values().stream().noneMatch(v -> v.contains("vllm")), "every placeholder replaced: " + env);
+        env.put("RBON_MODELS_POLICY_MODEL", "llama"); // the backend serves its folder's name; vLLM its only model
+        try (RbonProcess overlay = new RbonProcess("overlay-front", RbonProcess.freePort(), env).start()) {
+            overlay.awaitReady(Duration.ofSeconds(120));
+            assertSamePool(backend.post("/v1/generate", generate("rbon_wd")),
+                    overlay.post("/v1/generate", generate("rbon_wd")), "the overlay's front");
+        }
+    }
+
     static void assertProblem(RbonProcess.Answer answer, int status) {
         assertEquals(status, answer.status(), answer.json().toString());
         assertTrue(answer.contentType().startsWith("application/problem+json"), answer.contentType());
