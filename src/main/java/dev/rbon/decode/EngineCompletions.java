@@ -88,8 +88,10 @@ public class EngineCompletions {
             check(lm, ids, ask.sampling().maxNewTokens(), ask.prompts().size() == 1 ? "prompt" : "prompt[" + p + "]");
             prompts.add(ids);
         }
+        boolean greedyOne = greedyOne(ask);
         List<List<Token>> promptTokens = ask.promptLogprobs() == null ? null
-                : promptTokens(lm, prompts, ask.promptLogprobs());
+                : promptTokens(lm, prompts, ask.promptLogprobs(),
+                        greedyOne ? (ask.logprobs() == null ? Integer.valueOf(0) : ask.logprobs()) : null);
         List<Choice> choices = new ArrayList<>();
         for (int p = 0; p < prompts.size(); p++) {
             long[] ids = prompts.get(p);
@@ -98,10 +100,19 @@ public class EngineCompletions {
             // the generator AlignedDecoder makes of the same seed: the same samples
             RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                     .create(ask.sampling().seed() != null ? ask.sampling().seed() : SEEDS.nextLong());
-            List<SampledSequence> samples = BatchSampler.sample(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
-            List<List<Token>> tokens = ask.logprobs() == null ? null
-                    : TokenLogprobs.of(lm, ids, samples.stream().map(SampledSequence::tokenIds).toList(),
-                            ask.logprobs()).stream().map(row -> tokens(lm, row)).toList();
+            List<SampledSequence> samples;
+            List<List<Token>> tokens;
+            if (greedyOne) { // the argmax after the prompt, which the prompt-scoring pass has already computed
+                List<Token> scored = promptTokens.get(p);
+                Token next = scored.remove(scored.size() - 1);
+                samples = List.of(greedy(lm, ids, next));
+                tokens = ask.logprobs() == null ? null : List.of(List.of(next));
+            } else {
+                samples = BatchSampler.sample(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
+                tokens = ask.logprobs() == null ? null
+                        : TokenLogprobs.of(lm, ids, samples.stream().map(SampledSequence::tokenIds).toList(),
+                                ask.logprobs()).stream().map(row -> tokens(lm, row)).toList();
+            }
             for (int i = 0; i < samples.size(); i++) {
                 choices.add(new Choice(p, ids, text, samples.get(i), tokens == null ? null : tokens.get(i),
                         promptTokens == null ? null : promptTokens.get(p)));
@@ -111,10 +122,36 @@ public class EngineCompletions {
     }
 
     /**
-     * Each prompt's own tokens scored, the first with a NaN log-prob (nothing precedes it). Prompts that open with
-     * the same token (BOS, as a front's reference batch does) are teacher-forced together in batched passes.
+     * A reference's request (prompt log-probs, one greedy token, one sample, no stop string or n-gram rule): its
+     * token is the argmax after the prompt, so it is read off the batched prompt-scoring pass instead of a prefill
+     * per prompt.
      */
-    private static List<List<Token>> promptTokens(CausalLM lm, List<long[]> prompts, int top) {
+    private static boolean greedyOne(Ask ask) {
+        SamplingParams s = ask.sampling();
+        return ask.promptLogprobs() != null && ask.n() == 1 && s.temperature() == 0 && s.maxNewTokens() == 1
+                && s.stop().isEmpty() && s.noRepeatNgramSize() == 0;
+    }
+
+    /** The one greedy token as the sampler would return it: its text as it continues the prompt. */
+    private static SampledSequence greedy(CausalLM lm, long[] promptIds, Token next) {
+        long[] ids = Arrays.copyOf(promptIds, promptIds.length + 1);
+        ids[promptIds.length] = next.id();
+        String prompt = lm.tokenizer().decode(promptIds, true);
+        String whole = lm.tokenizer().decode(ids, true);
+        String text = whole.startsWith(prompt) ? whole.substring(prompt.length())
+                : lm.tokenizer().decode(new long[] {next.id()}, true);
+        return new SampledSequence(new long[] {next.id()}, text, lm.isEos(next.id())
+                ? SampledSequence.FinishReason.STOP : SampledSequence.FinishReason.LENGTH, next.logprob());
+    }
+
+    /**
+     * Each prompt's own tokens scored, the first with a NaN log-prob (nothing precedes it), with {@code top}
+     * alternatives. Prompts that open with the same token (BOS, as a front's reference batch does) are
+     * teacher-forced together in batched passes. {@code nextTop} non-null: one more position per prompt, the
+     * greedy next token with {@code nextTop} alternatives, last in each list.
+     */
+    private static List<List<Token>> promptTokens(CausalLM lm, List<long[]> prompts, int top, Integer nextTop) {
+        int asked = nextTop == null ? top : Math.max(1, Math.max(top, nextTop));
         Map<Long, List<Integer>> byFirst = new LinkedHashMap<>();
         for (int p = 0; p < prompts.size(); p++) {
             byFirst.computeIfAbsent(prompts.get(p)[0], first -> new ArrayList<>()).add(p);
@@ -122,11 +159,21 @@ public class EngineCompletions {
         List<List<Token>> out = new ArrayList<>(Collections.nCopies(prompts.size(), null));
         for (Map.Entry<Long, List<Integer>> group : byFirst.entrySet()) {
             long first = group.getKey();
+            // with nextTop, any id after the prompt: only the alternatives at its position are read
+            int extra = nextTop == null ? 0 : 1;
             List<List<TokenLogprobs.Token>> scored = TokenLogprobs.of(lm, new long[] {first}, group.getValue().stream()
-                    .map(p -> Arrays.copyOfRange(prompts.get(p), 1, prompts.get(p).length)).toList(), top);
+                    .map(p -> Arrays.copyOfRange(prompts.get(p), 1, prompts.get(p).length + extra)).toList(), asked);
             for (int g = 0; g < group.getValue().size(); g++) {
                 List<Token> tokens = new ArrayList<>(List.of(new Token(first, text(lm, first), Double.NaN, List.of())));
-                tokens.addAll(tokens(lm, scored.get(g)));
+                List<Token> row = tokens(lm, scored.get(g));
+                for (int t = 0; t < row.size() - extra; t++) {
+                    tokens.add(trimmed(row.get(t), top));
+                }
+                if (nextTop != null) {
+                    Token after = row.get(row.size() - 1);
+                    Token best = after.top().get(0);
+                    tokens.add(new Token(best.id(), best.text(), best.logprob(), after.top().subList(0, nextTop)));
+                }
                 out.set(group.getValue().get(g), tokens);
             }
         }
@@ -141,6 +188,10 @@ public class EngineCompletions {
             }
             return new Token(t.id(), text(lm, t.id()), t.logprob(), top);
         }).toList();
+    }
+
+    private static Token trimmed(Token t, int top) {
+        return t.top().size() <= top ? t : new Token(t.id(), t.text(), t.logprob(), t.top().subList(0, top));
     }
 
     private static String text(CausalLM lm, long id) {

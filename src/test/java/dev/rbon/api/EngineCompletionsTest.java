@@ -88,8 +88,23 @@ class EngineCompletionsTest {
         }
         batch.append("]");
         JsonNode scored = post("/v1/completions", "{\"prompt\": " + batch + ", \"max_tokens\": 1, \"temperature\": 0,"
-                + " \"prompt_logprobs\": 2}", 200).get("choices");
+                + " \"prompt_logprobs\": 2, \"logprobs\": 1, \"return_token_ids\": true}", 200).get("choices");
         assertEquals(2, scored.size());
+        // the greedy token read off the scoring pass is the one the sampler picks
+        JsonNode sampled = post("/v1/completions", "{\"prompt\": " + batch + ", \"max_tokens\": 1, \"temperature\": 0,"
+                + " \"logprobs\": 1, \"return_token_ids\": true}", 200).get("choices");
+        for (int i = 0; i < 2; i++) {
+            assertEquals(sampled.get(i).get("text"), scored.get(i).get("text"), "prompt " + i);
+            assertEquals(sampled.get(i).get("token_ids"), scored.get(i).get("token_ids"), "prompt " + i);
+            assertEquals(sampled.get(i).get("finish_reason"), scored.get(i).get("finish_reason"), "prompt " + i);
+            assertEquals(sampled.get(i).get("logprobs").get("token_logprobs").get(0).asDouble(),
+                    scored.get(i).get("logprobs").get("token_logprobs").get(0).asDouble(), TOLERANCE, "prompt " + i);
+            JsonNode sampledTop = sampled.get(i).get("logprobs").get("top_logprobs").get(0);
+            JsonNode scoredTop = scored.get(i).get("logprobs").get("top_logprobs").get(0);
+            assertEquals(1, scoredTop.size(), "greedy: the token is its own best alternative: " + scoredTop);
+            sampledTop.fieldNames().forEachRemaining(token -> assertEquals(sampledTop.get(token).asDouble(),
+                    scoredTop.get(token).asDouble(), TOLERANCE, token));
+        }
         for (int i = 0; i < 2; i++) {
             JsonNode positions = scored.get(i).get("prompt_logprobs");
             JsonNode ids = scored.get(i).get("prompt_token_ids");
