@@ -64,10 +64,10 @@ final class EngineCompletion {
         v.timeout(r.timeoutMs());
         v.throwIfAny();
         boolean echo = Boolean.TRUE.equals(r.echo());
-        // echo with logprobs reports the prompt's tokens too, as vLLM does
-        Integer promptTokens = promptLogprobs != null || !echo || logprobs == null ? promptLogprobs : logprobs;
-        if (promptLogprobs != null && echo && logprobs != null) {
-            promptTokens = Math.max(promptLogprobs, logprobs);
+        // echo with logprobs reports the prompt's tokens too, as vLLM does (one scoring pass serves both)
+        Integer promptTokens = promptLogprobs;
+        if (echo && logprobs != null) {
+            promptTokens = promptLogprobs == null ? logprobs : Math.max(promptLogprobs, logprobs);
         }
         return new Call(new EngineCompletions.Ask(r.model(), prompts, n, sampling, logprobs, promptTokens),
                 Boolean.TRUE.equals(r.returnTokenIds()), echo, promptLogprobs != null, r.timeoutMs());
