@@ -11,8 +11,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(description = "A text completion: best_of candidates are sampled, scored and the method's best n returned.")
 public record CompletionRequest(
         @Schema(description = "The policy's id.", required = true) String model,
-        @Schema(description = "The prompt: a string (or a list holding one string).", required = true,
-                implementation = String.class) JsonNode prompt,
+        @Schema(description = "The prompt: a string (or a list holding one string). Without a method (the samples in"
+                + " order, as an engine answers): also token ids, or a batch of texts or token-id lists.",
+                required = true, implementation = String.class) JsonNode prompt,
         @Schema(description = "How many of the best candidates to return (n <= best_of).", defaultValue = "1")
                 Integer n,
         @Schema(description = "The pool size N; default max(8, n).") Integer bestOf,
@@ -30,8 +31,14 @@ public record CompletionRequest(
         ChatCompletionRequest.StreamOptions streamOptions,
         @Schema(description = "Log-probs of the returned tokens with this many alternatives (0 to 5).")
                 Integer logprobs,
-        @Schema(description = "Return the prompt before the answer; only false is supported.", defaultValue = "false")
-                Boolean echo,
+        @Schema(description = "Return the prompt before the answer (with logprobs: its tokens' too); only without a"
+                + " method.", defaultValue = "false") Boolean echo,
+        @Schema(description = "vLLM: each choice's token_ids and prompt_token_ids; only without a method.",
+                defaultValue = "false") Boolean returnTokenIds,
+        @Schema(description = "vLLM: the log-prob of each prompt token with this many alternatives (0 to 20); only"
+                + " without a method.") Integer promptLogprobs,
+        @Schema(description = "vLLM: only true (the texts leave special tokens out).", defaultValue = "true")
+                Boolean skipSpecialTokens,
         @Schema(description = "rbon: the selection method.", defaultValue = "bon",
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
                 String method,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rbon.RbonConfig;
 import dev.rbon.decode.AlignedDecoder;
 import dev.rbon.decode.DecodeMetrics;
+import dev.rbon.decode.EngineCompletions;
 import dev.rbon.decode.Outcome;
 import dev.rbon.decode.Progress;
 import dev.rbon.decode.ReturnedTokens;
@@ -14,7 +15,9 @@ import dev.rbon.select.TopN;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import dev.rbon.remote.Backend;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Context;
@@ -52,15 +55,17 @@ public class CompletionsResource {
     private static final long STEP_COMMENT_MS = 250;
 
     private final AlignedDecoder decoder;
+    private final EngineCompletions engine;
     private final ReturnedTokens returned;
     private final DecodeMetrics metrics;
     private final ServedModels served;
     private final ObjectMapper json;
     private final RbonConfig.Limits limits;
 
-    public CompletionsResource(AlignedDecoder decoder, ReturnedTokens returned, DecodeMetrics metrics,
-            ServedModels served, ObjectMapper json, RbonConfig config) {
+    public CompletionsResource(AlignedDecoder decoder, EngineCompletions engine, ReturnedTokens returned,
+            DecodeMetrics metrics, ServedModels served, ObjectMapper json, RbonConfig config) {
         this.decoder = decoder;
+        this.engine = engine;
         this.returned = returned;
         this.metrics = metrics;
         this.served = served;
@@ -96,10 +101,32 @@ public class CompletionsResource {
                 @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
                     schema = @Schema(implementation = OpenAiResponses.Completion.class))})
     @OpenAiErrorResponses
-    public Multi<byte[]> completion(JsonNode body, @Context HttpServerRequest http) {
+    public Multi<byte[]> completion(JsonNode body, @HeaderParam(Backend.DEADLINE_HEADER) Long deadlineMs,
+            @Context HttpServerRequest http) {
         CompletionRequest r = OpenAiBodies.read(json, body, CompletionRequest.class);
+        if (EngineCompletion.asked(r)) {
+            served.requireEngineModel(r.model());
+            return engine(EngineCompletion.validate(r, limits), PoolingInput.timeout(deadlineMs), http);
+        }
         served.requirePolicy(r.model());
         return respond(OpenAiValidation.completion(r, limits), http);
+    }
+
+    /** The samples in order, as an engine answers a front rbon (EngineCompletion); the tighter deadline wins. */
+    private Multi<byte[]> engine(EngineCompletion.Call call, Duration callerDeadline, HttpServerRequest http) {
+        long start = System.nanoTime();
+        Duration timeout = call.timeoutMs() == null ? callerDeadline : Duration.ofMillis(call.timeoutMs());
+        if (callerDeadline != null && callerDeadline.compareTo(timeout) < 0) {
+            timeout = callerDeadline;
+        }
+        CompletableFuture<EngineCompletions.Result> sampling = engine.complete(call.ask(), timeout);
+        http.response().closeHandler(closed -> sampling.cancel(false));
+        sampling.whenComplete((result, error) -> metrics.request("completions", "none",
+                GenerateResource.outcome(error), Duration.ofNanos(System.nanoTime() - start)));
+        Uni<byte[]> body = Uni.createFrom().completionStage(sampling.thenApply(
+                result -> bytes(EngineCompletion.response(call, result))));
+        return RestMulti.fromUniResponse(body, b -> Multi.createFrom().item(b),
+                b -> Map.of("Content-Type", List.of(MediaType.APPLICATION_JSON)), b -> 200);
     }
 
     /** The decoded pool, the choices in order (pool indices) and, when asked, their tokens. */

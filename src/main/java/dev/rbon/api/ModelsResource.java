@@ -65,19 +65,30 @@ public class ModelsResource {
         List<String> devices = workers.stream().map(m -> m.device().toString()).toList();
         ModelSet first = workers.get(0);
         Set<String> ids = new HashSet<>();
-        data.add(model(ids, "policy", first.policy().info(), devices, first.policy().maxPositionEmbeddings()));
+        data.add(first.policy() != null
+                ? model(ids, "policy", first.policy().info(), devices, first.policy().maxPositionEmbeddings())
+                : remote(ids, "policy", first.policyName(), first.remotePolicy().backend().url().toString(),
+                        first.policyText().maxPositionEmbeddings()));
         if (first.reference() != null) {
             data.add(model(ids, "reference", first.reference().info(), devices,
                     first.reference().maxPositionEmbeddings()));
+        } else if (first.remoteReference() != null) {
+            data.add(remote(ids, "reference", first.referenceName(), first.remoteReference().backend().url().toString(),
+                    first.referenceText().maxPositionEmbeddings()));
         }
         data.add(first.reward() != null ? model(ids, "reward", first.reward().info(), devices, null)
-                : new Model(unique(ids, "reward", first.rewardName()), "model", STARTED, "remote", "reward", "remote",
-                        null, null, null, "remote", null, null, first.remoteReward().backend().url().toString()));
+                : remote(ids, "reward", first.rewardName(), first.remoteReward().backend().url().toString(), null));
         List<String> embedderDevices = workers.stream().map(m -> m.embedder().device()).toList();
         data.add(new Model(unique(ids, "embedding", first.embedder().name()), "model", STARTED, "rbon", "embedding",
                 first.embedder().getClass().getSimpleName(), "float32", null, null, embedderDevices.get(0),
                 embedderDevices, null, null));
         return new ModelList("list", data);
+    }
+
+    /** A model an engine serves: its url where a local one gives its folder. */
+    private static Model remote(Set<String> ids, String role, String name, String url, Integer maxLen) {
+        return new Model(unique(ids, role, name), "model", STARTED, "remote", role, "remote", null, null, null,
+                "remote", null, maxLen == null || maxLen == Integer.MAX_VALUE ? null : maxLen, url);
     }
 
     private static Model model(Set<String> ids, String role, ModelInfo info, List<String> devices, Integer maxLen) {

@@ -66,6 +66,12 @@ final class OpenAiValidation {
     static Call completion(CompletionRequest r, RbonConfig.Limits limits) {
         RequestValidation v = new RequestValidation(limits);
         String prompt = prompt(v, r.prompt());
+        if (Boolean.TRUE.equals(r.returnTokenIds()) || r.promptLogprobs() != null || Boolean.TRUE.equals(r.echo())) {
+            String field = r.promptLogprobs() != null ? "prompt_logprobs"
+                    : Boolean.TRUE.equals(r.echo()) ? "echo" : "return_token_ids";
+            v.fail(field, "is served only with the samples in order: no method, beta, reward_normalization or "
+                    + "return_candidates, and best_of equal to n or left out");
+        }
         Integer top = r.logprobs() == null ? null : v.range("logprobs", r.logprobs(), 0, 0, MAX_TOP_LOGPROBS);
         Pool pool = pool(v, limits, new Fields(r.n(), r.bestOf(), r.maxTokens(), "max_tokens",
                 COMPLETIONS_MAX_TOKENS, r.temperature(), r.topP(), r.topK(), r.epsilon(), r.noRepeatNgramSize(),
@@ -134,7 +140,8 @@ final class OpenAiValidation {
             return null;
         }
         if (!text.isTextual()) {
-            v.fail("prompt", "must be a string (token ids and batches of prompts are not supported)");
+            v.fail("prompt", "must be a string with a method (token ids and batches of prompts are served only with"
+                    + " the samples in order: no method and best_of equal to n or left out)");
             return null;
         }
         v.prompt(text.asText());

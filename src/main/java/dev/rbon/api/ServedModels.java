@@ -14,10 +14,14 @@ public class ServedModels {
 
     private final String policy;
     private final String reward;
+    /** A local reference's id (it serves prompt log-probs as an engine); null without one. */
+    private final String reference;
 
     public ServedModels(RbonConfig config) {
         this.policy = id(config.models().policy());
         this.reward = id(config.models().reward());
+        this.reference = config.models().reference().filter(r -> r.url().isEmpty()).map(ServedModels::id)
+                .orElse(null);
     }
 
     /** A local model's folder name; a remote one's engine model name, else its url (as RemoteReward names it). */
@@ -42,6 +46,16 @@ public class ServedModels {
         }
         if (!model.equals(policy)) {
             throw OpenAiException.modelNotFound(model, policy);
+        }
+    }
+
+    /**
+     * /v1/completions as an engine (samples in order): the policy, or a local reference by its id; left out, the
+     * policy, as vLLM serves its only model.
+     */
+    void requireEngineModel(String model) {
+        if (model != null && !model.equals(policy) && !model.equals(reference)) {
+            throw OpenAiException.modelNotFound(model, reference == null ? policy : policy + "` or `" + reference);
         }
     }
 

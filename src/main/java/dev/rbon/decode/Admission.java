@@ -53,8 +53,10 @@ final class Admission {
                         + reference.maxPositionEmbeddings() + "; rbon does not truncate");
             }
         }
-        long need = Math.max(MemoryBudget.sampling(shape(models.policy().info().path()), n, promptTokens, maxNewTokens),
-                scoring(models, n, promptTokens, maxNewTokens));
+        // a remote policy samples on its engine: only the scoring here needs memory
+        long sampling = models.policy() == null ? 0
+                : MemoryBudget.sampling(shape(models.policy().info().path()), n, promptTokens, maxNewTokens);
+        long need = Math.max(sampling, scoring(models, n, promptTokens, maxNewTokens));
         check(models, need, n > 1 ? "n" : "max_new_tokens",
                 "n=" + n + " x (prompt " + promptTokens + " + max_new_tokens " + maxNewTokens + ") tokens");
         return need;
@@ -77,10 +79,11 @@ final class Admission {
     }
 
     private long scoring(ModelSet models, int n, int promptTokens, int responseTokens) {
-        CausalLM reference = models.referenceOrPolicy();
+        CausalLM reference = models.referenceOrPolicy(); // null when l_i comes from an engine
         long reward = models.reward() == null ? 0
                 : MemoryBudget.encoder(shape(models.reward().info().path()), n, promptTokens + responseTokens, true);
-        long logprobs = MemoryBudget.reference(shape(reference.info().path()), n, promptTokens, responseTokens);
+        long logprobs = reference == null ? 0
+                : MemoryBudget.reference(shape(reference.info().path()), n, promptTokens, responseTokens);
         return Math.max(reward, logprobs);
     }
 
@@ -96,7 +99,7 @@ final class Admission {
     /** rbon.limits.max-request-memory, or its default for these models. */
     long limit(ModelSet models) {
         if (limit < 0) {
-            long weights = 4L * (models.policy().info().parameters()
+            long weights = 4L * ((models.policy() == null ? 0 : models.policy().info().parameters())
                     + (models.reward() == null ? 0 : models.reward().info().parameters())
                     + (models.reference() == null ? 0 : models.reference().info().parameters()));
             long physical = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();

@@ -2,6 +2,7 @@ package dev.rbon.decode;
 
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.CausalLMText;
 import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.remote.CallContext;
@@ -89,7 +90,7 @@ public class AlignedDecoder {
                     policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
         }
 
-        static Pool supplied(List<String> texts, CausalLM policy, Prompt prompt, long[] promptIds) {
+        static Pool supplied(List<String> texts, CausalLMText policy, Prompt prompt, long[] promptIds) {
             return new Pool(texts, texts.stream().map(t -> policy.tokenizer()
                             .encodeContinuation(prompt.text(), promptIds, prompt.specialTokens(), t)).toList(),
                     Collections.nCopies(texts.size(), null), null);
@@ -114,7 +115,7 @@ public class AlignedDecoder {
             Progress progress, Function<Supplier<Outcome>, Outcome> later) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
-        CausalLM policy = models.policy();
+        CausalLMText policy = models.policyText();
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
         checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
@@ -127,10 +128,15 @@ public class AlignedDecoder {
             return Phase.done(score(models, g, prompt, promptIds, pool, rng, clock, progress, 0, 0));
         }
         long memory = admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
-        SamplingRequest sampling = new SamplingRequest(policy, promptIds, g.n(), g.sampling(), rng, cancelled)
+        if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
+            Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
+                    models.policyIsReference());
+            return Phase.done(score(models, g, prompt, promptIds, pool, rng, clock, progress, 0, 0));
+        }
+        SamplingRequest sampling = new SamplingRequest(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled)
                 .withMemory(memory, admission.limit(models));
         return Phase.sample(sampling, sampled -> later.apply(() -> {
-            Pool pool = Pool.sampled(sampled.sequences(), models.reference() == null);
+            Pool pool = Pool.sampled(sampled.sequences(), models.policyIsReference());
             return score(models, g, prompt, promptIds, pool, rng, clock, progress, sampled.prefillMs(),
                     sampled.decodeMs());
         }));
@@ -139,7 +145,6 @@ public class AlignedDecoder {
     /** The rest of a request, on its worker once the candidates are there: score, select, answer. */
     private Outcome score(ModelSet models, Generation g, Prompt prompt, long[] promptIds, Pool pool,
             RandomGenerator rng, Stopwatch clock, Progress progress, double prefillMs, double decodeMs) {
-        CausalLM policy = models.policy();
         double sampleMs = clock.lap();
         progress.sampled(g.n());
 
@@ -151,10 +156,12 @@ public class AlignedDecoder {
 
         double[] refLogprobs = pool.recordedLogprobs();
         if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
-            refLogprobs = models.reference() == null
-                    ? tooLongIs422(g, () -> ReferenceScorer.logprobs(policy, promptIds, pool.ids()))
+            refLogprobs = models.remoteReferenceOrPolicy() != null
+                    ? tooLongIs422(g, () -> remoteLogprobs(models, g, prompt, promptIds, pool))
+                    : models.reference() == null
+                    ? tooLongIs422(g, () -> ReferenceScorer.logprobs(models.policy(), promptIds, pool.ids()))
                     : tooLongIs422(g, () -> {
-                        Prompt own = referencePrompt(models.reference(), g, prompt);
+                        Prompt own = referencePrompt(models.referenceText(), g, prompt);
                         return ReferenceScorer.logprobs(models.reference(), own.text(), own.specialTokens(),
                                 pool.texts());
                     });
@@ -193,6 +200,16 @@ public class AlignedDecoder {
         }
     }
 
+    /** l_i from an engine: a separate remote reference reads the texts in its own convention, as a local one does. */
+    private static double[] remoteLogprobs(ModelSet models, Generation g, Prompt prompt, long[] promptIds, Pool pool) {
+        if (models.policyIsReference()) {
+            return RemoteDecoding.logprobs(models.remoteReferenceOrPolicy(), models.policyText(), promptIds, pool.ids());
+        }
+        Prompt own = referencePrompt(models.referenceText(), g, prompt);
+        return RemoteDecoding.logprobs(models.remoteReferenceOrPolicy(), models.referenceText(), own.text(),
+                own.specialTokens(), pool.texts());
+    }
+
     private static List<Outcome.Candidate> candidates(Pool pool, double[] rewards, double[] refLogprobs,
             int[] lengths, Selection selection) {
         List<Outcome.Candidate> candidates = new ArrayList<>();
@@ -214,11 +231,11 @@ public class AlignedDecoder {
 
     /** The prompt's ids under the policy, as {@link #decode} tokenized them (for a second pass over the answer). */
     static long[] promptIds(CausalLM policy, Generation g) {
-        Prompt prompt = prompt(policy, g);
+        Prompt prompt = prompt(CausalLMText.of(policy), g);
         return policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
     }
 
-    private static Prompt prompt(CausalLM policy, Generation g) {
+    private static Prompt prompt(CausalLMText policy, Generation g) {
         if (g.messages() == null) {
             return new Prompt(g.prompt(), true);
         }
@@ -236,7 +253,7 @@ public class AlignedDecoder {
      * The prompt a separate reference model conditions on: a conversation rendered with the reference's own chat
      * template when it has one (it was trained on that layout, not the policy's), else the policy's prompt text.
      */
-    private static Prompt referencePrompt(CausalLM reference, Generation g, Prompt policyPrompt) {
+    private static Prompt referencePrompt(CausalLMText reference, Generation g, Prompt policyPrompt) {
         if (g.messages() == null || reference.chatTemplate().isEmpty()) {
             return policyPrompt;
         }
@@ -255,7 +272,7 @@ public class AlignedDecoder {
         }
     }
 
-    private void checkPromptLength(CausalLM policy, int promptTokens, int maxNewTokens) {
+    private void checkPromptLength(CausalLMText policy, int promptTokens, int maxNewTokens) {
         if (promptTokens > limits.maxPromptTokens()) {
             throw new FieldException("prompt", "the prompt is " + promptTokens + " tokens, over the limit of "
                     + limits.maxPromptTokens());
@@ -267,8 +284,8 @@ public class AlignedDecoder {
     }
 
     private static Outcome.ModelNames names(ModelSet models) {
-        return new Outcome.ModelNames(models.policy().name(), models.rewardName(),
-                models.referenceOrPolicy().name(), models.embedder().name());
+        return new Outcome.ModelNames(models.policyName(), models.rewardName(), models.referenceName(),
+                models.embedder().name());
     }
 
     /** Milliseconds between laps. */

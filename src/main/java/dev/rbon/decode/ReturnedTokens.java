@@ -39,6 +39,10 @@ public class ReturnedTokens {
     public CompletableFuture<List<Answer>> of(Generation g, List<Outcome.Candidate> answers, int top) {
         return pool.submit((models, cancelled) -> {
             CausalLM policy = models.policy();
+            if (policy == null) { // the engine's log-probs of the sampled tokens are summed, not kept per token
+                throw new FieldException("logprobs", "not available with a remote policy ("
+                        + models.policyName() + "); ask the engine itself for per-token log-probs");
+            }
             long[] promptIds = AlignedDecoder.promptIds(policy, g);
             List<List<TokenLogprobs.Token>> scored = TokenLogprobs.of(policy, promptIds,
                     answers.stream().map(Outcome.Candidate::tokenIds).toList(), top);

@@ -40,6 +40,17 @@ public final class DecodeBatch implements AutoCloseable {
         this.cache = lm.newCache(manager);
     }
 
+    private DecodeBatch() {
+        this.lm = null;
+        this.manager = null;
+        this.cache = null;
+    }
+
+    /** A batch that never holds a row: a worker whose policy samples on a remote engine. */
+    public static DecodeBatch none() {
+        return new DecodeBatch();
+    }
+
     /** Rows decoding now. */
     public int rows() {
         return rows.size();
@@ -204,6 +215,8 @@ public final class DecodeBatch implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        if (manager != null) {
+            manager.close();
+        }
     }
 }

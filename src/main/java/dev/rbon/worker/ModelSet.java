@@ -3,10 +3,13 @@ package dev.rbon.worker;
 import ai.djl.Device;
 import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.CausalLMText;
 import dev.rbon.model.Dtype;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.model.SentenceEmbedder;
 import dev.rbon.remote.RemoteBackends;
+import dev.rbon.remote.RemotePolicy;
+import dev.rbon.remote.RemoteReference;
 import dev.rbon.remote.RemoteReward;
 import dev.rbon.score.Conversation;
 import dev.rbon.score.RewardInput;
@@ -19,28 +22,36 @@ import java.util.Optional;
 
 /**
  * The models one worker owns on its device; nothing else touches them. {@code rewardInput} is how the reward model
- * reads a response (rbon.models.reward.input), chosen once here.
+ * reads a response (rbon.models.reward.input), chosen once here. A remote policy or reference is its engine's client
+ * ({@code policy}, {@code reference} null) with its text side read from its tokenizer folder: {@code policyText} is
+ * the policy's either way, {@code referenceText} a separate reference's (null without one).
  */
 public record ModelSet(Device device, CausalLM policy, CausalLM reference, SequenceClassifier reward,
-        RewardInput rewardInput, SentenceEmbedder embedder, RemoteReward remoteReward) implements AutoCloseable {
+        RewardInput rewardInput, SentenceEmbedder embedder, RemoteReward remoteReward, RemotePolicy remotePolicy,
+        RemoteReference remoteReference, CausalLMText policyText, CausalLMText referenceText)
+        implements AutoCloseable {
 
     /**
      * Loads the local models onto {@code device}; a model with a url is the remote engine's client instead (the
-     * reward's takes the place of {@code reward} and {@code rewardInput}, the embedding's of {@code embedder}).
+     * reward's takes the place of {@code reward} and {@code rewardInput}, the embedding's of {@code embedder}, the
+     * policy's and the reference's of their weights, whose tokenizer files alone are read).
      */
     static ModelSet load(RbonConfig.Models config, Device device, RemoteBackends remote) throws IOException {
         Dtype.of(config.dtype().equals("auto") ? "float32" : config.dtype()); // refuse an unknown name first
         List<AutoCloseable> loaded = new ArrayList<>();
         try {
-            Path policyPath = local(config.policy(), "policy");
-            CausalLM policy = keep(loaded,
-                    CausalLM.load(policyPath, device, Dtype.forCheckpoint(config.dtype(), policyPath, device)));
-            CausalLM reference = null;
-            if (config.reference().isPresent()) {
-                Path referencePath = local(config.reference().get(), "reference");
-                reference = keep(loaded, CausalLM.load(referencePath, device,
-                        Dtype.forCheckpoint(config.dtype(), referencePath, device)));
-            }
+            RemotePolicy remotePolicy = remote.policy().orElse(null);
+            CausalLM policy = remotePolicy != null ? null : causalLM(loaded, config, config.policy(), "policy", device);
+            CausalLMText policyText = policy != null ? CausalLMText.of(policy)
+                    : CausalLMText.read(tokenizerFolder(config.policy(), "policy"));
+            RemoteReference remoteReference = remote.reference().orElse(null);
+            CausalLM reference = config.reference().isEmpty() || remoteReference != null ? null
+                    : causalLM(loaded, config, config.reference().get(), "reference", device);
+            CausalLMText referenceText = reference != null ? CausalLMText.of(reference)
+                    : remoteReference == null ? null
+                    : config.reference().get().path().isPresent()
+                    ? CausalLMText.read(config.reference().get().path().get())
+                    : policyText; // the engine's reference reads the policy's tokens
             RemoteReward remoteReward = remote.reward().orElse(null);
             SequenceClassifier reward = remoteReward != null ? null
                     : keep(loaded, SequenceClassifier.load(local(config.reward(), "reward"), device));
@@ -49,7 +60,8 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
             SentenceEmbedder embedder = remote.embedding().isPresent() ? remote.embedding().get()
                     : embedding.isPresent() ? SentenceEmbedder.load(embedding.get(), device)
                     : SentenceEmbedder.defaultModel();
-            return new ModelSet(device, policy, reference, reward, rewardInput, embedder, remoteReward);
+            return new ModelSet(device, policy, reference, reward, rewardInput, embedder, remoteReward, remotePolicy,
+                    remoteReference, policyText, referenceText);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable model : loaded) {
                 closeQuietly(model);
@@ -58,15 +70,24 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
         }
     }
 
+    private static CausalLM causalLM(List<AutoCloseable> loaded, RbonConfig.Models config, RbonConfig.ModelPath model,
+            String role, Device device) throws IOException {
+        Path path = local(model, role);
+        return keep(loaded, CausalLM.load(path, device, Dtype.forCheckpoint(config.dtype(), path, device)));
+    }
+
     /** The folder of a model that runs here. */
     private static Path local(RbonConfig.ModelPath model, String role) {
-        if (model.url().isPresent()) {
-            // the remote policy and reference clients exist (dev.rbon.remote) but are not wired into decoding yet
-            throw new IllegalArgumentException("rbon.models." + role + ".url: a remote " + role
-                    + " is not supported yet; remote engines serve the reward and the embeddings");
-        }
         return model.path().orElseThrow(() -> new IllegalArgumentException("rbon.models." + role
                 + ".path is required (a HuggingFace folder), or rbon.models." + role + ".url for a remote engine"));
+    }
+
+    /** A remote causal LM's tokenizer folder: rbon renders and tokenizes its prompts, so it is required. */
+    private static Path tokenizerFolder(RbonConfig.ModelPath model, String role) {
+        return model.path().orElseThrow(() -> new IllegalArgumentException("rbon.models." + role + ".path is required"
+                + " with rbon.models." + role + ".url: the folder of the engine's model's tokenizer files "
+                + "(tokenizer.json, tokenizer_config.json, config.json, generation_config.json), which rbon renders "
+                + "and tokenizes prompts with"));
     }
 
     /**
@@ -95,14 +116,38 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
         }
     }
 
-    /** log pi_ref comes from the policy itself unless a separate reference is configured. */
+    /** log pi_ref comes from the policy itself unless a separate reference is configured; null when it is remote. */
     public CausalLM referenceOrPolicy() {
-        return reference != null ? reference : policy;
+        return reference != null ? reference : remoteReference != null ? null : policy;
+    }
+
+    /** Whether the policy is the reference (no separate one, local or remote): its sampled log-probs are l_i. */
+    public boolean policyIsReference() {
+        return reference == null && remoteReference == null;
+    }
+
+    /**
+     * The engine that scores l_i remotely: a separate remote reference, else a remote policy serving as the
+     * reference (prompt log-probs from the policy's own engine); null when l_i is computed here.
+     */
+    public RemoteReference remoteReferenceOrPolicy() {
+        return remoteReference != null ? remoteReference
+                : reference == null && remotePolicy != null ? new RemoteReference(remotePolicy.backend()) : null;
+    }
+
+    public String policyName() {
+        return policyText.name();
+    }
+
+    public String referenceName() {
+        return reference != null ? reference.name() : remoteReference != null ? remoteReference.name() : policyName();
     }
 
     @Override
     public void close() {
-        policy.close();
+        if (policy != null) {
+            policy.close();
+        }
         if (reference != null) {
             reference.close();
         }

@@ -60,7 +60,7 @@ final class Scheduler {
     }
 
     void run() throws InterruptedException {
-        DecodeBatch batch = new DecodeBatch(models.policy());
+        DecodeBatch batch = newBatch();
         try {
             while (!stopping.getAsBoolean()) {
                 boolean idle = batch.rows() == 0 && prefilling.isEmpty();
@@ -80,7 +80,7 @@ final class Scheduler {
                     running.values().forEach(active -> active.job().fail(e));
                     running.clear();
                     batch.close();
-                    batch = new DecodeBatch(models.policy());
+                    batch = newBatch();
                 }
                 for (SamplingRequest left : batch.retire()) {
                     Active<?> active = running.remove(left);
@@ -101,6 +101,14 @@ final class Scheduler {
             }
             running.values().forEach(active -> active.job().fail(new NotReadyException("the server is shutting down")));
         }
+    }
+
+    /**
+     * The batch of the local policy's rows. With a remote policy there is none to decode here: every job's first
+     * part answers it, and an empty batch over no model stands in.
+     */
+    private DecodeBatch newBatch() {
+        return models.policy() == null ? DecodeBatch.none() : new DecodeBatch(models.policy());
     }
 
     /** Starts jobs at the head of the queue, in arrival order, while the batch has room for their rows. */

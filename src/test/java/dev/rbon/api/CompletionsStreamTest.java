@@ -68,7 +68,7 @@ class CompletionsStreamTest {
                 .post("/v1/completions").then().statusCode(404).body("error.code", equalTo("model_not_found"));
         given().contentType(ContentType.JSON).body("{\"model\": \"llama\", \"prompt\": \"hi\", \"n\": 3, \"best_of\": 2}")
                 .post("/v1/completions").then().statusCode(400).body("error.param", equalTo("n"));
-        given().contentType(ContentType.JSON).body("{\"model\": \"llama\", \"prompt\": [1, 2]}")
+        given().contentType(ContentType.JSON).body("{\"model\": \"llama\", \"prompt\": [1, 2], \"method\": \"bon\"}")
                 .post("/v1/completions").then().statusCode(400).body("error.param", equalTo("prompt"));
     }
 }

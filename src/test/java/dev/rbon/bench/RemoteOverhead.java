@@ -6,15 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What the remote path costs against the local one on the same models: a backend rbon with every model local, and a
- * front rbon with the same local policy whose reward (/classify) and embeddings (/v1/embeddings) are the backend's,
- * both started from the packaged jar on this machine. The same seeded requests go to each, one at a time; prints
- * the latency of the whole request and of the reward and embed stages (the server's own timings_ms). Asserts
- * nothing.
+ * What the remote path costs against the local one on the same models: a backend rbon with every model local; a
+ * "scoring" front with the same local policy whose reward (/classify) and embeddings (/v1/embeddings) are the
+ * backend's; and a "remote" front that loads no weights, whose policy (/v1/completions), reward and embeddings are
+ * all the backend's. All from the packaged jar on this machine. The same seeded requests go to each, one at a time;
+ * prints the latency of the whole request and of the sample, reward, reference and embed stages (the server's own
+ * timings_ms). Asserts nothing.
+ *
+ * <p>Models: the hf-tiny llama, reward-llama and bert by default; {@code -Dpolicy=... -Dreward=...
+ * [-Dembedding=...]} for others (e.g. ../shared/models/stories260K/hf, models/policy, models/reward-clean; no
+ * embedding: the embedded all-MiniLM-L6-v2).
  *
  * <pre>./mvnw -B -q package -DskipTests && ./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.rbon.bench.RemoteOverhead [-Drequests=40] [-Dn=8]</pre>
@@ -28,35 +35,54 @@ public final class RemoteOverhead {
         int n = Integer.getInteger("n", 8);
         Path tiny = Path.of(System.getProperty("shared.dir", "../shared")).toAbsolutePath().normalize()
                 .resolve("fixtures/hf-tiny");
-        if (!Files.isRegularFile(RbonProcess.APP) || !Files.isDirectory(tiny)) {
-            throw new IllegalStateException("needs the packaged jar (./mvnw package -DskipTests) and ../shared");
+        String policy = Path.of(System.getProperty("policy", tiny.resolve("llama").toString())).toAbsolutePath()
+                .toString();
+        String reward = Path.of(System.getProperty("reward", tiny.resolve("reward-llama").toString()))
+                .toAbsolutePath().toString();
+        String embedding = System.getProperty("embedding", System.getProperty("policy") == null
+                ? tiny.resolve("bert").toString() : "");
+        if (!Files.isRegularFile(RbonProcess.APP) || !Files.isDirectory(Path.of(policy))) {
+            throw new IllegalStateException("needs the packaged jar (./mvnw package -DskipTests) and the models");
         }
-        Map<String, String> local = Map.of("RBON_MODELS_POLICY_PATH", tiny.resolve("llama").toString(),
-                "RBON_MODELS_REWARD_PATH", tiny.resolve("reward-llama").toString(),
-                "RBON_MODELS_EMBEDDING_PATH", tiny.resolve("bert").toString());
+        Map<String, String> local = new HashMap<>(Map.of("RBON_MODELS_POLICY_PATH", policy,
+                "RBON_MODELS_REWARD_PATH", reward));
+        if (!embedding.isEmpty()) {
+            local.put("RBON_MODELS_EMBEDDING_PATH", Path.of(embedding).toAbsolutePath().toString());
+        }
         try (RbonProcess backend = new RbonProcess("bench-backend", RbonProcess.freePort(), local).start()) {
             String root = "http://127.0.0.1:" + backend.port;
-            try (RbonProcess front = new RbonProcess("bench-front", RbonProcess.freePort(), Map.of(
-                    "RBON_MODELS_POLICY_PATH", tiny.resolve("llama").toString(),
-                    "RBON_MODELS_REWARD_PATH", tiny.resolve("reward-llama").toString(),
-                    "RBON_MODELS_REWARD_URL", root,
-                    "RBON_MODELS_EMBEDDING_URL", root + "/v1")).start()) {
-                backend.awaitReady(Duration.ofSeconds(120));
-                front.awaitReady(Duration.ofSeconds(120));
-                System.out.printf("hf-tiny llama policy (local on both), reward-llama and bert; n=%d, %d requests each,"
-                        + " sequential; ms%n", n, requests);
-                System.out.printf("%-34s %-6s %8s %8s %8s %10s %10s%n", "request", "path", "mean", "p50", "p90",
-                        "reward p50", "embed p50");
-                for (String route : List.of("/v1/generate", "/v1/rerank")) {
-                    Map<String, Object> body = route.equals("/v1/generate")
-                            ? Map.of("prompt", "The licence grants you", "method", "rbon_wd", "beta", 0.5, "n", n,
-                                    "max_new_tokens", 16, "seed", 5)
-                            : Map.of("prompt", "You must give", "method", "rbon_wd", "beta", 0.5,
-                                    "candidates", List.of(" any other recipients", " a copy", " the Work", " notice",
-                                            " of this License", " the right", " to copy", " their own"));
-                    String label = route + " rbon_wd";
-                    report(label, "local", run(backend, route, body, requests));
-                    report(label, "remote", run(front, route, body, requests));
+            Map<String, String> scoring = Map.of("RBON_MODELS_POLICY_PATH", policy, "RBON_MODELS_REWARD_PATH", reward,
+                    "RBON_MODELS_REWARD_URL", root, "RBON_MODELS_EMBEDDING_URL", root + "/v1");
+            Map<String, String> remote = new HashMap<>(scoring);
+            remote.put("RBON_MODELS_POLICY_URL", root + "/v1");
+            backend.awaitReady(Duration.ofSeconds(120));
+            System.out.printf("policy %s, reward %s, embedding %s; n=%d, %d requests each, sequential; ms%n",
+                    Path.of(policy).getFileName(), Path.of(reward).getFileName(),
+                    embedding.isEmpty() ? "all-MiniLM-L6-v2" : Path.of(embedding).getFileName(), n, requests);
+            System.out.printf("%-22s %-8s %8s %8s %8s %9s %9s %9s %9s%n", "request", "path", "mean", "p50", "p90",
+                    "sample", "reward", "reference", "embed");
+            Map<String, Map<String, Object>> bodies = new LinkedHashMap<>();
+            bodies.put("/v1/generate rbon_wd", Map.of("prompt", "The licence grants you", "method", "rbon_wd",
+                    "beta", 0.5, "n", n, "max_new_tokens", 16, "seed", 5));
+            bodies.put("/v1/generate rbon_kl", Map.of("prompt", "The licence grants you", "method", "rbon_kl",
+                    "beta", 0.5, "n", n, "max_new_tokens", 16, "seed", 5));
+            bodies.put("/v1/select rbon_wd", Map.of("prompt", "You must give", "method", "rbon_wd", "beta", 0.5,
+                    "candidates", List.of(" any other recipients", " a copy", " the Work", " notice",
+                            " of this License", " the right", " to copy", " their own")));
+            for (String front : List.of("local", "scoring", "remote")) {
+                RbonProcess server = front.equals("local") ? backend
+                        : new RbonProcess("bench-" + front, RbonProcess.freePort(),
+                                front.equals("scoring") ? scoring : remote).start();
+                try {
+                    server.awaitReady(Duration.ofSeconds(120));
+                    for (var body : bodies.entrySet()) {
+                        String route = body.getKey().substring(0, body.getKey().indexOf(' '));
+                        report(body.getKey(), front, run(server, route, body.getValue(), requests));
+                    }
+                } finally {
+                    if (server != backend) {
+                        server.stop();
+                    }
                 }
             }
         }
@@ -68,7 +94,7 @@ public final class RemoteOverhead {
         for (int i = 0; i < 5; i++) {
             server.post(route, body); // warm-up
         }
-        double[][] out = new double[3][requests];
+        double[][] out = new double[5][requests];
         for (int i = 0; i < requests; i++) {
             long start = System.nanoTime();
             RbonProcess.Answer answer = server.post(route, body);
@@ -77,15 +103,19 @@ public final class RemoteOverhead {
                 throw new IllegalStateException(route + ": " + answer.json());
             }
             JsonNode timings = answer.json().get("timings_ms");
-            out[1][i] = timings.get("reward").asDouble();
-            out[2][i] = timings.get("embed").asDouble();
+            out[1][i] = timings.get("sample").asDouble();
+            out[2][i] = timings.get("reward").asDouble();
+            out[3][i] = timings.get("reference").asDouble();
+            out[4][i] = timings.get("embed").asDouble();
         }
         return out;
     }
 
+    /** Mean, p50 and p90 of the whole request; p50 of each stage. */
     private static void report(String label, String path, double[][] ms) {
-        System.out.printf("%-34s %-6s %8.2f %8.2f %8.2f %10.2f %10.2f%n", label, path, Arrays.stream(ms[0]).average()
-                .orElse(0), percentile(ms[0], 0.5), percentile(ms[0], 0.9), percentile(ms[1], 0.5), percentile(ms[2], 0.5));
+        System.out.printf("%-22s %-8s %8.1f %8.1f %8.1f %9.1f %9.1f %9.1f %9.1f%n", label, path,
+                Arrays.stream(ms[0]).average().orElse(0), percentile(ms[0], 0.5), percentile(ms[0], 0.9),
+                percentile(ms[1], 0.5), percentile(ms[2], 0.5), percentile(ms[3], 0.5), percentile(ms[4], 0.5));
     }
 
     private static double percentile(double[] values, double q) {
