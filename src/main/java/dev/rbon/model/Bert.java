@@ -169,6 +169,11 @@ public final class Bert implements SentenceEmbedder {
     }
 
     @Override
+    public int maxSeqLength() {
+        return Math.min(layout.maxSeqLength(), config.maxPositionEmbeddings());
+    }
+
+    @Override
     public float[][] embed(List<String> texts) {
         if (texts.isEmpty()) {
             return new float[0][];
