@@ -54,17 +54,20 @@ final class Attention {
         /** The bias of queries {@code from} to {@code to} (of the T new ones), owned by {@code manager}. */
         NDArray bias(long from, long to, NDManager manager) { // -> (B, 1, to - from, S), or (B, 1, 1, S) if not causal
             long slots = attentionMask.getShape().get(1);
-            NDArray slotMask = own(manager, attentionMask.toType(DataType.INT64, true)); // (B, S), a copy: all below is the chunk's
+            // a copy in the chunk's manager, so that everything derived below is the chunk's too
+            NDArray slotMask = own(manager, attentionMask.toType(DataType.INT64, true));               // (B, S)
             NDArray real = slotMask.eq(1).expandDims(1);                                                // (B, 1, S)
             NDArray allowed = real;
             if (causal) {
                 long first = slots - newTokens;
                 NDArray keySlot = manager.arange(0, slots, 1, DataType.INT64);                          // (S)
-                NDArray querySlot = manager.arange(first + from, first + to, 1, DataType.INT64).reshape(-1, 1); // (Tc, 1)
+                NDArray querySlot = manager.arange(first + from, first + to, 1, DataType.INT64)
+                        .reshape(-1, 1);                                                                // (Tc, 1)
                 allowed = keySlot.lte(querySlot).expandDims(0).logicalAnd(real);                        // (B, Tc, S)
                 if (window > 0) {
                     NDArray positions = positionIds(slotMask, slots);                                    // (B, S)
-                    NDArray queryPosition = positions.get(":, " + (first + from) + ":" + (first + to)).expandDims(2); // (B, Tc, 1)
+                    NDArray queryPosition = positions.get(":, " + (first + from) + ":" + (first + to))
+                            .expandDims(2);                                                             // (B, Tc, 1)
                     allowed = allowed.logicalAnd(queryPosition.sub(positions.expandDims(1)).lt(window));  // (B, Tc, S)
                 }
             }

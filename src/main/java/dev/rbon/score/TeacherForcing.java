@@ -21,12 +21,6 @@ import java.util.List;
 record TeacherForcing(long[] promptIds, List<long[]> responses, int longest) {
 
     /**
-     * Elements of one (B, L_chunk, vocab) block: L_chunk = max(1, this / (B vocab)). 2^25 floats is 128 MiB, enough
-     * rows per chunk (~220 on a 152k vocabulary) that the lm_head's matmul stays efficient. A knob for tests.
-     */
-    static volatile long logitElements = Long.getLong("rbon.scoring.logit-elements", 1L << 25);
-
-    /**
      * Per row and response position, row-major (B * longest; positions past a row's end hold padding's values):
      * the natural-log probability of the row's own token under the raw next-token distribution, and the {@code k}
      * most probable tokens with their log-probs, best first ((B * longest * k) each; empty when k is 0).
@@ -48,7 +42,7 @@ record TeacherForcing(long[] promptIds, List<long[]> responses, int longest) {
             NDArray hidden = lm.hiddenStates(batch.inputIds(request), batch.attentionMask(request), null); // (B, T, hidden)
             NDArray targets = request.create(targets());                                                   // (B, L)
             int first = promptIds.length - 1; // the position that predicts the first response token
-            int step = (int) Math.max(1, Math.min(longest, logitElements / ((long) rows * lm.vocabSize())));
+            int step = (int) TokenBudget.positionsPerChunk(rows, lm.vocabSize(), longest);
             for (int from = 0; from < longest; from += step) {
                 int to = Math.min(longest, from + step);
                 try (NDManager chunk = request.newSubManager()) {

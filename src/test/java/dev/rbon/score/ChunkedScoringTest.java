@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ChunkedScoringTest {
 
     private static final int DEFAULT_TOKENS = TokenBudget.tokensPerPass;
-    private static final long DEFAULT_LOGITS = TeacherForcing.logitElements;
+    private static final long DEFAULT_LOGITS = TokenBudget.logitElements;
 
     /** Responses of different lengths, not sorted, so the passes reorder them. */
     private static final List<String> RESPONSES = List.of(" a cat", " the dog ran far away from the house today",
@@ -35,17 +35,17 @@ class ChunkedScoringTest {
     @AfterEach
     void restore() {
         TokenBudget.tokensPerPass = DEFAULT_TOKENS;
-        TeacherForcing.logitElements = DEFAULT_LOGITS;
+        TokenBudget.logitElements = DEFAULT_LOGITS;
     }
 
     private static <T> T smallest(Supplier<T> scoring) {
         TokenBudget.tokensPerPass = 1;
-        TeacherForcing.logitElements = 1;
+        TokenBudget.logitElements = 1;
         try {
             return scoring.get();
         } finally {
             TokenBudget.tokensPerPass = DEFAULT_TOKENS;
-            TeacherForcing.logitElements = DEFAULT_LOGITS;
+            TokenBudget.logitElements = DEFAULT_LOGITS;
         }
     }
 
