@@ -81,7 +81,7 @@ final class Admission {
     private long scoring(ModelSet models, int n, int promptTokens, int responseTokens) {
         CausalLM reference = models.referenceOrPolicy(); // null when l_i comes from an engine
         long reward = models.reward() == null ? 0
-                : MemoryBudget.encoder(shape(models.reward().info().path()), n, promptTokens + responseTokens, true);
+                : MemoryBudget.encoder(shape(models.reward().info().path()), n, promptTokens + responseTokens);
         long logprobs = reference == null ? 0
                 : MemoryBudget.reference(shape(reference.info().path()), n, promptTokens, responseTokens);
         return Math.max(reward, logprobs);

@@ -2,6 +2,8 @@ package dev.rbon.decode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rbon.model.DecoderModel;
+import dev.rbon.score.TokenBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,25 +11,24 @@ import java.nio.file.Path;
 
 /**
  * A request's peak memory, estimated from its shape before it runs, so that a request too large for the machine
- * gets a 422 up front instead of taking the service down. The estimate follows what rbon's float32 passes hold
- * today (measured on Qwen2.5-0.5B's shape, docs/benchmarks.md), per phase, and a request's peak is its largest
- * phase (each phase's arrays die with it):
+ * gets a 422 up front instead of taking the service down. The terms follow what rbon's bounded float32 passes hold
+ * (docs/memory.md, checked against peaks measured on Qwen2.5-0.5B's shape), per phase; a request's peak is its
+ * largest phase (each phase's arrays die with it):
  *
  * <ul>
- *   <li>a forward pass of B rows x T new tokens over S positions keeps every layer's temporaries until it ends:
- *       per layer {@code 4 B H T S} (attention scores, mask, softmax, weights) {@code + 2 B H S d} (GQA-repeated
- *       keys and values) {@code + 10 B T D + 3 B T I} (projections, norms, residuals; the gated MLP);
+ *   <li>a forward pass of B rows x T new tokens over S positions holds one layer's temporaries at a time
+ *       (model.LayerScope): {@code 18 B T D + 5 B T I} (norms, projections, rotary, residuals; the gated MLP) and
+ *       four (B, H, T_chunk, S) attention blocks, T_chunk = max(1, 2^24 / (B H S)); beside them the pass's own
+ *       {@code 6 B T D} (embeddings, the layer in and out, the final norm);
  *   <li>its KV cache, {@code 2 L B Hkv S d}, twice while a step concatenates it;
- *   <li>the reference pass's logits and log-softmax over the response positions, {@code 2 B T_resp V}; a decode
- *       step's sampling chain, about {@code 12 B V} (sort indices, gathers, masks);
+ *   <li>a teacher-forced pass's lm_head chunk, logits and log-softmax {@code 2 B L_chunk V}, L_chunk =
+ *       max(1, 2^25 / (B V)); a decode step's sampling chain, about {@code 12 B V};
  * </ul>
- * in float32 (4 bytes), times a 1.25 allowance for the allocator. Scoring passes run {@value #ROWS_PER_PASS} rows
- * at a time (RewardScorer, ReferenceScorer); the embedder's pass is the same formula on its own shape.
+ * in float32 (4 bytes), times a 1.25 allowance for the allocator. Scoring runs in passes of at most
+ * {@link TokenBudget}'s tokens (rows x padded length), so its estimate is one such pass whatever N.
  */
 public final class MemoryBudget {
 
-    /** Rows per scoring pass, as RewardScorer and ReferenceScorer batch them. */
-    static final int ROWS_PER_PASS = 16;
     private static final double ALLOCATOR_ALLOWANCE = 1.25;
     private static final int FLOAT = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,9 +66,11 @@ public final class MemoryBudget {
 
     /** Bytes one forward pass holds at its peak, without logits: B rows, T new tokens, S positions in all. */
     static long forwardPass(ModelShape m, long rows, long tokens, long positions) {
-        long perLayer = 4 * rows * m.heads() * tokens * positions + 2 * rows * m.heads() * positions * m.headDim()
-                + 10 * rows * tokens * m.hidden() + 3 * rows * tokens * m.intermediate();
-        return FLOAT * m.layers() * perLayer;
+        long block = DecoderModel.attentionBlockElements();
+        long chunk = Math.min(tokens, Math.max(1, block / (rows * m.heads() * positions))); // queries per chunk
+        long attention = 4 * rows * m.heads() * chunk * positions;                          // (B, H, Tc, S) x 4
+        long layer = attention + 18 * rows * tokens * m.hidden() + 5 * rows * tokens * m.intermediate();
+        return FLOAT * (layer + 6 * rows * tokens * m.hidden());
     }
 
     static long kvCache(ModelShape m, long rows, long positions) {
@@ -83,18 +86,19 @@ public final class MemoryBudget {
         return allow(Math.max(prefill, lastStep));
     }
 
-    /** A reward or embedding pass: rows of {@code tokens} each, {@value #ROWS_PER_PASS} at a time (all at once: embedder). */
-    public static long encoder(ModelShape model, int rows, int tokens, boolean batchedBySixteen) {
-        long batch = batchedBySixteen ? Math.min(rows, ROWS_PER_PASS) : rows;
+    /** A reward (or decoder-embedding) pass over {@code rows} rows of {@code tokens} each, in token-budget passes. */
+    public static long encoder(ModelShape model, int rows, int tokens) {
+        long batch = TokenBudget.rowsPerPass(rows, tokens);
         return allow(forwardPass(model, batch, tokens, tokens));
     }
 
     /** The reference log-probs: prompt + response through the model, the response positions through the lm_head. */
     public static long reference(ModelShape reference, int rows, int promptTokens, int responseTokens) {
-        long batch = Math.min(rows, ROWS_PER_PASS);
-        long tokens = promptTokens + responseTokens;
-        return allow(forwardPass(reference, batch, tokens, tokens)
-                + 2L * FLOAT * batch * responseTokens * reference.vocab());
+        int tokens = promptTokens + responseTokens;
+        long batch = TokenBudget.rowsPerPass(rows, tokens);
+        long chunk = TokenBudget.positionsPerChunk(batch, reference.vocab(), Math.max(1, responseTokens));
+        return allow(forwardPass(reference, batch, tokens, tokens) + FLOAT * batch * tokens * reference.hidden()
+                + 2L * FLOAT * batch * chunk * reference.vocab());
     }
 
     private static long allow(long bytes) {

@@ -1,14 +1,16 @@
 package dev.rbon.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 /**
  * The attention plumbing every architecture shares: position ids and masks (causal, padding, sliding window) from a
  * padded batch's attention mask, eager_attention_forward (scaled dot product with optional soft-capping, softmax in
- * float32), and grouped-query key/value sharing. Every result belongs to the manager of the request's own arrays,
- * never to the model's weights.
+ * float32) over bounded query chunks, and grouped-query key/value sharing without copies. Every result belongs to
+ * the manager of the request's own arrays, never to the model's weights.
  */
 final class Attention {
 
@@ -25,63 +27,110 @@ final class Attention {
     }
 
     /**
-     * Additive attention bias for the last {@code newTokens} query slots over all {@code S} key slots: 0 where a
-     * query may look (the key is not in its future and is a real token), the lowest float elsewhere. A finite
-     * minimum rather than -inf keeps rows with nothing to attend to (leading padding) free of NaN.
+     * Which keys each query may see, kept as small (B, S) arrays and turned into an additive bias one query chunk at
+     * a time ({@link #bias}): 0 where a query may look, the lowest float elsewhere. A finite minimum rather than
+     * -inf keeps rows with nothing to attend to (leading padding) free of NaN.
+     *
+     * @param attentionMask (B, S): 1 real token, 0 padding, over every slot so far (cached and new)
+     * @param newTokens T, the queries are the last T slots
+     * @param causal false for bidirectional encoders (BERT): every query sees every real key
+     * @param window a sliding window (> 0): query i also sees only keys j with i - j < window, transformers'
+     *     {@code sliding_window_overlay} ({@code kv_idx > q_idx - window}); positions count real tokens, so a
+     *     left-padded row sees the same keys it would see alone (transformers counts cache slots, which agrees on
+     *     unpadded and right-padded rows)
      */
-    static NDArray causalBias(NDArray attentionMask, long newTokens) { // (B, S) -> (B, 1, T, S)
-        return causalBias(attentionMask, newTokens, 0);
-    }
+    record Mask(NDArray attentionMask, long newTokens, boolean causal, int window) {
 
-    /**
-     * The same with a sliding window ({@code window} > 0): a query at position i also sees only keys at positions
-     * j with i - j < window, transformers' {@code sliding_window_overlay} ({@code kv_idx > q_idx - window}).
-     * Positions count real tokens, so a left-padded row sees the same keys it would see alone (transformers counts
-     * cache slots, which agrees on unpadded and right-padded rows).
-     */
-    static NDArray causalBias(NDArray attentionMask, long newTokens, int window) { // (B, S) -> (B, 1, T, S)
-        NDManager manager = attentionMask.getManager();
-        long slots = attentionMask.getShape().get(1);
-        NDArray keySlot = manager.arange(0, slots, 1, DataType.INT64);                              // (S)
-        NDArray querySlot = manager.arange(slots - newTokens, slots, 1, DataType.INT64).reshape(-1, 1); // (T, 1)
-        NDArray causal = keySlot.lte(querySlot).expandDims(0);                                        // (1, T, S)
-        NDArray real = attentionMask.eq(1).expandDims(1);                                             // (B, 1, S)
-        NDArray allowed = causal.logicalAnd(real);                                                    // (B, T, S)
-        if (window > 0) {
-            NDArray positions = positionIds(attentionMask, slots);                                    // (B, S)
-            NDArray queryPosition = positions.get(":, " + (slots - newTokens) + ":").expandDims(2);   // (B, T, 1)
-            NDArray near = queryPosition.sub(positions.expandDims(1)).lt(window);                     // (B, T, S)
-            allowed = allowed.logicalAnd(near);
+        /** A decoder's: causal, optionally windowed. */
+        static Mask causal(NDArray attentionMask, long newTokens, int window) {
+            return new Mask(attentionMask, newTokens, true, window);
         }
-        return allowed.expandDims(1).toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE);     // (B, 1, T, S)
-    }
 
-    /** Bias that hides padding keys from every query: bidirectional encoders (BERT). */
-    static NDArray paddingBias(NDArray attentionMask) { // (B, S) -> (B, 1, 1, S)
-        return attentionMask.toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE).expandDims(1).expandDims(1);
-    }
-
-    /**
-     * softmax(q k^T * scale + bias) v. {@code k} and {@code v} may be the cache's own arrays: whatever is derived
-     * from them here belongs to the step (q's manager), else every step's copies would live as long as the cache.
-     */
-    static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray bias, double scale) {
-        return scaledDotProduct(q, k, v, bias, scale, null, Dtype.FLOAT32);
-    }
-
-    /**
-     * eager_attention_forward: scores in the compute dtype, soft-capped ({@code tanh(s / cap) * cap}, Gemma 2)
-     * before the mask, softmax in float32, then back to the compute dtype for the product with v.
-     */
-    static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray bias, double scale, Double softcap,
-            Dtype dtype) {
-        NDArray kT = stepOwned(q, k.transpose(0, 1, 3, 2));                        // (B, heads, headDim, S)
-        NDArray scores = Dtype.scale(q.matMul(kT), scale);                          // (B, heads, T, S)
-        if (softcap != null) {
-            scores = softcap(scores, softcap);
+        /** An encoder's: only padding keys are hidden. */
+        static Mask padding(NDArray attentionMask) {
+            return new Mask(attentionMask, attentionMask.getShape().get(1), false, 0);
         }
-        NDArray probs = scores.toType(DataType.FLOAT32, false).add(bias).softmax(3); // (B, heads, T, S) float32
-        return dtype.cast(probs).matMul(v);                                         // (B, heads, T, headDim)
+
+        /** The bias of queries {@code from} to {@code to} (of the T new ones), owned by {@code manager}. */
+        NDArray bias(long from, long to, NDManager manager) { // -> (B, 1, to - from, S), or (B, 1, 1, S) if not causal
+            long slots = attentionMask.getShape().get(1);
+            // a copy in the chunk's manager, so that everything derived below is the chunk's too
+            NDArray slotMask = own(manager, attentionMask.toType(DataType.INT64, true));               // (B, S)
+            NDArray real = slotMask.eq(1).expandDims(1);                                                // (B, 1, S)
+            NDArray allowed = real;
+            if (causal) {
+                long first = slots - newTokens;
+                NDArray keySlot = manager.arange(0, slots, 1, DataType.INT64);                          // (S)
+                NDArray querySlot = manager.arange(first + from, first + to, 1, DataType.INT64)
+                        .reshape(-1, 1);                                                                // (Tc, 1)
+                allowed = keySlot.lte(querySlot).expandDims(0).logicalAnd(real);                        // (B, Tc, S)
+                if (window > 0) {
+                    NDArray positions = positionIds(slotMask, slots);                                    // (B, S)
+                    NDArray queryPosition = positions.get(":, " + (first + from) + ":" + (first + to))
+                            .expandDims(2);                                                             // (B, Tc, 1)
+                    allowed = allowed.logicalAnd(queryPosition.sub(positions.expandDims(1)).lt(window));  // (B, Tc, S)
+                }
+            }
+            return allowed.expandDims(1).toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE); // (B, 1, Tc|1, S)
+        }
+    }
+
+    /**
+     * How many elements one (B, heads, T_chunk, S) block of attention scores may have: the queries run in chunks of
+     * T_chunk = max(1, this / (B heads S)), so a pass never holds more than a few such blocks (scores, their float32
+     * softmax) whatever T. 2^24 floats is 64 MiB. A knob for tests, which force small chunks.
+     */
+    static volatile long blockElements = Long.getLong("rbon.attention.block-elements", 1L << 24);
+
+    /** Queries per chunk for B rows, {@code heads} heads and S keys. */
+    static long queryChunk(long rows, long heads, long keys) {
+        return Math.max(1, blockElements / (rows * heads * keys));
+    }
+
+    /** softmax(q k^T * scale + bias) v in float32; see {@link #attention}. */
+    static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, Mask mask, double scale) {
+        return attention(q, k, v, mask, scale, null, Dtype.FLOAT32);
+    }
+
+    /**
+     * eager_attention_forward, one query chunk at a time: scores in the compute dtype, soft-capped
+     * ({@code tanh(s / cap) * cap}, Gemma 2) before the mask, softmax in float32, then back to the compute dtype
+     * for the product with v. Grouped-query attention reads each key/value head in place instead of repeat_kv's
+     * copy: the nRep query heads of a group are stacked along the query axis, (B, kvHeads, nRep * Tc, hd), one
+     * matmul against their shared (B, kvHeads, hd, S) keys. {@code k} and {@code v} may be the cache's own arrays:
+     * whatever is derived from them here belongs to the chunk, else it would live as long as the cache.
+     */
+    static NDArray attention(NDArray q, NDArray k, NDArray v, Mask mask, double scale, Double softcap,
+            Dtype dtype) { // q (B, heads, T, hd), k and v (B, kvHeads, S, hd) -> (B, heads, T, hd)
+        long rows = q.getShape().get(0);
+        long heads = q.getShape().get(1);
+        long tokens = q.getShape().get(2);
+        long headDim = q.getShape().get(3);
+        long kvHeads = k.getShape().get(1);
+        long keys = k.getShape().get(2);
+        long nRep = heads / kvHeads;
+        long chunk = queryChunk(rows, heads, keys);
+        NDManager owner = q.getManager();
+        NDList out = new NDList();
+        for (long from = 0; from < tokens; from += chunk) {
+            long to = Math.min(tokens, from + chunk);
+            long queries = to - from;
+            try (NDManager block = owner.newSubManager()) {
+                NDArray qc = own(block, q.get(":, :, " + from + ":" + to))
+                        .reshape(rows, kvHeads, nRep * queries, headDim);                        // (B, kvHeads, nRep Tc, hd)
+                NDArray kT = own(block, k.transpose(0, 1, 3, 2));                               // (B, kvHeads, hd, S)
+                NDArray scores = Dtype.scale(qc.matMul(kT), scale)
+                        .reshape(rows, kvHeads, nRep, queries, keys);                            // (B, kvHeads, nRep, Tc, S)
+                if (softcap != null) {
+                    scores = softcap(scores, softcap);
+                }
+                NDArray bias = mask.bias(from, to, block).expandDims(1);                         // (B, 1, 1, Tc|1, S)
+                NDArray probs = scores.toType(DataType.FLOAT32, false).add(bias).softmax(4);    // (B, kvHeads, nRep, Tc, S)
+                NDArray context = dtype.cast(probs).reshape(rows, kvHeads, nRep * queries, keys).matMul(v);
+                out.add(own(owner, context.reshape(rows, heads, queries, headDim)));             // (B, heads, Tc, hd)
+            }
+        }
+        return out.size() == 1 ? out.get(0) : NDArrays.concat(out, 2);                           // (B, heads, T, hd)
     }
 
     /** Soft-capping, {@code tanh(x / cap) * cap}: Gemma 2's attention logits and Gemma's final logits. */
@@ -90,16 +139,9 @@ final class Attention {
         return x.div(c).tanh().mul(c);
     }
 
-    /**
-     * transformers' repeat_kv: each key/value head serves {@code nRep} consecutive query heads. The copy belongs
-     * to the step that asked for it ({@code owner}'s manager), not to the cache it was made from.
-     */
-    static NDArray repeatKv(NDArray x, int nRep, NDArray owner) { // (B, kvHeads, S, hd) -> (B, kvHeads * nRep, S, hd)
-        return nRep == 1 ? x : stepOwned(owner, x.repeat(1, nRep));
-    }
-
-    private static NDArray stepOwned(NDArray owner, NDArray derived) {
-        derived.attach(owner.getManager());
+    /** {@code derived} moved to {@code manager}, so that what follows from it belongs there too. */
+    static NDArray own(NDManager manager, NDArray derived) {
+        derived.attach(manager);
         return derived;
     }
 

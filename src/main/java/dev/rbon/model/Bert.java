@@ -169,6 +169,11 @@ public final class Bert implements SentenceEmbedder {
     }
 
     @Override
+    public int maxSeqLength() {
+        return Math.min(layout.maxSeqLength(), config.maxPositionEmbeddings());
+    }
+
+    @Override
     public float[][] embed(List<String> texts) {
         if (texts.isEmpty()) {
             return new float[0][];
@@ -185,10 +190,10 @@ public final class Bert implements SentenceEmbedder {
 
     /** BertModel's last_hidden_state; every result belongs to the manager of {@code inputIds}. */
     public NDArray forward(NDArray inputIds, NDArray attentionMask) { // (B, S), (B, S) -> (B, S, hidden)
-        NDArray bias = Attention.paddingBias(attentionMask); // (B, 1, 1, S)
+        Attention.Mask mask = Attention.Mask.padding(attentionMask);
         NDArray x = embeddings(inputIds);                    // (B, S, hidden)
         for (Layer layer : layers) {
-            x = layer(layer, x, bias);                       // (B, S, hidden)
+            x = LayerScope.run(x, in -> layer(layer, in, mask)); // (B, S, hidden)
         }
         return x;
     }
@@ -210,22 +215,22 @@ public final class Bert implements SentenceEmbedder {
     }
 
     /** BertLayer: attention, then the feed-forward block, each closed by a residual and LayerNorm (post-LN). */
-    private NDArray layer(Layer layer, NDArray x, NDArray bias) { // (B, S, hidden)
+    private NDArray layer(Layer layer, NDArray x, Attention.Mask mask) { // (B, S, hidden)
         double eps = config.layerNormEps();
-        NDArray context = selfAttention(layer.attentionSelf(), x, bias);                       // (B, S, hidden)
+        NDArray context = selfAttention(layer.attentionSelf(), x, mask);                       // (B, S, hidden)
         NDArray attention = output(layer.attentionOutput(), context, x, eps);                 // (B, S, hidden)
         NDArray intermediate = Activation.gelu(layer.intermediateDense().forward(attention)); // (B, S, intermediate)
         return output(layer.output(), intermediate, attention, eps);                         // (B, S, hidden)
     }
 
     /** BertSelfAttention: every token attends to every real token of its row. */
-    private NDArray selfAttention(SelfAttention attn, NDArray x, NDArray bias) {
+    private NDArray selfAttention(SelfAttention attn, NDArray x, Attention.Mask mask) {
         int heads = config.numAttentionHeads();
         int headDim = config.headDim();
         NDArray q = Attention.splitHeads(attn.query().forward(x), heads, headDim);         // (B, heads, S, headDim)
         NDArray k = Attention.splitHeads(attn.key().forward(x), heads, headDim);           // (B, heads, S, headDim)
         NDArray v = Attention.splitHeads(attn.value().forward(x), heads, headDim);         // (B, heads, S, headDim)
-        NDArray out = Attention.scaledDotProduct(q, k, v, bias, 1.0 / Math.sqrt(headDim)); // (B, heads, S, headDim)
+        NDArray out = Attention.scaledDotProduct(q, k, v, mask, 1.0 / Math.sqrt(headDim)); // (B, heads, S, headDim)
         return Attention.mergeHeads(out);                                                  // (B, S, hidden)
     }
 

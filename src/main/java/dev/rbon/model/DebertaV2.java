@@ -242,7 +242,7 @@ final class DebertaV2 implements SequenceClassifier.Body {
         NDArray allowed = attentionAllowed(attentionMask);                // (B, 1, S, S)
         NDArray[] positions = relativePositionIndex(inputIds.getManager(), (int) inputIds.getShape().get(1));
         for (Layer layer : layers) {
-            x = layer(layer, x, allowed, positions);                      // (B, S, hidden)
+            x = LayerScope.run(x, in -> layer(layer, in, allowed, positions)); // (B, S, hidden)
         }
         return x;
     }
@@ -341,16 +341,18 @@ final class DebertaV2 implements SequenceClassifier.Body {
         Shape full = scores.getShape();
         if (config.c2p()) {
             NDArray c2p = q.matMul(attn.posKeyT());                 // (B, heads, S, 2 * span)
-            c2p = c2p.gather(positions[0].broadcast(full), 3);                           // (B, heads, S, S)
+            c2p = c2p.gather(Attention.own(q.getManager(), positions[0].broadcast(full)), 3); // (B, heads, S, S)
             scores = scores.add(c2p.div(scale));
         }
         if (config.p2c()) {
             NDArray p2c = k.matMul(attn.posQueryT());                 // (B, heads, S, 2 * span)
-            p2c = p2c.gather(positions[1].broadcast(full), 3).transpose(0, 1, 3, 2);      // (B, heads, S, S)
+            p2c = p2c.gather(Attention.own(q.getManager(), positions[1].broadcast(full)), 3)
+                    .transpose(0, 1, 3, 2);                                                // (B, heads, S, S)
             scores = scores.add(p2c.div(scale));
         }
         NDArray lowest = x.getManager().create(-Float.MAX_VALUE);                         // torch.finfo.min
-        NDArray masked = NDArrays.where(allowed.broadcast(full), scores, lowest);         // (B, heads, S, S)
+        // broadcast views of the pass's arrays belong to this layer, not to the request
+        NDArray masked = NDArrays.where(Attention.own(q.getManager(), allowed.broadcast(full)), scores, lowest);
         NDArray out = masked.softmax(3).matMul(v);                                        // (B, heads, S, headDim)
         return Attention.mergeHeads(out);                                                 // (B, S, hidden)
     }

@@ -33,6 +33,11 @@ public interface DecoderModel {
         return null;
     }
 
+    /** Elements of the largest (B, heads, T_chunk, S) attention block a pass holds (queries run in chunks). */
+    static long attentionBlockElements() {
+        return Attention.blockElements;
+    }
+
     /** The architectures {@link #load} runs, as config.json names them. */
     List<String> SUPPORTED = List.of(
             "LlamaForCausalLM", "LlamaForSequenceClassification",

@@ -112,23 +112,27 @@ public final class Gpt2 implements DecoderModel {
         if (positions.max().getLong() >= config.nPositions()) {
             throw new IllegalArgumentException("sequence longer than n_positions " + config.nPositions());
         }
-        NDArray bias = Attention.causalBias(attentionMask, newTokens);      // (B, 1, T, S)
+        Attention.Mask mask = Attention.Mask.causal(attentionMask, newTokens, 0);
         NDArray x = embedding(inputIds, wte).add(embedding(positions, wpe)); // (B, T, nEmbd)
         for (int i = 0; i < h.length; i++) {
-            NDArray a = x.add(attention(h[i].attn(), i, layerNorm(x, h[i].ln1()), bias, cache));
-            x = a.add(mlp(h[i].mlp(), layerNorm(a, h[i].ln2())));            // (B, T, nEmbd)
+            Block block = h[i];
+            int layer = i;
+            x = LayerScope.run(x, in -> {
+                NDArray a = in.add(attention(block.attn(), layer, layerNorm(in, block.ln1()), mask, cache));
+                return a.add(mlp(block.mlp(), layerNorm(a, block.ln2())));  // (B, T, nEmbd)
+            });
         }
         return layerNorm(x, lnF);
     }
 
-    private NDArray attention(Attn attn, int layer, NDArray x, NDArray bias, KvCache cache) {
+    private NDArray attention(Attn attn, int layer, NDArray x, Attention.Mask mask, KvCache cache) {
         NDList qkv = attn.cAttn().forward(x).split(3, 2);                             // 3 x (B, T, nEmbd)
         NDArray q = Attention.splitHeads(qkv.get(0), config.nHead(), config.headDim()); // (B, heads, T, headDim)
         NDArray k = Attention.splitHeads(qkv.get(1), config.nHead(), config.headDim());
         NDArray v = Attention.splitHeads(qkv.get(2), config.nHead(), config.headDim());
         NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // (B, heads, S, headDim)
         double scale = config.scaleAttnWeights() ? 1.0 / Math.sqrt(config.headDim()) : 1.0;
-        NDArray out = Attention.scaledDotProduct(q, past.get(0), past.get(1), bias, scale);
+        NDArray out = Attention.scaledDotProduct(q, past.get(0), past.get(1), mask, scale); // (B, heads, T, headDim)
         return attn.cProj().forward(Attention.mergeHeads(out));                       // (B, T, nEmbd)
     }
 

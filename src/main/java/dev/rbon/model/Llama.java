@@ -238,10 +238,10 @@ public final class Llama implements DecoderModel {
         long newTokens = inputIds.getShape().get(1);
         NDArray positions = Attention.positionIds(attentionMask, newTokens); // (B, T)
         Map<String, NDList> rope = new HashMap<>();                           // cos, sin: (B, 1, T, rotaryDim)
-        Map<String, NDArray> bias = new HashMap<>();                          // (B, 1, T, S)
+        Map<String, Attention.Mask> mask = new HashMap<>();                   // biases built per query chunk
         for (String type : layout.rope().keySet()) {
             rope.put(type, layout.rope().get(type).cosSin(positions, dtype));
-            bias.put(type, Attention.causalBias(attentionMask, newTokens, layout.window().get(type)));
+            mask.put(type, Attention.Mask.causal(attentionMask, newTokens, layout.window().get(type)));
         }
         NDArray x = inputIds.getNDArrayInternal()
                 .embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // (B, T, hidden)
@@ -251,19 +251,21 @@ public final class Llama implements DecoderModel {
         }
         for (int i = 0; i < layers.length; i++) {
             String type = layout.layerTypes()[i];
-            x = decoderLayer(layers[i], i, x, rope.get(type), bias.get(type), cache);
+            int index = i;
+            x = LayerScope.run(x, h -> decoderLayer(layers[index], index, h, rope.get(type), mask.get(type), cache));
         }
         return norm.forward(x); // (B, T, hidden)
     }
 
-    private NDArray decoderLayer(DecoderLayer layer, int index, NDArray x, NDList rope, NDArray bias, KvCache cache) {
+    private NDArray decoderLayer(DecoderLayer layer, int index, NDArray x, NDList rope, Attention.Mask mask,
+            KvCache cache) {
         if (layout.gemmaNorms()) {
-            NDArray attn = layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, bias, cache);
+            NDArray attn = layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, mask, cache);
             NDArray h = x.add(layer.postAttentionLayernorm().forward(attn));
             NDArray mlp = layer.mlp().forward(layer.preFeedforwardLayernorm().forward(h));
             return h.add(layer.postFeedforwardLayernorm().forward(mlp)); // (B, T, hidden)
         }
-        NDArray h = x.add(layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, bias, cache));
+        NDArray h = x.add(layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, mask, cache));
         return h.add(layer.mlp().forward(layer.postAttentionLayernorm().forward(h))); // (B, T, hidden)
     }
 

@@ -155,6 +155,11 @@ public final class OnnxSentenceEmbedder implements SentenceEmbedder {
     }
 
     @Override
+    public int maxSeqLength() {
+        return Math.min(layout.maxSeqLength(), maxPositionEmbeddings);
+    }
+
+    @Override
     public float[][] embed(List<String> texts) {
         if (texts.isEmpty()) {
             return new float[0][];

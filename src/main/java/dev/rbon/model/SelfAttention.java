@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 /**
  * LlamaAttention and the deltas families add to it, each named by its checkpoint key: biases on the projections
  * (Qwen2, Llama's attention_bias), {@code q_norm}/{@code k_norm} over each head (Qwen3, Gemma 3), a scaling other
- * than head_dim^-0.5 and attention logit soft-capping (Gemma 2). The sliding window is in the bias it is given.
+ * than head_dim^-0.5 and attention logit soft-capping (Gemma 2). The sliding window is in the mask it is given.
  */
 record SelfAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, RmsNorm qNorm, RmsNorm kNorm,
         Shape shape) {
@@ -14,7 +14,7 @@ record SelfAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, Rms
     /** Heads and scaling; {@code attnLogitSoftcapping} null when the family has none. */
     record Shape(int heads, int kvHeads, int headDim, double scaling, Double attnLogitSoftcapping, Dtype dtype) {}
 
-    NDArray forward(NDArray x, int layer, NDList cosSin, NDArray bias, KvCache cache) { // (B, T, hidden)
+    NDArray forward(NDArray x, int layer, NDList cosSin, Attention.Mask mask, KvCache cache) { // (B, T, hidden)
         NDArray q = Attention.splitHeads(qProj.forward(x), shape.heads(), shape.headDim());   // (B, heads, T, headDim)
         NDArray k = Attention.splitHeads(kProj.forward(x), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
         NDArray v = Attention.splitHeads(vProj.forward(x), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
@@ -25,11 +25,8 @@ record SelfAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, Rms
         q = RotaryEmbedding.apply(q, cosSin);
         k = RotaryEmbedding.apply(k, cosSin);
         NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // (B, kvHeads, S, headDim)
-        int nRep = shape.heads() / shape.kvHeads();
-        NDArray out = Attention.scaledDotProduct(q,
-                Attention.repeatKv(past.get(0), nRep, q),
-                Attention.repeatKv(past.get(1), nRep, q),
-                bias, shape.scaling(), shape.attnLogitSoftcapping(), shape.dtype()); // (B, heads, T, headDim)
+        NDArray out = Attention.attention(q, past.get(0), past.get(1), mask, shape.scaling(),
+                shape.attnLogitSoftcapping(), shape.dtype());                        // (B, heads, T, headDim)
         return oProj.forward(Attention.mergeHeads(out));                             // (B, T, hidden)
     }
 }

@@ -23,6 +23,11 @@ public interface SentenceEmbedder extends AutoCloseable {
      */
     float[][] embed(List<String> texts);
 
+    /** The most tokens a text keeps (max_seq_length, special tokens included): bounds a batch's padded length. */
+    default int maxSeqLength() {
+        return 512;
+    }
+
     /** The length of each embedding (the encoder's hidden size, once per pooling mode). */
     int dimension();
 

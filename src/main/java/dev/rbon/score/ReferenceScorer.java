@@ -1,19 +1,15 @@
 package dev.rbon.score;
 
-import ai.djl.ndarray.NDManager;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.InputTooLongException;
 import java.util.List;
 
 /**
  * l_i = log pi_ref(y_i | x): teacher-forced on ids(prompt) ++ ids(response), natural log, temperature 1, no
- * truncation, summed over the response tokens. Candidates go through in right-padded batches (right padding
- * leaves every real token's logits untouched under a causal mask).
+ * truncation, summed over the response tokens. Candidates go through in right-padded passes sized by a token
+ * budget ({@link TokenBudget}; right padding leaves every real token's logits untouched under a causal mask).
  */
 public final class ReferenceScorer {
-
-    /** Rows per forward pass: bounds the (rows, tokens, vocab) log-softmax for large vocabularies. */
-    private static final int ROWS_PER_PASS = 16;
 
     private ReferenceScorer() {}
 
@@ -37,29 +33,29 @@ public final class ReferenceScorer {
                         "the reference model " + reference.name() + " (prompt + response)");
             }
         }
+        int[] lengths = responses.stream().mapToInt(r -> promptIds.length + r.length).toArray();
         double[] out = new double[responses.size()];
-        for (int from = 0; from < responses.size(); from += ROWS_PER_PASS) {
-            List<long[]> chunk = responses.subList(from, Math.min(responses.size(), from + ROWS_PER_PASS));
-            double[] sums = chunk(reference, promptIds, chunk);
-            System.arraycopy(sums, 0, out, from, sums.length);
+        for (int[] pass : TokenBudget.passes(lengths)) {
+            double[] sums = pass(reference, promptIds, TokenBudget.pick(responses, pass));
+            for (int i = 0; i < pass.length; i++) {
+                out[pass[i]] = sums[i];
+            }
         }
         return out;
     }
 
-    private static double[] chunk(CausalLM reference, long[] promptIds, List<long[]> responses) {
+    private static double[] pass(CausalLM reference, long[] promptIds, List<long[]> responses) {
         TeacherForcing pass = TeacherForcing.of(promptIds, responses);
+        double[] sums = new double[responses.size()];
         if (pass.longest() == 0) {
-            return new double[responses.size()]; // empty responses: log p = 0
+            return sums; // empty responses: log p = 0
         }
-        try (NDManager request = reference.newRequestManager()) {
-            float[] logprobs = pass.picked(pass.logprobs(reference, request), request); // (B * L)
-            double[] sums = new double[responses.size()];
-            for (int r = 0; r < sums.length; r++) {
-                for (int t = 0; t < responses.get(r).length; t++) {
-                    sums[r] += logprobs[r * pass.longest() + t];
-                }
+        float[] logprobs = pass.gather(reference, 0).picked(); // (B * L)
+        for (int r = 0; r < sums.length; r++) {
+            for (int t = 0; t < responses.get(r).length; t++) {
+                sums[r] += logprobs[r * pass.longest() + t];
             }
-            return sums;
         }
+        return sums;
     }
 }

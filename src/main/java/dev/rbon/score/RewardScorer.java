@@ -2,17 +2,14 @@ package dev.rbon.score;
 
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.model.SequenceClassifier;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * R_i: the reward model's score of each response to the conversation, read as the reward model's
  * {@link RewardInput} convention says (with the reward model's own tokenizer: its vocabulary need not be the
- * policy's), in right-padded batches.
+ * policy's), in right-padded passes sized by a token budget ({@link TokenBudget}).
  */
 public final class RewardScorer {
-
-    private static final int ROWS_PER_PASS = 16;
 
     private RewardScorer() {}
 
@@ -35,10 +32,10 @@ public final class RewardScorer {
             }
         }
         double[] out = new double[ids.size()];
-        for (int from = 0; from < ids.size(); from += ROWS_PER_PASS) {
-            float[] scores = reward.score(new ArrayList<>(ids.subList(from, Math.min(ids.size(), from + ROWS_PER_PASS))));
-            for (int i = 0; i < scores.length; i++) {
-                out[from + i] = scores[i];
+        for (int[] pass : TokenBudget.passes(ids.stream().mapToInt(t -> t.length).toArray())) {
+            float[] scores = reward.score(TokenBudget.pick(ids, pass));
+            for (int i = 0; i < pass.length; i++) {
+                out[pass[i]] = scores[i];
             }
         }
         return out;

@@ -5,14 +5,14 @@ import java.util.List;
 
 /**
  * S_ij = cos(e_i, e_j), e the mean-pooled, L2-normalised embedding of the response alone (not the prompt). With
- * unit vectors the whole matrix is one product E E^T.
+ * unit vectors the whole matrix is one product E E^T. The texts are embedded in passes sized by a token budget.
  */
 public final class SimilarityScorer {
 
     private SimilarityScorer() {}
 
     public static double[][] similarity(SentenceEmbedder embedder, List<String> responses) {
-        float[][] e = embedder.embed(responses); // (N, dim), unit rows
+        float[][] e = embeddings(embedder, responses); // (N, dim), unit rows
         int n = e.length;
         double[][] s = new double[n][n];
         for (int i = 0; i < n; i++) {
@@ -26,5 +26,21 @@ public final class SimilarityScorer {
             }
         }
         return s;
+    }
+
+    /**
+     * The embeddings in passes sized by the token budget, as the other scorers' ({@link TokenBudget}): a text of c
+     * characters has at most c + 2 tokens (its special tokens; every other token covers a character or more).
+     */
+    private static float[][] embeddings(SentenceEmbedder embedder, List<String> texts) {
+        float[][] e = new float[texts.size()][];
+        int[] lengths = texts.stream().mapToInt(t -> (int) Math.min(t.length() + 2L, embedder.maxSeqLength())).toArray();
+        for (int[] pass : TokenBudget.passes(lengths)) {
+            float[][] embedded = embedder.embed(TokenBudget.pick(texts, pass));
+            for (int i = 0; i < pass.length; i++) {
+                e[pass[i]] = embedded[i];
+            }
+        }
+        return e;
     }
 }

@@ -13,7 +13,7 @@ final class BudgetGuard {
 
     /** Null when the part fits; else what to print instead of its figures. */
     static String refusal(Path lm, Path rm, int rows, int length) {
-        long reward = MemoryBudget.encoder(MemoryBudget.ModelShape.of(rm), rows, length, true);
+        long reward = MemoryBudget.encoder(MemoryBudget.ModelShape.of(rm), rows, length);
         long reference = MemoryBudget.reference(MemoryBudget.ModelShape.of(lm), rows, 1, length - 1);
         long need = Math.max(reward, reference) + 2_100_000_000L; // + the model being scored with
         long available = Rss.available();

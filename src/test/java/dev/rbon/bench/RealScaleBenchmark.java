@@ -26,8 +26,9 @@ import java.util.random.RandomGeneratorFactory;
  * <pre>./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.rbon.bench.RealScaleBenchmark \
  *     -Dshapes=/tmp/shapes -Dns=1,16,64 -Dtop-ps=1.0,0.9 -Dnew=32 -Dlengths=150,1000 -Dthreads=2</pre>
  *
- * rbon's peak RSS of a part is the process's high-water mark after resetting it ({@code /proc/self/clear_refs}),
- * so it includes the loaded weights; "idle" is the RSS before the part. The peer runs in its own process: its peak
+ * rbon's peak RSS of a part is the process's high-water mark after resetting it ({@code /proc/self/clear_refs});
+ * it includes the loaded weights, "idle" being the RSS before the part; each scoring pass has its own, with only
+ * its own model loaded. The peer runs in its own process: its peak
  * includes its own weights. dtypes other than float32 print the peer only until rbon computes in them.
  */
 public final class RealScaleBenchmark {
@@ -108,8 +109,10 @@ public final class RealScaleBenchmark {
 
     private static void score(Path lmDir, Path rmDir, Peer peer, String dtype) throws IOException {
         int rows = Integer.getInteger("rows", 16);
-        System.out.printf("%nscoring, %s, %d rows, random ids%n", dtype, rows);
-        System.out.println(" length   rbon reward s   rbon reference s   rbon peak RSS (idle)   peer reward s   peer reference s   peer peak RSS");
+        System.out.printf("%nscoring, %s, %d rows, random ids; rbon's peak RSS of each pass with its model loaded"
+                + " (the RSS before the pass)%n", dtype, rows);
+        System.out.println(" length   rbon reward s   reward peak (idle)   rbon reference s   reference peak (idle)"
+                + "   peer reward s   peer reference s   peer peak RSS");
         for (int length : ints(System.getProperty("lengths", "150,1000"))) {
             // HF materialises the (rows, length, vocab) logits and their log-softmax: guard the shared machine
             long peerNeed = 2L * 4 * rows * length * 151_936 + 4_500_000_000L;
@@ -133,23 +136,37 @@ public final class RealScaleBenchmark {
         for (int r = 0; r < rows; r++) {
             ids.add(random.longs(length, 10, 150_000).toArray());
         }
-        double idle = Rss.current();
-        Rss.resetPeak();
-        double rewardSeconds;
-        try (SequenceClassifier reward = SequenceClassifier.load(rmDir, Device.cpu())) {
-            long start = System.nanoTime();
-            reward.score(ids);
-            rewardSeconds = (System.nanoTime() - start) / 1e9;
+        Part reward;
+        try (SequenceClassifier model = SequenceClassifier.load(rmDir, Device.cpu())) {
+            reward = Part.measure(() -> model.score(ids));
         }
-        double referenceSeconds;
-        try (CausalLM reference = CausalLM.load(lmDir, Device.cpu())) {
-            long start = System.nanoTime();
-            ReferenceScorer.logprobs(reference, new long[] {ids.get(0)[0]},
-                    ids.stream().map(row -> Arrays.copyOfRange(row, 1, row.length)).toList());
-            referenceSeconds = (System.nanoTime() - start) / 1e9;
+        Part reference;
+        try (CausalLM model = CausalLM.load(lmDir, Device.cpu())) {
+            reference = Part.measure(() -> ReferenceScorer.logprobs(model, new long[] {ids.get(0)[0]},
+                    ids.stream().map(row -> Arrays.copyOfRange(row, 1, row.length)).toList()));
         }
-        return String.format("%13.1f   %16.1f   %-20s", rewardSeconds, referenceSeconds,
-                String.format("%.1f GB (%.1f)", Rss.peak(), idle));
+        return String.format("%13.1f   %-18s   %16.1f   %-21s", reward.seconds(), reward.rss(), reference.seconds(),
+                reference.rss());
+    }
+
+    /**
+     * One scoring call with its model loaded: seconds, the process's peak RSS during it and the RSS before it. The
+     * difference understates what the pass holds (the allocator reuses what loading freed): the peak is the figure.
+     */
+    private record Part(double seconds, double peak, double idle) {
+
+        static Part measure(Runnable call) {
+            double idle = Rss.current();
+            Rss.resetPeak();
+            long start = System.nanoTime();
+            call.run();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Part(seconds, Rss.peak(), idle);
+        }
+
+        String rss() {
+            return String.format("%.1f GB (%.1f)", peak, idle);
+        }
     }
 
     static int reps() {

@@ -25,26 +25,35 @@ class MemoryBudgetTest {
         assertEquals(256, gpt2.intermediate());
     }
 
+    /**
+     * Measured on this shape (docs/memory.md, RealScaleBenchmark, 2026-12-02): the bounded reward pass of 16 x 1000
+     * peaked 1.0 GB above the loaded model; the 16 x 150 passes and the 16 x 1000 reference pass stayed within what
+     * the process already held. The estimates (0.6-1.5 GiB) cover them without refusing what fits.
+     */
     @Test
-    void theReferencePassOf16By150MatchesWhatWasMeasured() {
-        // measured: 16 x 150 through the reference and the reward model peaked ~15 GB above idle (issue "Real scale")
-        long reference = MemoryBudget.reference(QWEN05B, 16, 1, 149);
-        assertTrue(reference > 8e9 && reference < 20e9, MemoryBudget.human(reference));
-        // attention is quadratic in the length, the logits linear: 1000 tokens costs far more than 6.7x
-        assertTrue(MemoryBudget.reference(QWEN05B, 16, 1, 999) > 10 * reference);
+    void theReferencePassMatchesWhatWasMeasured() {
+        long short16 = MemoryBudget.reference(QWEN05B, 16, 1, 149);
+        long long16 = MemoryBudget.reference(QWEN05B, 16, 1, 999);
+        assertTrue(short16 > 0.5e9 && short16 < 3e9, MemoryBudget.human(short16));
+        assertTrue(long16 > 0.5e9 && long16 < 3e9, MemoryBudget.human(long16));
     }
 
+    /** Scoring passes are cut by tokens: the estimate does not grow with N, nor (much) with the length. */
     @Test
-    void scoringPassesOf16RowsBoundTheEstimateWhateverN() {
-        assertEquals(MemoryBudget.encoder(QWEN05B, 16, 200, true), MemoryBudget.encoder(QWEN05B, 64, 200, true));
-        assertTrue(MemoryBudget.encoder(QWEN05B, 64, 200, false) > 3 * MemoryBudget.encoder(QWEN05B, 16, 200, true));
+    void tokenBudgetPassesBoundTheEstimateWhateverNAndLength() {
+        assertEquals(MemoryBudget.encoder(QWEN05B, 32, 200), MemoryBudget.encoder(QWEN05B, 64, 200)); // 20 rows a pass
+        assertEquals(MemoryBudget.reference(QWEN05B, 16, 10, 1000), MemoryBudget.reference(QWEN05B, 64, 10, 1000));
+        long longest = MemoryBudget.encoder(QWEN05B, 64, 4000);
+        assertTrue(longest < 2 * MemoryBudget.encoder(QWEN05B, 16, 1000), MemoryBudget.human(longest));
+        // one row is never cut: a row over the budget is a pass of its own, and costs what its length costs
+        assertTrue(MemoryBudget.encoder(QWEN05B, 1, 32_000) > 4 * longest);
     }
 
     @Test
     void samplingGrowsWithNAndLength() {
         long small = MemoryBudget.sampling(QWEN05B, 16, 10, 32);
         assertTrue(MemoryBudget.sampling(QWEN05B, 64, 10, 32) > 3 * small);
-        assertTrue(MemoryBudget.sampling(QWEN05B, 16, 10, 1000) > 10 * small);
+        assertTrue(MemoryBudget.sampling(QWEN05B, 16, 10, 1000) > 5 * small); // the KV cache grows with the length
     }
 
     @Test
