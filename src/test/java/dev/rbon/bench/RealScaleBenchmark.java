@@ -2,6 +2,7 @@ package dev.rbon.bench;
 
 import ai.djl.Device;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.Dtype;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
@@ -73,8 +74,8 @@ public final class RealScaleBenchmark {
         for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
             Peer.Result theirs = peer.generate(lmDir, dtype, newTokens, ns, Double.parseDouble(topP));
             List<String> ours = new ArrayList<>();
-            if (dtype.equals("float32")) {
-                try (CausalLM policy = CausalLM.load(lmDir, Device.cpu())) {
+            {
+                try (CausalLM policy = CausalLM.load(lmDir, Device.cpu(), Dtype.of(dtype))) {
                     long[] prompt = policy.tokenizer().encode("Once upon a time", true);
                     run(policy, prompt, 2, newTokens, Double.parseDouble(topP)); // warm-up
                     for (int n : ns) {
@@ -120,13 +121,13 @@ public final class RealScaleBenchmark {
                     ? new Peer.Result(java.util.Map.of(), "skipped: HF would need ~" + peerNeed / 1_000_000_000 + " GB, "
                             + Rss.available() / 1_000_000_000 + " GB available", "-")
                     : peer.score(lmDir, rmDir, dtype, rows, length);
-            String mine = dtype.equals("float32") ? rbonScore(lmDir, rmDir, rows, length) : "n/a (float32 only)";
+            String mine = rbonScore(lmDir, rmDir, rows, length, Dtype.of(dtype));
             System.out.printf("%7d   %s   %s%n", length, mine, theirs.note());
         }
     }
 
     /** One reward forward and one reference log-prob pass over rows x length random ids, as the peer does. */
-    private static String rbonScore(Path lmDir, Path rmDir, int rows, int length) throws IOException {
+    private static String rbonScore(Path lmDir, Path rmDir, int rows, int length, Dtype dtype) throws IOException {
         String refusal = BudgetGuard.refusal(lmDir, rmDir, rows, length);
         if (refusal != null) {
             return refusal;
@@ -141,7 +142,7 @@ public final class RealScaleBenchmark {
             reward = Part.measure(() -> model.score(ids));
         }
         Part reference;
-        try (CausalLM model = CausalLM.load(lmDir, Device.cpu())) {
+        try (CausalLM model = CausalLM.load(lmDir, Device.cpu(), dtype)) {
             reference = Part.measure(() -> ReferenceScorer.logprobs(model, new long[] {ids.get(0)[0]},
                     ids.stream().map(row -> Arrays.copyOfRange(row, 1, row.length)).toList()));
         }
