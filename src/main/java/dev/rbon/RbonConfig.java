@@ -92,10 +92,10 @@ public interface RbonConfig {
 
         /**
          * CPU workers when the devices include the CPU, each with its own copy of the models and its own batch.
-         * One batch of many rows measured better than several copies of the models (docs/scheduler.md).
+         * Absent, what measured best (docs/scheduler.md): one per core for a policy under 256 MB of weights (or a
+         * remote one), whose steps are too small to use several threads; else one worker using every core.
          */
-        @WithDefault("1")
-        int cpuWorkers();
+        Optional<Integer> cpuWorkers();
 
         /** PyTorch intra-op threads (process-wide); absent, the cores divided among the CPU workers. */
         Optional<Integer> intraOpThreads();
