@@ -1,9 +1,8 @@
 package dev.rbon.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -126,21 +125,24 @@ public final class SafeTensors implements AutoCloseable {
             throw new IllegalArgumentException("tensor " + name + " has rows of " + rowElements + " elements");
         }
         long rowsPerSlice = Math.max(1, sliceBytes / Math.max(1, 4 * rowElements));
-        try (NDManager slices = manager.newSubManager()) {
-            NDList parts = new NDList();
-            for (long row = 0; row == 0 || row < rows; row += rowsPerSlice) {
-                long count = Math.min(rowsPerSlice, rows - row);
-                long[] partShape = shape.clone();
-                if (shape.length > 0) {
-                    partShape[0] = count;
-                }
-                parts.add(slices.create(floats(info, name, row * rowElements, Math.max(count, 0) * rowElements),
-                        new Shape(partShape), DataType.FLOAT32));
+        NDArray whole = manager.zeros(new Shape(shape), DataType.FLOAT32);
+        for (long row = 0; row < rows; row += rowsPerSlice) {
+            long count = Math.min(rowsPerSlice, rows - row);
+            long[] partShape = shape.clone();
+            if (shape.length > 0) {
+                partShape[0] = count;
             }
-            NDArray whole = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 0);
-            whole.attach(manager);
-            return whole;
+            // one slice's direct buffer at a time: the part is copied in place and closed before the next is read
+            try (NDArray part = manager.create(floats(info, name, row * rowElements, count * rowElements),
+                    new Shape(partShape), DataType.FLOAT32)) {
+                if (shape.length == 0) {
+                    whole.set(new NDIndex(), part);
+                } else {
+                    whole.set(new NDIndex("{}:{}", row, row + count), part);
+                }
+            }
         }
+        return whole;
     }
 
     /** {@code count} elements from element {@code first}, widened to float32 into a new direct buffer. */
