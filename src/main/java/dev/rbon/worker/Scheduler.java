@@ -70,22 +70,25 @@ final class Scheduler {
                 long start = System.nanoTime();
                 startWhileRoom(batch.rows());
                 int prefillTokens = prefill(batch);
+                List<SamplingRequest> left;
                 try {
                     if (batch.rows() > 0) {
                         metrics.step(batch.rows(), batch.rows() + prefillTokens);
                         batch.step();
                     }
+                    left = batch.retire();
                 } catch (RuntimeException | Error e) { // the batch is lost; its requests fail, the worker goes on
                     LOG.error("a decoding step failed; its requests fail with it", e);
                     running.values().forEach(active -> active.job().fail(e));
                     running.clear();
                     batch.close();
                     batch = newBatch();
+                    left = List.of();
                 }
-                for (SamplingRequest left : batch.retire()) {
-                    Active<?> active = running.remove(left);
-                    if (left.finished()) {
-                        active.answer(left);
+                for (SamplingRequest request : left) { // answering runs the task's own guarded part
+                    Active<?> active = running.remove(request);
+                    if (request.finished()) {
+                        active.answer(request);
                     } else {
                         active.job().abandon(new CancellationException("request abandoned between decoding steps"));
                     }
@@ -172,10 +175,5 @@ final class Scheduler {
         }
         long used = running.keySet().stream().mapToLong(SamplingRequest::memoryBytes).sum();
         return used + request.memoryBytes() <= request.memoryBudget();
-    }
-
-    /** Requests with rows decoding now, for tests and metrics. */
-    List<SamplingRequest> runningRequests() {
-        return List.copyOf(running.keySet());
     }
 }
