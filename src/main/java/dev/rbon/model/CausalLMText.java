@@ -38,25 +38,6 @@ public record CausalLMText(String name, TextTokenizer tokenizer, Optional<ChatTe
         JsonNode context = config.has("max_position_embeddings") ? config.get("max_position_embeddings")
                 : config.path("n_positions");
         return new CausalLMText(name, TextTokenizer.open(dir.resolve("tokenizer.json")), ChatTemplate.of(dir),
-                eosTokenIds(dir, config), context.canConvertToInt() ? context.asInt() : Integer.MAX_VALUE);
-    }
-
-    /** generation_config.json's eos_token_id, else config.json's (as {@link Checkpoint#eosTokenIds()}). */
-    private static long[] eosTokenIds(Path dir, JsonNode config) throws IOException {
-        Path generationConfig = dir.resolve("generation_config.json");
-        JsonNode eos = Files.exists(generationConfig)
-                ? Checkpoint.JSON.readTree(generationConfig.toFile()).path("eos_token_id")
-                : config.path("eos_token_id");
-        if (eos.isMissingNode() || eos.isNull()) {
-            eos = config.path("eos_token_id");
-        }
-        if (eos.isArray()) {
-            long[] ids = new long[eos.size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = eos.get(i).asLong();
-            }
-            return ids;
-        }
-        return eos.isNumber() ? new long[] {eos.asLong()} : new long[0];
+                Checkpoint.eosTokenIds(dir, config), context.canConvertToInt() ? context.asInt() : Integer.MAX_VALUE);
     }
 }

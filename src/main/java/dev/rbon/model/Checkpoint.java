@@ -248,6 +248,11 @@ public final class Checkpoint implements Weights, AutoCloseable {
 
     /** The ids that end generation: generation_config.json's {@code eos_token_id}, else config.json's. */
     public long[] eosTokenIds() throws IOException {
+        return eosTokenIds(dir, config);
+    }
+
+    /** As {@link #eosTokenIds()}, for a folder read without its weights ({@link CausalLMText}). */
+    static long[] eosTokenIds(Path dir, JsonNode config) throws IOException {
         Path generationConfig = dir.resolve("generation_config.json");
         JsonNode eos = Files.exists(generationConfig)
                 ? JSON.readTree(generationConfig.toFile()).path("eos_token_id")
