@@ -54,7 +54,7 @@ final class EngineCompletion {
         Integer promptLogprobs = r.promptLogprobs() == null ? null
                 : v.range("prompt_logprobs", r.promptLogprobs(), 0, 0, OpenAiValidation.MAX_TOP_LOGPROBS);
         SamplingParams sampling = v.sampling(r.temperature(), r.topP(), r.topK(), r.epsilon(), r.noRepeatNgramSize(),
-                maxTokens, stop(v, r.stop()), r.seed());
+                maxTokens, OpenAiValidation.stopStrings(v, r.stop()), r.seed());
         if (Boolean.TRUE.equals(r.stream())) {
             v.fail("stream", "is not served with the samples in order (no method); send a method to stream");
         }
@@ -121,28 +121,6 @@ final class EngineCompletion {
             }
         }
         return ids;
-    }
-
-    private static List<String> stop(RequestValidation v, JsonNode stop) {
-        if (stop == null || stop.isNull()) {
-            return null;
-        }
-        if (stop.isTextual()) {
-            return List.of(stop.asText());
-        }
-        List<String> out = new ArrayList<>();
-        if (!stop.isArray()) {
-            v.fail("stop", "must be a string or an array of strings");
-            return out;
-        }
-        for (int i = 0; i < stop.size(); i++) {
-            if (!stop.get(i).isTextual()) {
-                v.fail("stop[" + i + "]", "must be a string");
-            } else {
-                out.add(stop.get(i).asText());
-            }
-        }
-        return out;
     }
 
     // ---- the answer, in vLLM's shape

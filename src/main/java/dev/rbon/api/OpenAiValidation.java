@@ -110,7 +110,7 @@ final class OpenAiValidation {
     }
 
     /** OpenAI's stop: a string, an array of strings, or null. */
-    private static List<String> stopStrings(RequestValidation v, JsonNode stop) {
+    static List<String> stopStrings(RequestValidation v, JsonNode stop) {
         if (stop == null || stop.isNull()) {
             return null;
         }

@@ -48,7 +48,7 @@ public final class RerankMemory {
         String base = "http://127.0.0.1:" + port;
         Process server = startServer(port, lm, rm, System.getProperty("threads", "2"));
         try (TextTokenizer tokenizer = TextTokenizer.open(lm.resolve("tokenizer.json"))) {
-            awaitReady(http, base);
+            Soak.awaitReady(http, base, 600, "target/rerank-memory-server.log");
             System.out.printf("server pid %d, load average %s%n", server.pid(), Rss.loadAverage());
             post(http, base, body(candidates(2, 10, tokenizer)));
             double idle = field(server.pid(), "VmRSS:");
@@ -127,20 +127,6 @@ public final class RerankMemory {
         return builder.start();
     }
 
-    private static void awaitReady(HttpClient http, String base) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException("the server did not become ready; see target/rerank-memory-server.log");
-    }
 
     /** A field of /proc/PID/status in GB. */
     private static double field(long pid, String name) throws IOException {

@@ -42,7 +42,7 @@ public final class Soak {
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String base = "http://127.0.0.1:" + port;
-            awaitReady(http, base);
+            awaitReady(http, base, 240, "target/soak-server.log");
             long start = System.nanoTime();
             long end = start + (long) (minutes * 60e9);
             System.out.printf("server pid %d on %s; %d clients for %.1f min (at most %d requests)%n", server.pid(),
@@ -130,8 +130,9 @@ public final class Soak {
         return builder.start();
     }
 
-    private static void awaitReady(HttpClient http, String base) throws Exception {
-        for (int i = 0; i < 240; i++) {
+    /** Polls the server's readiness every 0.5 s, at most {@code attempts} times; {@code log} is where it writes. */
+    static void awaitReady(HttpClient http, String base, int attempts, String log) throws Exception {
+        for (int i = 0; i < attempts; i++) {
             try {
                 if (http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -142,8 +143,9 @@ public final class Soak {
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("the server did not become ready; see target/soak-server.log");
+        throw new IllegalStateException("the server did not become ready; see " + log);
     }
+
 
     private static long residentMb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
