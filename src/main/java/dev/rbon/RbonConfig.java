@@ -33,8 +33,9 @@ public interface RbonConfig {
         Optional<ModelPath> embedding();
 
         /**
-         * The causal LMs' compute dtype: float32, bfloat16, float16, or auto (the checkpoint's dtype on a GPU,
-         * float32 on a CPU; see docs/models.md). Weights are stored in it; norms and softmax run in float32.
+         * The local models' compute dtype (policy, reference and a decoder reward model; DeBERTa reward models and
+         * the embedder stay float32): float32, bfloat16, float16, or auto (the checkpoint's dtype on a GPU, float32
+         * on a CPU; see docs/models.md). Weights are stored in it; norms and softmax run in float32.
          */
         @WithDefault("auto")
         String dtype();

@@ -206,24 +206,22 @@ public final class Checkpoint implements Weights, AutoCloseable {
     /** The weight named {@code key} in the compute dtype, owned by {@code manager}; it counts as consumed. */
     @Override
     public NDArray load(NDManager manager, String key) {
-        NDArray weight = loadFloat32(manager, key);
-        if (dtype == Dtype.FLOAT32) {
-            return weight;
-        }
-        NDArray cast = dtype.cast(weight);
-        weight.close();
-        return cast;
+        return load(manager, key, dtype);
     }
 
     /** The weight named {@code key} in float32 whatever the compute dtype (Gemma's norms); it counts as consumed. */
     public NDArray loadFloat32(NDManager manager, String key) {
+        return load(manager, key, Dtype.FLOAT32);
+    }
+
+    private NDArray load(NDManager manager, String key, Dtype as) {
         SafeTensors file = fileOf.get(key);
         if (file == null) {
             throw new IllegalArgumentException(dir + " lacks the tensor " + key + ", which " + architecture()
                     + " with this config.json needs");
         }
         consumed.add(key);
-        return file.load(manager, key);
+        return file.load(manager, key, as);
     }
 
     /** Marks a stored buffer the architecture ignores as transformers does (GPT-2's causal-mask {@code attn.bias}). */

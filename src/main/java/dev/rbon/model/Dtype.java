@@ -5,7 +5,9 @@ import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -79,6 +81,24 @@ public enum Dtype {
             case FLOAT32 -> x.toType(DataType.FLOAT32, false);
             case FLOAT16 -> x.toType(DataType.FLOAT16, false);
             case BFLOAT16 -> BfloatCast.INSTANCE.apply(x);
+        };
+    }
+
+    /**
+     * Zeros of {@code shape} in this dtype, writable in place. bfloat16 ones come from one cast zero broadcast to
+     * the shape and cloned (the cast's result is an inference tensor, which libtorch does not let anyone write
+     * into), so no float32 array of the whole shape is ever made.
+     */
+    public NDArray zeros(NDManager manager, Shape shape) {
+        return switch (this) {
+            case FLOAT32 -> manager.zeros(shape, DataType.FLOAT32);
+            case FLOAT16 -> manager.zeros(shape, DataType.FLOAT16);
+            case BFLOAT16 -> {
+                try (NDArray zero = manager.zeros(new Shape(1)); NDArray cast = cast(zero);
+                        NDArray broadcast = cast.broadcast(shape)) {
+                    yield broadcast.duplicate();
+                }
+            }
         };
     }
 

@@ -125,19 +125,12 @@ public final class KvCache implements AutoCloseable {
         return zeros(padding, new Shape(shape.get(0), shape.get(1), slots - filled, shape.get(3)), used).concat(used, 2);
     }
 
-    /**
-     * Zeros in {@code like}'s dtype. DJL 0.36 neither makes bfloat16 arrays nor names their dtype (UNKNOWN), so
-     * those come through {@link Dtype}'s cast, then a clone: the cast's result is an inference tensor, which
-     * libtorch does not let the cache write into in place.
-     */
+    /** Zeros in {@code like}'s dtype (DJL 0.36 reports a bfloat16 array's as UNKNOWN). */
     private static NDArray zeros(NDManager manager, Shape shape, NDArray like) {
         DataType dtype = like.getDataType();
-        if (dtype == DataType.FLOAT32 || dtype == DataType.FLOAT16) {
-            return manager.zeros(shape, dtype);
-        }
-        try (NDArray float32 = manager.zeros(shape); NDArray bfloat16 = Dtype.BFLOAT16.cast(float32)) {
-            return bfloat16.duplicate();
-        }
+        return dtype == DataType.FLOAT32 ? Dtype.FLOAT32.zeros(manager, shape)
+                : dtype == DataType.FLOAT16 ? Dtype.FLOAT16.zeros(manager, shape)
+                : Dtype.BFLOAT16.zeros(manager, shape);
     }
 
     /** Drops the first {@code slots} slots of every row: padding that no row of the batch needs any more. */

@@ -26,8 +26,8 @@ import java.util.Set;
  * {@code dtype}, {@code shape} and {@code data_offsets}, then raw little-endian data.
  *
  * <p>Read by hand rather than with DJL's {@code NDList.decode}, which loads the whole file into one byte[]
- * (a 2 GB cap) and crashes the JVM on BF16. Each tensor is memory-mapped slice by slice and F16/BF16 are
- * widened to float32 in Java on the way to the device (a bfloat16 model is cast there).
+ * (a 2 GB cap) and crashes the JVM on BF16. Each tensor is memory-mapped slice by slice, widened to float32 in Java
+ * and cast to the compute dtype on the way to the device.
  */
 public final class SafeTensors implements AutoCloseable {
 
@@ -110,13 +110,14 @@ public final class SafeTensors implements AutoCloseable {
     static long sliceBytes = 64L << 20;
 
     /**
-     * The tensor widened to float32 as an array of {@code manager}'s, read in slices of whole rows (axis 0) of at
-     * most {@link #sliceBytes} and copied into memory of libtorch's own. A DJL array made from a buffer keeps that
-     * (direct) buffer as its storage, which would count every weight against the JVM's MaxDirectMemorySize; here a
-     * direct buffer lives for one slice only, no heap copy of the tensor is made, and tensors past 2 GB (a 7B
-     * model's embeddings) load.
+     * The tensor in {@code dtype} as an array of {@code manager}'s, read in slices of whole rows (axis 0) of at most
+     * {@link #sliceBytes} float32 bytes, each widened to float32, cast and copied into memory of libtorch's own. A
+     * DJL array made from a buffer keeps that (direct) buffer as its storage, which would count every weight
+     * against the JVM's MaxDirectMemorySize; here a direct buffer lives for one slice only, no heap copy of the
+     * tensor and no float32 copy of a half-precision one is made, and tensors past 2 GB (a 7B model's embeddings)
+     * load.
      */
-    public NDArray load(NDManager manager, String name) {
+    public NDArray load(NDManager manager, String name, Dtype dtype) {
         TensorInfo info = info(name);
         long[] shape = info.shape();
         long rows = shape.length == 0 ? 1 : shape[0];
@@ -125,7 +126,7 @@ public final class SafeTensors implements AutoCloseable {
             throw new IllegalArgumentException("tensor " + name + " has rows of " + rowElements + " elements");
         }
         long rowsPerSlice = Math.max(1, sliceBytes / Math.max(1, 4 * rowElements));
-        NDArray whole = manager.zeros(new Shape(shape), DataType.FLOAT32);
+        NDArray whole = dtype.zeros(manager, new Shape(shape));
         for (long row = 0; row < rows; row += rowsPerSlice) {
             long count = Math.min(rowsPerSlice, rows - row);
             long[] partShape = shape.clone();
@@ -133,8 +134,8 @@ public final class SafeTensors implements AutoCloseable {
                 partShape[0] = count;
             }
             // one slice's direct buffer at a time: the part is copied in place and closed before the next is read
-            try (NDArray part = manager.create(floats(info, name, row * rowElements, count * rowElements),
-                    new Shape(partShape), DataType.FLOAT32)) {
+            try (NDArray float32 = manager.create(floats(info, name, row * rowElements, count * rowElements),
+                    new Shape(partShape), DataType.FLOAT32); NDArray part = dtype.cast(float32)) {
                 if (shape.length == 0) {
                     whole.set(new NDIndex(), part);
                 } else {

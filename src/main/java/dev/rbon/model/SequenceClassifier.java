@@ -3,9 +3,11 @@ package dev.rbon.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -47,8 +49,21 @@ public final class SequenceClassifier implements AutoCloseable {
         this.chatTemplate = chatTemplate;
     }
 
+    /** The checkpoint in {@code dir}, computing in float32. */
     public static SequenceClassifier load(Path dir, Device device) throws IOException {
-        return Checkpoint.build(dir, device, (checkpoint, manager) -> {
+        return load(dir, device, Dtype.FLOAT32);
+    }
+
+    /**
+     * The checkpoint in {@code dir}, a decoder body and its head computing in {@code dtype} (as a causal LM does);
+     * DeBERTa computes in float32 whatever the setting: its disentangled attention and LayerNorms are written for it.
+     */
+    public static SequenceClassifier load(Path dir, Device device, Dtype dtype) throws IOException {
+        Path config = dir.resolve("config.json");
+        boolean deberta = Files.isRegularFile(config)
+                && Checkpoint.JSON.readTree(config.toFile()).path("architectures").path(0).asText().equals(DEBERTA_V2);
+        Dtype computeDtype = deberta ? Dtype.FLOAT32 : dtype;
+        return Checkpoint.build(dir, device, computeDtype, (checkpoint, manager) -> {
             String architecture = checkpoint.architecture();
             if (!architecture.endsWith("ForSequenceClassification")) {
                 throw new IllegalArgumentException(dir + " holds a " + architecture
@@ -89,7 +104,7 @@ public final class SequenceClassifier implements AutoCloseable {
         @Override
         public float[] scores(PaddedBatch batch, NDManager request) {
             NDArray hidden = model.forward(batch.inputIds(request), batch.attentionMask(request), null); // (B, T, hidden)
-            float[] scores = score.forward(hidden).toFloatArray();                                      // (B, T, 1)
+            float[] scores = score.forward(hidden).toType(DataType.FLOAT32, false).toFloatArray();      // (B, T, 1)
             float[] out = new float[batch.batchSize()];
             for (int r = 0; r < out.length; r++) {
                 out[r] = scores[r * batch.length() + lastNonPadToken(batch, r)];

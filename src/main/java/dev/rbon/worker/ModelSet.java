@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The models one worker owns on its device; nothing else touches them. {@code rewardInput} is how the reward model
+ * The models loaded on one device, shared by the workers bound to it (read-only once loaded). {@code rewardInput} is how the reward model
  * reads a response (rbon.models.reward.input), chosen once here. A remote policy or reference is its engine's client
  * ({@code policy}, {@code reference} null) with its text side read from its tokenizer folder: {@code policyText} is
  * the policy's either way, {@code referenceText} a separate reference's (null without one).
@@ -53,8 +53,7 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
                     ? CausalLMText.read(config.reference().get().path().get())
                     : policyText; // the engine's reference reads the policy's tokens
             RemoteReward remoteReward = remote.reward().orElse(null);
-            SequenceClassifier reward = remoteReward != null ? null
-                    : keep(loaded, SequenceClassifier.load(local(config.reward(), "reward"), device));
+            SequenceClassifier reward = remoteReward != null ? null : rewardModel(loaded, config, device);
             RewardInput rewardInput = reward == null ? null : RewardInput.choose(config.reward().input(), reward);
             Optional<Path> embedding = config.embedding().flatMap(RbonConfig.ModelPath::path);
             SentenceEmbedder embedder = remote.embedding().isPresent() ? remote.embedding().get()
@@ -74,6 +73,12 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
             String role, Device device) throws IOException {
         Path path = local(model, role);
         return keep(loaded, CausalLM.load(path, device, Dtype.forCheckpoint(config.dtype(), path, device)));
+    }
+
+    private static SequenceClassifier rewardModel(List<AutoCloseable> loaded, RbonConfig.Models config,
+            Device device) throws IOException {
+        Path path = local(config.reward(), "reward");
+        return keep(loaded, SequenceClassifier.load(path, device, Dtype.forCheckpoint(config.dtype(), path, device)));
     }
 
     /** The folder of a model that runs here. */

@@ -30,7 +30,7 @@ import java.util.random.RandomGeneratorFactory;
  * rbon's peak RSS of a part is the process's high-water mark after resetting it ({@code /proc/self/clear_refs});
  * it includes the loaded weights, "idle" being the RSS before the part; each scoring pass has its own, with only
  * its own model loaded. The peer runs in its own process: its peak
- * includes its own weights. dtypes other than float32 print the peer only until rbon computes in them.
+ * includes its own weights. The peer's scoring script runs float32 only: bfloat16 scoring is compared with it.
  */
 public final class RealScaleBenchmark {
 
@@ -92,7 +92,7 @@ public final class RealScaleBenchmark {
                 }
             }
             for (int i = 0; i < ns.length; i++) {
-                String[] mine = i < ours.size() ? ours.get(i).split("\\|") : new String[] {"n/a", "rbon computes in float32"};
+                String[] mine = i < ours.size() ? ours.get(i).split("\\|") : new String[] {"n/a", "-"};
                 Double hf = theirs.tokensPerSecond().get(ns[i]);
                 String ratio = hf == null || mine[0].equals("n/a") ? "-" : String.format("%.2fx", Double.parseDouble(mine[0]) / hf);
                 System.out.printf("%5d  %5s %12s %12s %11s   %-20s   %s%n", ns[i], topP, mine[0],
@@ -138,7 +138,7 @@ public final class RealScaleBenchmark {
             ids.add(random.longs(length, 10, 150_000).toArray());
         }
         Part reward;
-        try (SequenceClassifier model = SequenceClassifier.load(rmDir, Device.cpu())) {
+        try (SequenceClassifier model = SequenceClassifier.load(rmDir, Device.cpu(), dtype)) {
             reward = Part.measure(() -> model.score(ids));
         }
         Part reference;
