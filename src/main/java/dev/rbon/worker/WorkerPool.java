@@ -15,10 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -26,9 +29,9 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * Device-bound workers behind one bounded queue. Each worker is one thread that loads its own copy of the models
- * onto its device and is the only thread that touches them. Requests wait in the queue; a full queue refuses at
- * once. A request whose caller stopped waiting (deadline, disconnect) is skipped if still queued, and abandoned
+ * Device-bound workers behind one bounded queue. Each worker is one thread running its own decoding batch over the
+ * one copy of the models its device holds ({@link DeviceModels}). Requests wait in the queue; a full queue refuses
+ * at once. A request whose caller stopped waiting (deadline, disconnect) is skipped if still queued, and abandoned
  * between decoding steps if running, so the device is free for the next one.
  */
 @ApplicationScoped
@@ -126,6 +129,7 @@ public class WorkerPool {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter abandoned;
     private final List<ModelSet> loaded = new CopyOnWriteArrayList<>();
+    private final Map<String, DeviceModels> byDevice = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile String loadFailure;
     private volatile boolean stopping;
@@ -189,8 +193,8 @@ public class WorkerPool {
     /**
      * rbon.workers.cpu-workers, else what measured best on 2 cores: a small policy's decoding steps are too short
      * for several intra-op threads to pay (default models: 30.7 requests/s with a single-threaded worker per core
-     * against 22.1 with one two-threaded worker), while a real model's steps are memory-bound and batch well, and
-     * a copy per core would multiply its memory.
+     * against 22.1 with one two-threaded worker), while a real model's steps are long enough for the intra-op
+     * threads to share and batch well. The workers of a device share one copy of the weights either way.
      */
     int cpuWorkers() {
         if (config.cpuWorkers().isPresent()) {
@@ -226,25 +230,66 @@ public class WorkerPool {
     }
 
     private void work(Device device) {
+        String worker = Thread.currentThread().getName();
+        DeviceModels shared = byDevice.computeIfAbsent(device.toString(), d -> new DeviceModels());
         ModelSet modelSet;
         try {
-            long start = System.nanoTime();
-            modelSet = ModelSet.load(models, device, remote);
-            LOG.infof("%s loaded its models on %s in %d ms", Thread.currentThread().getName(), device,
-                    (System.nanoTime() - start) / 1_000_000);
+            modelSet = shared.join(() -> {
+                long start = System.nanoTime();
+                ModelSet set = ModelSet.load(models, device, remote);
+                LOG.infof("%s loaded the models on %s in %d ms", worker, device, (System.nanoTime() - start) / 1_000_000);
+                return set;
+            });
         } catch (Exception | Error e) {
-            loadFailure = Thread.currentThread().getName() + " could not load its models: " + e.getMessage();
+            loadFailure = worker + " could not load its models: " + e.getMessage();
             LOG.error(loadFailure, e);
             return;
         }
         loaded.add(modelSet);
-        String worker = Thread.currentThread().getName();
         Scheduler.Limits limits = new Scheduler.Limits(config.maxBatchRows(), config.maxBatchTokens());
-        try (modelSet) {
+        try {
             new Scheduler(modelSet, queue, limits, new SchedulerMetrics(registry, worker, device.toString()),
                     () -> stopping).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            shared.leave();
+        }
+    }
+
+    /**
+     * The one copy of the models on a device, shared by the workers bound to it: the first to arrive loads it while
+     * the others wait, and the last to leave closes it. The models are read-only once loaded (weights in capped
+     * managers, tokenizers and templates without state), so several worker threads run them at once; everything a
+     * request makes lives in its own manager.
+     */
+    private static final class DeviceModels {
+        private ModelSet models;
+        private Throwable failure;
+        private int users;
+
+        /** The device's models, loaded by the first caller; a failed load fails every worker of the device alike. */
+        synchronized ModelSet join(Callable<ModelSet> load) throws Exception {
+            if (models == null && failure == null) {
+                try {
+                    models = load.call();
+                } catch (Exception | Error e) {
+                    failure = e;
+                }
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            } else if (failure != null) {
+                throw (Exception) failure;
+            }
+            users++;
+            return models;
+        }
+
+        synchronized void leave() {
+            if (--users == 0) {
+                models.close();
+            }
         }
     }
 
