@@ -41,7 +41,7 @@ public class ModelsResource {
             @Schema(description = "The dtype the weights were stored in") String storedDtype,
             @Schema(description = "Stored parameters") Long parameters,
             @Schema(description = "The first worker's device, e.g. cpu() or gpu(0)") String device,
-            @Schema(description = "The device of each worker's copy, by worker index") List<String> devices,
+            @Schema(description = "The device of each worker, by worker index (a device's workers share one copy)") List<String> devices,
             @Schema(description = "Most positions (prompt + response) of a causal LM") Integer maxModelLen,
             @Schema(description = "Where the weights were read from") String path) {}
 

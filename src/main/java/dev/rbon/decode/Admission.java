@@ -2,7 +2,9 @@ package dev.rbon.decode;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.ModelInfo;
 import dev.rbon.model.SequenceClassifier;
+import dev.rbon.score.Conversation;
 import dev.rbon.worker.ModelSet;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -25,7 +27,7 @@ final class Admission {
 
     /**
      * @param configuredLimit rbon.limits.max-request-memory in bytes, or null for the default
-     * @param workers how many workers hold a copy of the models (each runs one request at a time)
+     * @param workers how many workers run at once (the default budget is shared among them)
      */
     Admission(Long configuredLimit, IntSupplier workers) {
         this.configuredLimit = configuredLimit;
@@ -36,17 +38,19 @@ final class Admission {
      * /v1/generate: candidates of at most max_new_tokens, not yet sampled. Returns the request's estimated peak,
      * which the device's batch counts against the same limit with the other requests decoding there.
      */
-    long sampling(ModelSet models, String prompt, int promptTokens, int n, int maxNewTokens) {
+    long sampling(ModelSet models, Conversation conversation, int promptTokens, int n, int maxNewTokens) {
         SequenceClassifier reward = models.reward(); // null when remote: the engine enforces its own context
-        int rewardPrompt = reward == null ? 0 : reward.tokenizer().encode(prompt, true).length;
+        // the conversation as the reward model will read it, with an empty response where a candidate will be
+        int rewardPrompt = reward == null ? 0 : models.rewardInput().encode(conversation, "").length;
         if (reward != null && rewardPrompt + maxNewTokens > reward.maxPositionEmbeddings()) {
-            throw new FieldException("max_new_tokens", "prompt (" + rewardPrompt + " tokens of the reward model) + "
-                    + "max_new_tokens (" + maxNewTokens + ") exceeds the reward model " + reward.name()
-                    + "'s context of " + reward.maxPositionEmbeddings() + "; rbon does not truncate");
+            throw new FieldException("max_new_tokens", "the conversation (" + rewardPrompt + " tokens of the reward "
+                    + "model, read as " + models.rewardInput().name() + ") + max_new_tokens (" + maxNewTokens
+                    + ") exceeds the reward model " + reward.name() + "'s context of "
+                    + reward.maxPositionEmbeddings() + "; rbon does not truncate");
         }
         CausalLM reference = models.reference();
         if (reference != null) {
-            int referencePrompt = reference.tokenizer().encode(prompt, true).length;
+            int referencePrompt = reference.tokenizer().encode(conversation.prompt(), true).length;
             if (referencePrompt + maxNewTokens > reference.maxPositionEmbeddings()) {
                 throw new FieldException("max_new_tokens", "prompt + max_new_tokens (" + (referencePrompt + maxNewTokens)
                         + " tokens) exceeds the reference model " + reference.name() + "'s context of "
@@ -56,32 +60,32 @@ final class Admission {
         // a remote policy samples on its engine: only the scoring here needs memory
         long sampling = models.policy() == null ? 0
                 : MemoryBudget.sampling(shape(models.policy().info().path()), n, promptTokens, maxNewTokens);
-        long need = Math.max(sampling, scoring(models, n, promptTokens, maxNewTokens));
+        long need = Math.max(sampling, scoring(models, n, rewardPrompt + maxNewTokens, promptTokens, maxNewTokens));
         check(models, need, n > 1 ? "n" : "max_new_tokens",
                 "n=" + n + " x (prompt " + promptTokens + " + max_new_tokens " + maxNewTokens + ") tokens");
         return need;
     }
 
-    /** /v1/rerank: the client's candidates, tokenized by the policy. */
-    void rerank(ModelSet models, String prompt, int promptTokens, List<String> candidates, List<long[]> ids) {
-        SequenceClassifier reward = models.reward(); // null when remote: the engine enforces its own context
-        for (int i = 0; reward != null && i < candidates.size(); i++) {
-            int tokens = reward.tokenizer().encode(prompt + candidates.get(i), true).length;
-            if (tokens > reward.maxPositionEmbeddings()) {
-                throw new FieldException("candidates[" + i + "]", "prompt + candidate " + i + " is " + tokens
-                        + " tokens; the reward model " + reward.name() + " takes at most "
-                        + reward.maxPositionEmbeddings() + " and rbon does not truncate");
-            }
-        }
-        int longest = ids.stream().mapToInt(t -> t.length).max().orElse(0);
-        check(models, scoring(models, ids.size(), promptTokens, longest), "candidates",
-                ids.size() + " candidates of up to " + longest + " tokens after a prompt of " + promptTokens);
+    /**
+     * /v1/select: the client's candidates, tokenized by the policy ({@code ids}) and by the reward model in its
+     * convention ({@code rewardIds}, already checked against its context; null when the reward is remote).
+     */
+    void rerank(ModelSet models, List<long[]> rewardIds, int promptTokens, List<long[]> ids) {
+        int longest = longest(ids);
+        check(models, scoring(models, ids.size(), rewardIds == null ? 0 : longest(rewardIds), promptTokens, longest),
+                "candidates", ids.size() + " candidates of up to " + longest + " tokens after a prompt of "
+                        + promptTokens);
     }
 
-    private long scoring(ModelSet models, int n, int promptTokens, int responseTokens) {
+    private static int longest(List<long[]> ids) {
+        return ids.stream().mapToInt(t -> t.length).max().orElse(0);
+    }
+
+    /** The scoring passes: the reward model's over rewardTokens a row, the reference's over prompt + response. */
+    private long scoring(ModelSet models, int n, int rewardTokens, int promptTokens, int responseTokens) {
         CausalLM reference = models.referenceOrPolicy(); // null when l_i comes from an engine
         long reward = models.reward() == null ? 0
-                : MemoryBudget.encoder(shape(models.reward().info().path()), n, promptTokens + responseTokens);
+                : MemoryBudget.encoder(shape(models.reward().info().path()), n, rewardTokens);
         long logprobs = reference == null ? 0
                 : MemoryBudget.reference(shape(reference.info().path()), n, promptTokens, responseTokens);
         return Math.max(reward, logprobs);
@@ -99,15 +103,20 @@ final class Admission {
     /** rbon.limits.max-request-memory, or its default for these models. */
     long limit(ModelSet models) {
         if (limit < 0) {
-            long weights = 4L * ((models.policy() == null ? 0 : models.policy().info().parameters())
-                    + (models.reward() == null ? 0 : models.reward().info().parameters())
-                    + (models.reference() == null ? 0 : models.reference().info().parameters()));
+            long weights = (models.policy() == null ? 0 : weightBytes(models.policy().info()))
+                    + (models.reward() == null ? 0 : weightBytes(models.reward().info()))
+                    + (models.reference() == null ? 0 : weightBytes(models.reference().info()));
             long physical = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
             limit = configuredLimit != null ? configuredLimit
                     : MemoryBudget.defaultLimit(physical, Runtime.getRuntime().maxMemory(), weights,
                             Math.max(1, workers.getAsInt()));
         }
         return limit;
+    }
+
+    /** A model's weights as loaded: its parameters in its compute dtype. */
+    private static long weightBytes(ModelInfo info) {
+        return (info.computeDtype().equals("float32") ? 4L : 2L) * info.parameters();
     }
 
     private MemoryBudget.ModelShape shape(Path dir) {

@@ -122,36 +122,44 @@ public class AlignedDecoder {
         progress.started(g.n(), g.rerank() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
+        Conversation conversation = g.messages() == null
+                ? Conversation.of(g.prompt())
+                : new Conversation(prompt.text(), chatMessages(g));
         if (g.rerank()) { // every model's limit and the memory budget, before any work
             Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
-            admission.rerank(models, prompt.text(), promptIds.length, g.suppliedCandidates(), pool.ids());
-            return Phase.done(score(models, g, prompt, promptIds, pool, rng, clock, progress, 0, 0));
+            List<long[]> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
+            admission.rerank(models, rewardIds, promptIds.length, pool.ids());
+            return Phase.done(score(models, g, prompt, conversation, promptIds, pool, rewardIds, rng, clock, progress,
+                    0, 0));
         }
-        long memory = admission.sampling(models, prompt.text(), promptIds.length, g.n(), g.sampling().maxNewTokens());
+        long memory = tooLongIs422(g, () -> admission.sampling(models, conversation, promptIds.length, g.n(),
+                g.sampling().maxNewTokens()));
         if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
             Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
                     models.policyIsReference());
-            return Phase.done(score(models, g, prompt, promptIds, pool, rng, clock, progress, 0, 0));
+            return Phase.done(score(models, g, prompt, conversation, promptIds, pool, null, rng, clock, progress,
+                    0, 0));
         }
         SamplingRequest sampling = new SamplingRequest(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled)
                 .withMemory(memory, admission.limit(models));
         return Phase.sample(sampling, sampled -> later.apply(() -> {
             Pool pool = Pool.sampled(sampled.sequences(), models.policyIsReference());
-            return score(models, g, prompt, promptIds, pool, rng, clock, progress, sampled.prefillMs(),
-                    sampled.decodeMs());
+            return score(models, g, prompt, conversation, promptIds, pool, null, rng, clock, progress,
+                    sampled.prefillMs(), sampled.decodeMs());
         }));
     }
 
-    /** The rest of a request, on its worker once the candidates are there: score, select, answer. */
-    private Outcome score(ModelSet models, Generation g, Prompt prompt, long[] promptIds, Pool pool,
-            RandomGenerator rng, Stopwatch clock, Progress progress, double prefillMs, double decodeMs) {
+    /**
+     * The rest of a request, on its worker once the candidates are there: score, select, answer. {@code rewardIds}
+     * are the reward model's ids of the candidates when admission already encoded them, else null.
+     */
+    private Outcome score(ModelSet models, Generation g, Prompt prompt, Conversation conversation, long[] promptIds,
+            Pool pool, List<long[]> rewardIds, RandomGenerator rng, Stopwatch clock, Progress progress,
+            double prefillMs, double decodeMs) {
         double sampleMs = clock.lap();
         progress.sampled(g.n());
 
-        Conversation conversation = g.messages() == null
-                ? Conversation.of(g.prompt())
-                : new Conversation(prompt.text(), chatMessages(g));
-        double[] rewards = tooLongIs422(g, () -> models.rewards(conversation, pool.texts()));
+        double[] rewards = tooLongIs422(g, () -> models.rewards(conversation, pool.texts(), rewardIds));
         double rewardMs = clock.lap();
 
         double[] refLogprobs = pool.recordedLogprobs();

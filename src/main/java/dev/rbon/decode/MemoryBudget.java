@@ -20,7 +20,7 @@ import java.nio.file.Path;
  *       (model.LayerScope): {@code 18 B T D + 5 B T I} (norms, projections, rotary, residuals; the gated MLP) and
  *       four (B, H, T_chunk, S) attention blocks, T_chunk = max(1, 2^24 / (B H S)); beside them the pass's own
  *       {@code 6 B T D} (embeddings, the layer in and out, the final norm);
- *   <li>its KV cache, {@code 2 L B Hkv S d}, twice while a step concatenates it;
+ *   <li>its KV cache, {@code 2 L B Hkv S d}, twice while it is copied into a larger block;
  *   <li>a teacher-forced pass's lm_head chunk, logits and log-softmax {@code 2 B L_chunk V}, L_chunk =
  *       max(1, 2^25 / (B V)); a decode step's sampling chain, about {@code 12 B V};
  * </ul>
@@ -107,11 +107,11 @@ public final class MemoryBudget {
 
     /**
      * rbon.limits.max-request-memory when unset: the physical memory (the container's limit where there is one)
-     * less the JVM's maximum heap and the weights every worker holds, shared among the workers (each runs one
-     * request at a time), of which 80%, leaving room for the engine and the OS. Never below 256 MiB.
+     * less the JVM's maximum heap and the weights (one copy, shared by the workers), shared among the workers, of
+     * which 80%, leaving room for the engine and the OS. Never below 256 MiB.
      */
-    public static long defaultLimit(long physicalBytes, long maxHeapBytes, long weightBytesPerWorker, int workers) {
-        long free = physicalBytes - maxHeapBytes - (long) workers * weightBytesPerWorker;
+    public static long defaultLimit(long physicalBytes, long maxHeapBytes, long weightBytes, int workers) {
+        long free = physicalBytes - maxHeapBytes - weightBytes;
         return Math.max(256L << 20, (long) (0.8 * free / Math.max(1, workers)));
     }
 

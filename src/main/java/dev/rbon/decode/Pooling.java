@@ -9,6 +9,7 @@ import dev.rbon.model.SentenceEmbedder;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.model.TextTokenizer;
 import dev.rbon.remote.CallContext;
+import dev.rbon.score.RewardScorer;
 import dev.rbon.worker.ModelSet;
 import dev.rbon.worker.WorkerPool;
 import dev.rbon.worker.WorkerTask;
@@ -17,7 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -34,8 +35,6 @@ import java.util.function.Function;
 public class Pooling {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Rows per reward forward pass, as the reward scorer batches them. */
-    private static final int ROWS_PER_PASS = 16;
 
     private final WorkerPool pool;
     private final RbonConfig.Limits limits;
@@ -114,14 +113,9 @@ public class Pooling {
             }
             promptTokens += row.length;
         }
-        double[] scores = new double[tokens.size()];
-        for (int from = 0; from < tokens.size(); from += ROWS_PER_PASS) {
-            float[] chunk = reward.score(new ArrayList<>(tokens.subList(from, Math.min(tokens.size(), from + ROWS_PER_PASS))));
-            for (int i = 0; i < chunk.length; i++) {
-                scores[from + i] = activation ? 1 / (1 + Math.exp(-chunk[i])) : chunk[i];
-            }
-        }
-        return new Classified(reward.name(), head.label(), scores, promptTokens);
+        double[] scores = RewardScorer.rewards(reward, tokens); // in the scorer's token-budget passes
+        return new Classified(reward.name(), head.label(),
+                activation ? Arrays.stream(scores).map(s -> 1 / (1 + Math.exp(-s))).toArray() : scores, promptTokens);
     }
 
     private static Embedded embed(SentenceEmbedder embedder, List<String> texts) {

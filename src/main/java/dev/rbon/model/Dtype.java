@@ -51,9 +51,8 @@ public enum Dtype {
 
     /**
      * {@code rbon.models.dtype} for a checkpoint on {@code device}: an explicit dtype as given; {@code auto} is the
-     * checkpoint's own dtype on a GPU and float32 on a CPU, even one with AVX-512 BF16 (avx512_bf16 in
-     * /proc/cpuinfo, as this project's machines have): there, bfloat16 matmuls through DJL's libtorch 2.7.1 measured
-     * 2.5x slower than float32 on one thread (docs/models.md), so it is opt-in.
+     * checkpoint's own dtype on a GPU and float32 on a CPU: bfloat16 changes the answers and pays only on CPUs that
+     * multiply it natively (AVX-512 BF16, AMX), where it is opt-in (docs/models.md).
      */
     public static Dtype resolve(String setting, String checkpointDtype, Device device) {
         if (!setting.equals("auto")) {

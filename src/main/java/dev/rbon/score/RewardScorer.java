@@ -24,6 +24,18 @@ public final class RewardScorer {
      */
     public static double[] rewards(SequenceClassifier reward, RewardInput input, Conversation conversation,
             List<String> responses) {
+        return rewards(reward, encode(reward, input, conversation, responses));
+    }
+
+    /**
+     * The reward model's input ids of each response, read in {@code input}'s convention: what {@link #rewards}
+     * scores, encoded once (admission sizes a request by them before it is scored).
+     *
+     * @throws InputTooLongException if a response's input is longer than the reward model's positions
+     * @throws dev.rbon.model.ChatTemplate.TemplateException if the reward model's template refuses the conversation
+     */
+    public static List<long[]> encode(SequenceClassifier reward, RewardInput input, Conversation conversation,
+            List<String> responses) {
         List<long[]> ids = responses.stream().map(r -> input.encode(conversation, r)).toList();
         for (int i = 0; i < ids.size(); i++) {
             if (ids.get(i).length > reward.maxPositionEmbeddings()) {
@@ -31,6 +43,11 @@ public final class RewardScorer {
                         "the reward model " + reward.name() + " (conversation + response)");
             }
         }
+        return ids;
+    }
+
+    /** The reward model's score of each row of {@link #encode}'s ids, in token-budget passes. */
+    public static double[] rewards(SequenceClassifier reward, List<long[]> ids) {
         double[] out = new double[ids.size()];
         for (int[] pass : TokenBudget.passes(ids.stream().mapToInt(t -> t.length).toArray())) {
             float[] scores = reward.score(TokenBudget.pick(ids, pass));

@@ -96,12 +96,22 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
     }
 
     /**
-     * R_i of each response: the local reward head read by its {@link RewardInput}, or the remote engine's, which is
-     * sent the rendered prompt text and each response (the engine applies its own convention).
+     * R_i of each response: the local reward head read by its {@link RewardInput} ({@code rewardIds}, the
+     * {@link #rewardIds} of the responses when already encoded, else null), or the remote engine's, which is sent the
+     * rendered prompt text and each response (the engine applies its own convention).
      */
-    public double[] rewards(Conversation conversation, List<String> responses) {
+    public double[] rewards(Conversation conversation, List<String> responses, List<long[]> rewardIds) {
         return remoteReward != null ? remoteReward.rewards(conversation.prompt(), responses)
-                : RewardScorer.rewards(reward, rewardInput, conversation, responses);
+                : RewardScorer.rewards(reward, rewardIds != null ? rewardIds
+                        : RewardScorer.encode(reward, rewardInput, conversation, responses));
+    }
+
+    /**
+     * The local reward model's input ids of each response, checked against its context; null when the reward is
+     * remote (its engine reads the texts and enforces its own context).
+     */
+    public List<long[]> rewardIds(Conversation conversation, List<String> responses) {
+        return remoteReward != null ? null : RewardScorer.encode(reward, rewardInput, conversation, responses);
     }
 
     public String rewardName() {

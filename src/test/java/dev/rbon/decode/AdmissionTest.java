@@ -78,7 +78,7 @@ class AdmissionTest {
         return body.append("]}").toString();
     }
 
-    private static double generatedTokens() {
+    static double generatedTokens() {
         return given().get("/q/metrics").asString().lines()
                 .filter(l -> l.startsWith("rbon_generated_tokens_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

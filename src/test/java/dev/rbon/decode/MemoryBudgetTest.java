@@ -60,7 +60,7 @@ class MemoryBudgetTest {
     void theDefaultSharesWhatTheWeightsAndHeapLeaveAmongTheWorkers() {
         long gib = 1L << 30;
         assertEquals((long) (0.8 * (24 - 6 - 4) * gib), MemoryBudget.defaultLimit(24 * gib, 6 * gib, 4 * gib, 1));
-        assertEquals((long) (0.8 * (24 - 6 - 8) * gib / 2), MemoryBudget.defaultLimit(24 * gib, 6 * gib, 4 * gib, 2));
+        assertEquals((long) (0.8 * (24 - 6 - 4) * gib / 2), MemoryBudget.defaultLimit(24 * gib, 6 * gib, 4 * gib, 2));
         assertEquals(256L << 20, MemoryBudget.defaultLimit(4 * gib, 6 * gib, 4 * gib, 1));
     }
 }
