@@ -92,7 +92,7 @@ public interface RbonConfig {
         int queueCapacity();
 
         /**
-         * CPU workers when the devices include the CPU, each with its own copy of the models and its own batch.
+         * CPU workers when the devices include the CPU, each with its own batch over the one copy of the models.
          * Absent, what measured best (docs/scheduler.md): one per core for a policy under 256 MB of weights (or a
          * remote one), whose steps are too small to use several threads; else one worker using every core.
          */
