@@ -222,7 +222,7 @@ public final class SafeTensors implements AutoCloseable {
      * {@code bytes} of the file from {@code position}, read into one direct buffer reused for every slice: memory
      * mapped or freshly allocated per slice, the pages (or dead buffers) would stay resident until the garbage
      * collector got to them, up to the checkpoint's size (measured: 6.2 GB resident after loading a 2 GB model,
-     * 2.6 GB with the buffers reused).
+     * 2.5 GB with the buffers reused).
      */
     private ByteBuffer read(long position, long bytes) {
         raw = grown(raw, bytes);
