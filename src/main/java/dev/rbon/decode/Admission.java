@@ -2,6 +2,7 @@ package dev.rbon.decode;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.Dtype;
 import dev.rbon.model.ModelInfo;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.score.Conversation;
@@ -116,7 +117,7 @@ final class Admission {
 
     /** A model's weights as loaded: its parameters in its compute dtype. */
     private static long weightBytes(ModelInfo info) {
-        return (info.computeDtype().equals("float32") ? 4L : 2L) * info.parameters();
+        return (long) Dtype.of(info.computeDtype()).bytes() * info.parameters();
     }
 
     private MemoryBudget.ModelShape shape(Path dir) {

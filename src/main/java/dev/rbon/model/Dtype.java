@@ -38,6 +38,11 @@ public enum Dtype {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** Bytes of one element: what a weight of this dtype holds in memory. */
+    public int bytes() {
+        return this == FLOAT32 ? 4 : 2;
+    }
+
     /** {@code float32 | bfloat16 | float16}; {@code auto} is resolved by {@link #resolve} first. */
     public static Dtype of(String name) {
         for (Dtype dtype : values()) {

@@ -102,8 +102,7 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
      */
     public double[] rewards(Conversation conversation, List<String> responses, List<long[]> rewardIds) {
         return remoteReward != null ? remoteReward.rewards(conversation.prompt(), responses)
-                : RewardScorer.rewards(reward, rewardIds != null ? rewardIds
-                        : RewardScorer.encode(reward, rewardInput, conversation, responses));
+                : RewardScorer.rewards(reward, rewardIds != null ? rewardIds : rewardIds(conversation, responses));
     }
 
     /**
