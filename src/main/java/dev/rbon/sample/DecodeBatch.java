@@ -8,10 +8,13 @@ import dev.rbon.model.CausalLM;
 import dev.rbon.model.KvCache;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.random.RandomGenerator;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * The running rows of every request on one model, decoded together: one forward step per token over all of them
@@ -25,25 +28,40 @@ import java.util.random.RandomGenerator;
  * processor chain (each row with its own request's parameters), the softmax and the draw run there as tensor ops
  * ({@link LogitsProcessorList}, {@link TokenSampler}); only the chosen ids and their log-probs come back.
  *
+ * <p>What one request brings stays its own: when its parameters, its stop strings or its cancellation check throw,
+ * that request is marked failed and its rows leave at the next {@link #retire()}, while every other row gets the
+ * token it would get alone (a batched choice that throws is retried request by request, with the same draws). Only
+ * a forward pass that fails is the whole batch's failure.
+ *
  * <p>One thread drives a batch; its cache lives in the batch's manager, each step's temporaries in a step manager.
  */
 public final class DecodeBatch implements AutoCloseable {
 
+    private static final Logger LOG = Logger.getLogger(DecodeBatch.class);
+
     private final CausalLM lm;
     private final NDManager manager;
     private final KvCache cache;
+    private final Function<SamplingBatch, LogitsProcessor> chain; // the step's processors for its rows
     private final List<SamplingRequest.Row> rows = new ArrayList<>(); // batch order: axis 0 of the cache
 
     public DecodeBatch(CausalLM lm) {
+        this(lm, LogitsProcessorList::of);
+    }
+
+    /** With another processor chain: tests inject a processor that fails for one request's rows. */
+    DecodeBatch(CausalLM lm, Function<SamplingBatch, LogitsProcessor> chain) {
         this.lm = lm;
         this.manager = lm.newRequestManager();
         this.cache = lm.newCache(manager);
+        this.chain = chain;
     }
 
     private DecodeBatch() {
         this.lm = null;
         this.manager = null;
         this.cache = null;
+        this.chain = null;
     }
 
     /** A batch that never holds a row: a worker whose policy samples on a remote engine. */
@@ -115,26 +133,25 @@ public final class DecodeBatch implements AutoCloseable {
     }
 
     /**
-     * Retires rows that are done (finished, or their request was abandoned) and drops the cache's slots that only
-     * padding fills. Returns the requests that left the batch: finished ones, and abandoned ones (their
-     * {@code cancelled} answered true at this step).
+     * Retires rows that are done (finished, or their request failed or was abandoned) and drops the cache's slots
+     * that only padding fills. Returns the requests that left the batch: finished ones, failed ones (their
+     * {@link SamplingRequest#failure()} says why) and abandoned ones (their {@code cancelled} answered true at this
+     * step).
      */
     public List<SamplingRequest> retire() {
         List<SamplingRequest> left = new ArrayList<>();
-        Set<SamplingRequest> abandoned = new LinkedHashSet<>();
         for (SamplingRequest request : requests()) {
-            if (request.finished()) {
+            if (request.failure() == null && request.finished()) {
                 request.decodeEndNanos = System.nanoTime();
                 left.add(request);
-            } else if (request.cancelled()) {
-                abandoned.add(request);
+            } else if (request.failure() != null || request.cancelled()) { // cancelled() may fail the request
                 left.add(request);
             }
         }
         List<Integer> keep = new ArrayList<>();
         for (int b = 0; b < rows.size(); b++) {
             SamplingRequest.Row row = rows.get(b);
-            if (row.finish == null && !abandoned.contains(row.request)) {
+            if (row.finish == null && !left.contains(row.request)) {
                 keep.add(b);
             }
         }
@@ -152,10 +169,14 @@ public final class DecodeBatch implements AutoCloseable {
         return left;
     }
 
-    /** One forward step for every running row: its last token against the cache, then its next token. */
+    /**
+     * One forward step for every running row: its last token against the cache, then its next token. Rows that are
+     * already done (a request that finished or failed at its first token, in {@link #prefill}) ride along in the
+     * forward pass until the next {@link #retire()}, and take no token.
+     */
     public void step() {
         int batch = rows.size();
-        if (batch == 0) {
+        if (rows.stream().allMatch(SamplingRequest.Row::done)) {
             return;
         }
         long slots = cache.length() + 1;
@@ -172,16 +193,69 @@ public final class DecodeBatch implements AutoCloseable {
         }
     }
 
-    /** Processes the step's logits, draws each row's token on the device and appends it to its row. */
-    private static void choose(NDArray logits, List<SamplingRequest.Row> batch) { // (B, V)
-        SamplingBatch view = new Running(batch);
-        RandomGenerator[] rngs = batch.stream().map(row -> row.rng).toArray(RandomGenerator[]::new);
-        TokenSampler.Choices choices;
-        try (NDArray processed = LogitsProcessorList.of(view).apply(view, logits)) { // (B, V)
-            choices = TokenSampler.choose(logits, processed, view, rngs);
+    /**
+     * Processes the step's logits, draws each running row's token on the device and appends it to its row. Each
+     * sampled row draws its one uniform first, so that a choice retried request by request draws the same.
+     */
+    private void choose(NDArray logits, List<SamplingRequest.Row> batch) { // (B, V)
+        List<Integer> running = new ArrayList<>();
+        for (int b = 0; b < batch.size(); b++) {
+            if (!batch.get(b).done()) {
+                running.add(b);
+            }
         }
-        for (int b = 0; b < rngs.length; b++) {
-            batch.get(b).append(choices.tokens()[b], choices.logprobs()[b]);
+        double[] uniforms = new double[batch.size()];
+        for (int b : running) {
+            SamplingRequest.Row row = batch.get(b);
+            uniforms[b] = row.request.params().greedy() ? 0 : row.rng.nextDouble();
+        }
+        try {
+            choose(logits, batch, running, uniforms);
+        } catch (RuntimeException e) { // some request's parameters or history: find whose, and fail only that one
+            Map<SamplingRequest, List<Integer>> byRequest = new LinkedHashMap<>();
+            running.forEach(b -> byRequest.computeIfAbsent(batch.get(b).request, r -> new ArrayList<>()).add(b));
+            for (Map.Entry<SamplingRequest, List<Integer>> own : byRequest.entrySet()) {
+                try {
+                    choose(logits, batch, own.getValue(), uniforms);
+                } catch (RuntimeException failure) {
+                    fail(own.getKey(), failure);
+                }
+            }
+        }
+    }
+
+    /** Chooses the tokens of rows {@code which} of {@code batch}, and appends each to its row. */
+    private void choose(NDArray logits, List<SamplingRequest.Row> batch, List<Integer> which, double[] uniforms) {
+        if (which.isEmpty()) {
+            return;
+        }
+        List<SamplingRequest.Row> chosen = which.stream().map(batch::get).toList();
+        double[] draws = which.stream().mapToDouble(b -> uniforms[b]).toArray();
+        TokenSampler.Choices choices;
+        try (NDManager scope = logits.getManager().newSubManager()) {
+            NDArray own = logits; // (B', V)
+            if (which.size() < batch.size()) {
+                own = logits.get(scope.create(which.stream().mapToLong(Integer::longValue).toArray()));
+            }
+            SamplingBatch view = new Running(chosen);
+            try (NDArray processed = chain.apply(view).apply(view, own)) { // (B', V)
+                choices = TokenSampler.choose(own, processed, view, draws);
+            }
+        }
+        for (int r = 0; r < chosen.size(); r++) {
+            SamplingRequest.Row row = chosen.get(r);
+            try {
+                row.append(choices.tokens()[r], choices.logprobs()[r]);
+            } catch (RuntimeException e) { // its stop strings: this request's own
+                fail(row.request, e);
+            }
+        }
+    }
+
+    private static void fail(SamplingRequest request, RuntimeException e) {
+        if (request.failure() == null) {
+            LOG.warnf(e, "a request's decoding step failed; it leaves the batch, the others go on");
+            request.fail(e);
         }
     }
 

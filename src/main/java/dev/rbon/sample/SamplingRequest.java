@@ -42,6 +42,11 @@ public final class SamplingRequest {
             this.stops = new StopStringMatcher(request.lm.tokenizer(), request.params.stop(), request.promptIds.length);
         }
 
+        /** Finished, or its request failed: it takes no more tokens. */
+        boolean done() {
+            return finish != null || request.failure != null;
+        }
+
         void append(long token, double tokenLogprob) {
             if (token < 0) { // e.g. no_repeat_ngram_size 1 has banned the whole vocabulary
                 finish = SampledSequence.FinishReason.STOP;
@@ -62,6 +67,7 @@ public final class SamplingRequest {
     private final SamplingParams params;
     private final BooleanSupplier cancelled;
     final Row[] rows;
+    private Throwable failure;
     private long memoryBytes;
     private long memoryBudget;
 
@@ -130,8 +136,25 @@ public final class SamplingRequest {
         return params;
     }
 
+    /** Its caller gave up; a check that throws fails this request (and only it). */
     boolean cancelled() {
-        return cancelled.getAsBoolean();
+        try {
+            return cancelled.getAsBoolean();
+        } catch (RuntimeException e) {
+            fail(e);
+            return true;
+        }
+    }
+
+    /** What failed this request's decoding (its parameters, stop strings or cancellation check), else null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    void fail(Throwable e) {
+        if (failure == null) {
+            failure = e;
+        }
     }
 
     /** Every row has finished (a stop, an end-of-sequence token or max_new_tokens). */

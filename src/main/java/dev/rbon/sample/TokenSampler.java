@@ -37,16 +37,23 @@ public final class TokenSampler {
      * @param rngs each row's own generator; a sampled row draws exactly one double from it per step, a greedy row none
      */
     public static Choices choose(NDArray rawLogits, NDArray processed, SamplingBatch batch, RandomGenerator[] rngs) {
+        double[] uniforms = new double[batch.size()];
+        for (int row = 0; row < uniforms.length; row++) {
+            uniforms[row] = batch.params(row).greedy() ? 0 : rngs[row].nextDouble();
+        }
+        return choose(rawLogits, processed, batch, uniforms);
+    }
+
+    /** As {@link #choose(NDArray, NDArray, SamplingBatch, RandomGenerator[])} with each sampled row's uniform drawn. */
+    public static Choices choose(NDArray rawLogits, NDArray processed, SamplingBatch batch, double[] uniforms) {
         int rows = batch.size();
         boolean[] greedy = new boolean[rows];
-        double[] uniforms = new double[rows];
         boolean anyGreedy = false;
         boolean anySampled = false;
         for (int row = 0; row < rows; row++) {
             greedy[row] = batch.params(row).greedy();
             anyGreedy |= greedy[row];
             anySampled |= !greedy[row];
-            uniforms[row] = greedy[row] ? 0 : rngs[row].nextDouble();
         }
         NDManager manager = processed.getManager();
         double[] packed;

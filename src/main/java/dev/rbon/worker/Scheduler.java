@@ -21,9 +21,11 @@ import org.jboss.logging.Logger;
  *   <li>prefills one chunk of the oldest waiting prompt, as many tokens as the step's budget leaves
  *       ({@code max-batch-tokens} minus the running rows);</li>
  *   <li>runs ONE decoding step over every running row of every request;</li>
- *   <li>retires finished rows and abandoned requests; a request whose rows are all done is scored and answered
- *       (the rest of its task), on this thread, before the next step.</li>
+ *   <li>retires finished rows, failed and abandoned requests; a request whose rows are all done is scored and
+ *       answered (the rest of its task), on this thread, before the next step.</li>
  * </ol>
+ * A request's own failure (its parameters, stop strings, callbacks, scoring or answer) fails that request alone; only
+ * a forward pass that fails takes the batch's requests with it.
  * Arrival order is kept: a job that does not fit yet holds back the ones behind it, so none starves. A request
  * whose caller gave up leaves at the next step.
  */
@@ -77,8 +79,8 @@ final class Scheduler {
                         batch.step();
                     }
                     left = batch.retire();
-                } catch (RuntimeException | Error e) { // the batch is lost; its requests fail, the worker goes on
-                    LOG.error("a decoding step failed; its requests fail with it", e);
+                } catch (RuntimeException | Error e) { // the forward pass itself: no one request's fault
+                    LOG.error("a decoding step's forward pass failed: every request in the batch fails with it", e);
                     running.values().forEach(active -> active.job().fail(e));
                     running.clear();
                     batch.close();
@@ -87,7 +89,9 @@ final class Scheduler {
                 }
                 for (SamplingRequest request : left) { // answering runs the task's own guarded part
                     Active<?> active = running.remove(request);
-                    if (request.finished()) {
+                    if (request.failure() != null) { // its own parameters or callbacks: the others went on
+                        active.job().fail(request.failure());
+                    } else if (request.finished()) {
                         active.answer(request);
                     } else {
                         active.job().abandon(new CancellationException("request abandoned between decoding steps"));

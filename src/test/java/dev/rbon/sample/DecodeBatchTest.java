@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,6 +163,103 @@ class DecodeBatchTest {
             assertEquals(BatchSampler.sample(stories, prompt, 1, greedy(20), rng(9), () -> false).get(0).tokenIds().length,
                     kept.sequences().get(0).tokenIds().length);
             assertEquals(0, batch.heldArrays());
+        }
+    }
+
+    /** The scheduler's order: prefill, one step, retire; until every request has left. */
+    private static List<SamplingRequest> runAsTheScheduler(DecodeBatch batch, List<SamplingRequest> requests) {
+        List<SamplingRequest> waiting = new ArrayList<>(requests);
+        List<SamplingRequest> left = new ArrayList<>();
+        while (left.size() < requests.size()) {
+            if (!waiting.isEmpty() && batch.prefill(waiting.get(0), 3)) {
+                waiting.remove(0);
+            }
+            batch.step();
+            left.addAll(batch.retire());
+        }
+        return left;
+    }
+
+    @Test
+    void aOneTokenRequestFinishesAtItsPrefillWhileOthersDecodeBesideIt() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+            SamplingParams seeded = new SamplingParams(1.0, 0.9, 0, 0.0, 0, 30, null, 7L);
+            List<SampledSequence> alone = BatchSampler.sample(stories, prompt, 16, seeded, rng(7), () -> false);
+
+            SamplingRequest canary = new SamplingRequest(stories, prompt, 16, seeded, rng(7), () -> false);
+            List<SamplingRequest> probes = new ArrayList<>();
+            for (int i = 0; i < 3; i++) { // sampled and greedy one-token probes, joining while the canary decodes
+                SamplingParams one = new SamplingParams(i == 1 ? 0 : 1.0, 1.0, 0, 0.0, 0, 1, null, (long) i);
+                probes.add(new SamplingRequest(stories, stories.tokenizer().encode("Tom", true), 2, one, rng(i),
+                        () -> false));
+            }
+            List<SamplingRequest> all = new ArrayList<>(List.of(canary));
+            all.addAll(probes);
+            try (DecodeBatch batch = new DecodeBatch(stories)) {
+                runAsTheScheduler(batch, all);
+                assertEquals(0, batch.heldArrays());
+            }
+            for (SamplingRequest probe : probes) {
+                assertTrue(probe.finished());
+                for (SampledSequence row : probe.sequences()) {
+                    assertEquals(1, row.tokenIds().length);
+                }
+            }
+            for (int r = 0; r < alone.size(); r++) {
+                assertArrayEquals(alone.get(r).tokenIds(), canary.sequences().get(r).tokenIds(), "row " + r);
+            }
+        }
+    }
+
+    @Test
+    void aRequestWhoseStepThrowsLeavesAloneAndTheOthersDrawWhatTheyDrawAlone() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+            SamplingParams seeded = new SamplingParams(0.8, 0.95, 0, 0.0, 0, 24, null, 3L);
+            SamplingParams poisonous = new SamplingParams(1.0, 1.0, 0, 0.0, 0, 24, null, 666L);
+            List<SampledSequence> alone = BatchSampler.sample(stories, prompt, 4, seeded, rng(3), () -> false);
+            // a processor that throws once a row of the seed-666 request has 5 tokens: that request's own fault
+            Function<SamplingBatch, LogitsProcessor> chain = rows -> (view, scores) -> {
+                for (int b = 0; b < view.size(); b++) {
+                    if (view.params(b).seed() == 666L && view.length(b) >= prompt.length + 5) {
+                        throw new IllegalStateException("injected fault in row " + b);
+                    }
+                }
+                return LogitsProcessorList.of(view).apply(view, scores);
+            };
+            boolean[] checkThrows = {false};
+            SamplingRequest first = new SamplingRequest(stories, prompt, 4, seeded, rng(3), () -> false);
+            SamplingRequest failing = new SamplingRequest(stories, prompt, 3, poisonous, rng(5), () -> false);
+            SamplingRequest callbackFails = new SamplingRequest(stories, prompt, 2, poisonous, rng(6), () -> {
+                if (checkThrows[0]) {
+                    throw new IllegalStateException("injected fault in the request's step callback");
+                }
+                return false;
+            });
+            SamplingRequest last = new SamplingRequest(stories, prompt, 4, seeded, rng(3), () -> false);
+            try (DecodeBatch batch = new DecodeBatch(stories, chain)) {
+                assertTrue(batch.prefill(first, 100));
+                assertTrue(batch.prefill(callbackFails, 100));
+                checkThrows[0] = true;
+                assertTrue(batch.prefill(failing, 100));
+                assertTrue(batch.prefill(last, 100));
+                List<SamplingRequest> left = new ArrayList<>(batch.retire());
+                assertEquals(List.of(callbackFails), left, "the failing callback leaves at the first retire");
+                while (left.size() < 4) {
+                    batch.step();
+                    left.addAll(batch.retire());
+                }
+                assertEquals(0, batch.heldArrays());
+            }
+            assertTrue(failing.failure().getMessage().startsWith("injected fault"), failing.failure().toString());
+            assertTrue(callbackFails.failure().getMessage().contains("callback"));
+            for (SamplingRequest kept : List.of(first, last)) {
+                assertEquals(null, kept.failure());
+                for (int r = 0; r < alone.size(); r++) {
+                    assertArrayEquals(alone.get(r).tokenIds(), kept.sequences().get(r).tokenIds(), "row " + r);
+                }
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import dev.rbon.Shared;
 import dev.rbon.model.CausalLM;
+import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.sample.SamplingRequest;
 import io.micrometer.core.instrument.Counter;
@@ -72,15 +73,34 @@ class SchedulerTest {
 
     /** A request of n rows that samples exactly {@code tokens} tokens each (no end-of-sequence: greedy is not needed). */
     private CompletableFuture<Integer> submit(String name, int n, int tokens) {
-        CompletableFuture<Integer> result = new CompletableFuture<>();
+        return submit(name, n, tokens, 1L, step -> { }, SamplingRequest::n);
+    }
+
+    private CompletableFuture<List<long[]>> submit(String name, int n, int tokens, long seed,
+            java.util.function.IntConsumer everyStep) {
+        return submit(name, n, tokens, seed, everyStep,
+                sampled -> sampled.sequences().stream().map(SampledSequence::tokenIds).toList());
+    }
+
+    /**
+     * A seeded request of n rows of up to {@code tokens} tokens; {@code everyStep} runs in its per-step check (as a
+     * streaming request's progress does). The future holds what {@code answer} makes of the sampled request.
+     */
+    private <T> CompletableFuture<T> submit(String name, int n, int tokens, long seed,
+            java.util.function.IntConsumer everyStep, java.util.function.Function<SamplingRequest, T> answer) {
+        CompletableFuture<T> result = new CompletableFuture<>();
         long[] prompt = stories.tokenizer().encode("Once upon a time", true);
-        SamplingParams params = new SamplingParams(1.0, 1.0, 0, 0.0, 0, tokens, List.of(), 1L);
+        SamplingParams params = new SamplingParams(1.0, 1.0, 0, 0.0, 0, tokens, List.of(), seed);
+        int[] steps = {0};
         queue.add(new WorkerPool.Job<>((models, cancelled) -> {
             events.add("joined " + name);
             return Phase.sample(new SamplingRequest(stories, prompt, n, params,
-                    RandomGeneratorFactory.of("L64X128MixRandom").create(1), cancelled), sampled -> {
+                    RandomGeneratorFactory.of("L64X128MixRandom").create(seed), () -> {
+                        everyStep.accept(++steps[0]);
+                        return cancelled.getAsBoolean();
+                    }), sampled -> {
                         events.add("done " + name);
-                        return sampled.n();
+                        return answer.apply(sampled);
                     });
         }, result, n, abandoned, new AtomicInteger()));
         return result;
@@ -129,5 +149,35 @@ class SchedulerTest {
         assertEquals(1.0, abandoned.count());
         assertTrue(gone.isCancelled());
         assertThrows(CancellationException.class, gone::join);
+    }
+
+    @Test
+    void aRequestFailingMidBatchFailsAloneAndTheOthersGetWhatTheyGetAlone() throws Exception {
+        run(64);
+        List<long[]> alone = submit("alone", 16, 40, 42L, step -> { }).get();
+        List<long[]> longAlone = submit("long alone", 3, 60, 7L, step -> { }).get();
+
+        CompletableFuture<List<long[]>> canary = submit("canary", 16, 40, 42L, step -> { });
+        CompletableFuture<List<long[]>> failing = submit("failing", 4, 60, 5L, step -> {
+            if (step == 6) {
+                throw new IllegalStateException("injected fault at step 6");
+            }
+        });
+        CompletableFuture<List<long[]>> probe = submit("probe", 2, 1, 9L, step -> { }); // max_tokens 1
+        CompletableFuture<List<long[]>> longer = submit("long", 3, 60, 7L, step -> { });
+
+        ExecutionException failure = assertThrows(ExecutionException.class, failing::get);
+        assertEquals("injected fault at step 6", failure.getCause().getMessage());
+        assertEquals(List.of(1, 1), probe.get().stream().map(ids -> ids.length).toList());
+        assertTokens(alone, canary.get());
+        assertTokens(longAlone, longer.get());
+        assertEquals(0.0, abandoned.count());
+    }
+
+    private static void assertTokens(List<long[]> expected, List<long[]> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int r = 0; r < expected.size(); r++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(r), actual.get(r), "row " + r);
+        }
     }
 }
