@@ -14,8 +14,9 @@ case "$command" in
   evaluate) main=dev.rbon.lab.Evaluate ;;
   *) echo "usage: src/lab/lab.sh train|evaluate [--option value ...]" >&2; exit 2 ;;
 esac
-./mvnw -B -q compile dependency:build-classpath -Dmdep.outputFile=target/lab-classpath.txt -Dmdep.includeScope=runtime
+# the lab's sources (src/lab/java) compile with the test classes, beside the service's, not into its jar
+./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/lab-classpath.txt -Dmdep.includeScope=test
 mkdir -p target/djl-cache
 exec java -Xmx2g -Dai.djl.offline=true -DDJL_CACHE_DIR=target/djl-cache \
   -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
-  -cp "target/classes:$(cat target/lab-classpath.txt)" "$main" "$@"
+  -cp "target/test-classes:target/classes:$(cat target/lab-classpath.txt)" "$main" "$@"

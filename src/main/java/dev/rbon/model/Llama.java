@@ -52,16 +52,6 @@ public final class Llama implements DecoderModel {
             rmsNormEps = rmsNormEps == null ? 1e-6 : rmsNormEps;
         }
 
-        /** The lab's models: no mlp_bias. */
-        public Config(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
-                Integer numKeyValueHeads, Integer headDim, String hiddenAct, Integer maxPositionEmbeddings,
-                Double rmsNormEps, Double ropeTheta, JsonNode ropeParameters, JsonNode ropeScaling,
-                boolean attentionBias, boolean tieWordEmbeddings) {
-            this(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
-                    hiddenAct, maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeParameters, ropeScaling,
-                    attentionBias, tieWordEmbeddings, false);
-        }
-
         /** For families that fix biases in code, where transformers ignores these keys (Mistral, Qwen). */
         Config withBiases(boolean attention, boolean mlp) {
             return new Config(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,

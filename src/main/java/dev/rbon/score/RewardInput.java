@@ -82,7 +82,8 @@ public interface RewardInput {
         };
     }
 
-    static RewardInput text(TextTokenizer tokenizer) {
+    /** The plain-text convention: prompt + response as one string (the lab's reward models). */
+    public static RewardInput text(TextTokenizer tokenizer) {
         return new RewardInput() {
             @Override
             public long[] encode(Conversation conversation, String response) {

@@ -13,11 +13,6 @@ public final class RewardScorer {
 
     private RewardScorer() {}
 
-    /** The plain-text convention: prompt + response as one string (rbon's lab reward models). */
-    public static double[] rewards(SequenceClassifier reward, String prompt, List<String> responses) {
-        return rewards(reward, RewardInput.text(reward.tokenizer()), Conversation.of(prompt), responses);
-    }
-
     /**
      * @throws InputTooLongException if a response's input is longer than the reward model's positions
      * @throws dev.rbon.model.ChatTemplate.TemplateException if the reward model's template refuses the conversation

@@ -90,7 +90,7 @@ class BoundedPassTest {
         try (NDManager weightsManager = NDManager.newBaseManager(Device.cpu());
                 NDManager request = NDManager.newBaseManager(Device.cpu())) {
             Llama.Config config = new Llama.Config(64, 32, 48, layers, 4, 2, null, "silu", 128, 1e-6, 10000.0, null,
-                    null, false, false);
+                    null, false, false, false);
             Llama llama = Llama.load(config, Weights.of(randomWeights(weightsManager, config)), weightsManager,
                     "model", false);
             Attention.blockElements = blockElements;

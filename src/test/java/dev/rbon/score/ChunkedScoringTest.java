@@ -92,10 +92,10 @@ class ChunkedScoringTest {
     @ValueSource(strings = {"fixtures/hf-tiny/reward-llama", "fixtures/hf-tiny/reward-gpt2"})
     void rewards(String name) throws Exception {
         try (SequenceClassifier reward = SequenceClassifier.load(Shared.dir().resolve(name), Device.cpu())) {
-            double[] whole = RewardScorer.rewards(reward, "Once upon a time", RESPONSES);
-            double[] chunked = smallest(() -> RewardScorer.rewards(reward, "Once upon a time", RESPONSES));
+            double[] whole = RewardScorer.rewards(reward, RewardInput.text(reward.tokenizer()), Conversation.of("Once upon a time"), RESPONSES);
+            double[] chunked = smallest(() -> RewardScorer.rewards(reward, RewardInput.text(reward.tokenizer()), Conversation.of("Once upon a time"), RESPONSES));
             assertArrayEquals(whole, chunked, 1e-5, name);
-            assertEquals(RewardScorer.rewards(reward, "Once upon a time", List.of(RESPONSES.get(3)))[0], whole[3], 1e-5);
+            assertEquals(RewardScorer.rewards(reward, RewardInput.text(reward.tokenizer()), Conversation.of("Once upon a time"), List.of(RESPONSES.get(3)))[0], whole[3], 1e-5);
         }
     }
 

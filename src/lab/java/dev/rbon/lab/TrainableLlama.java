@@ -54,7 +54,7 @@ final class TrainableLlama implements AutoCloseable {
     static TrainableLlama init(Size size, List<String> vocab, boolean rewardModel, long seed) {
         Llama.Config config = new Llama.Config(vocab.size(), size.hiddenSize(), size.intermediateSize(),
                 size.layers(), size.heads(), size.heads(), size.hiddenSize() / size.heads(), "silu", MAX_POSITIONS,
-                1e-6, 10000.0, null, null, false, !rewardModel);
+                1e-6, 10000.0, null, null, false, !rewardModel, false);
         Random rng = new Random(seed);
         NDManager manager = NDManager.newBaseManager();
         Map<String, NDArray> params = new LinkedHashMap<>();

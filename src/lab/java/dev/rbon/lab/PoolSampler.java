@@ -6,6 +6,8 @@ import dev.rbon.model.SequenceClassifier;
 import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingParams;
+import dev.rbon.score.Conversation;
+import dev.rbon.score.RewardInput;
 import dev.rbon.score.RewardScorer;
 import dev.rbon.score.SimilarityScorer;
 import java.util.LinkedHashMap;
@@ -38,7 +40,7 @@ final class PoolSampler {
         List<String> texts = samples.stream().map(SampledSequence::text).toList();
         double[] gold = texts.stream().mapToDouble(t -> GoldJudge.score(task, t)).toArray();
         Map<String, double[]> rewards = new LinkedHashMap<>();
-        proxies.forEach((name, rm) -> rewards.put(name, RewardScorer.rewards(rm, task.prompt(), texts)));
+        proxies.forEach((name, rm) -> rewards.put(name, RewardScorer.rewards(rm, RewardInput.text(rm.tokenizer()), Conversation.of(task.prompt()), texts)));
         double[] logprobs = samples.stream().mapToDouble(SampledSequence::logprob).toArray();
         int[] lengths = samples.stream().mapToInt(s -> s.tokenIds().length).toArray();
         return new Pool(task, texts, gold, rewards, logprobs, lengths, SimilarityScorer.similarity(embedder, texts));
