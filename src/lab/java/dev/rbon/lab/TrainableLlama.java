@@ -47,7 +47,7 @@ final class TrainableLlama implements AutoCloseable {
         this.vocab = vocab;
         this.manager = manager;
         this.params = params;
-        this.body = Llama.load(config, Weights.of(params), manager, "model", false);
+        this.body = Llama.load(config, Weights.of(params), manager, "model");
     }
 
     /** Fresh weights: normal(0, 0.02), residual outputs scaled by 1/sqrt(2 layers) as GPT-2 does, norms at 1. */

@@ -40,7 +40,7 @@ public final class CausalLM implements AutoCloseable {
     /** The checkpoint in {@code dir}, its weights stored and its matmuls run in {@code dtype}. */
     public static CausalLM load(Path dir, Device device, Dtype dtype) throws IOException {
         return Checkpoint.build(dir, device, dtype, (checkpoint, manager) -> {
-            DecoderModel model = DecoderModel.load(checkpoint, manager);
+            DecoderModel model = AutoModel.decoder(checkpoint, manager);
             return new CausalLM(ModelInfo.of(checkpoint), manager, model, lmHead(checkpoint, manager, model),
                     checkpoint.tokenizer(), checkpoint.eosTokenIds(), ChatTemplate.of(dir));
         });

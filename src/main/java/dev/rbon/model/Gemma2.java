@@ -1,5 +1,7 @@
 package dev.rbon.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -63,7 +65,8 @@ final class Gemma2 {
 
     /**
      * The Gemma body (Gemma 2, and Gemma 3 with {@code layout.qkNorm()}): Llama's keys plus
-     * {@code pre_feedforward_layernorm} and {@code post_feedforward_layernorm}, every norm (1 + w).
+     * {@code pre_feedforward_layernorm} and {@code post_feedforward_layernorm}, every norm (1 + w), embeddings scaled
+     * by sqrt(hidden_size).
      */
     static Llama body(Checkpoint checkpoint, NDManager manager, Llama.Config config, Config gemma,
             Llama.Layout layout, Double attnLogitSoftcapping) {
@@ -71,31 +74,45 @@ final class Gemma2 {
             throw new IllegalArgumentException("use_bidirectional_attention true (an encoder use of Gemma) is not"
                     + " supported; rbon runs Gemma as a causal decoder");
         }
-        Dtype dtype = checkpoint.dtype();
-        double eps = config.rmsNormEps();
         String act = GatedMlp.checkActivation("hidden_activation", gemma.hiddenActivation());
-        SelfAttention.Shape shape = new SelfAttention.Shape(config.numAttentionHeads(), config.numKeyValueHeads(),
-                config.headDim(), 1.0 / Math.sqrt(gemma.queryPreAttnScalar()), attnLogitSoftcapping, dtype);
-        Llama.DecoderLayer[] layers = new Llama.DecoderLayer[config.numHiddenLayers()];
-        for (int i = 0; i < layers.length; i++) {
-            String p = "model.layers." + i;
-            boolean bias = config.attentionBias();
-            SelfAttention selfAttn = new SelfAttention(
-                    Linear.load(checkpoint, manager, p + ".self_attn.q_proj", bias),
-                    Linear.load(checkpoint, manager, p + ".self_attn.k_proj", bias),
-                    Linear.load(checkpoint, manager, p + ".self_attn.v_proj", bias),
-                    Linear.load(checkpoint, manager, p + ".self_attn.o_proj", bias),
-                    layout.qkNorm() ? RmsNorm.gemma(checkpoint, manager, p + ".self_attn.q_norm", eps) : null,
-                    layout.qkNorm() ? RmsNorm.gemma(checkpoint, manager, p + ".self_attn.k_norm", eps) : null,
-                    shape);
-            layers[i] = new Llama.DecoderLayer(selfAttn, GatedMlp.load(checkpoint, manager, p + ".mlp", false, act, dtype),
-                    RmsNorm.gemma(checkpoint, manager, p + ".input_layernorm", eps),
-                    RmsNorm.gemma(checkpoint, manager, p + ".post_attention_layernorm", eps),
-                    RmsNorm.gemma(checkpoint, manager, p + ".pre_feedforward_layernorm", eps),
-                    RmsNorm.gemma(checkpoint, manager, p + ".post_feedforward_layernorm", eps));
+        Llama.Layout scaled = layout.withEmbedScale(Math.sqrt(config.hiddenSize()));
+        return new DecoderParts(config, checkpoint, manager, checkpoint.dtype(), scaled) {
+            @Override
+            DecoderLayer layer(String p) {
+                return new Gemma2DecoderLayer(selfAttn(p + ".self_attn"), mlp(p + ".mlp"),
+                        norm(p + ".input_layernorm"), norm(p + ".post_attention_layernorm"),
+                        norm(p + ".pre_feedforward_layernorm"), norm(p + ".post_feedforward_layernorm"));
+            }
+
+            @Override
+            SelfAttention.Shape attentionShape() {
+                return new SelfAttention.Shape(config.numAttentionHeads(), config.numKeyValueHeads(),
+                        config.headDim(), 1.0 / Math.sqrt(gemma.queryPreAttnScalar()), attnLogitSoftcapping, dtype);
+            }
+
+            @Override
+            GatedMlp mlp(String p) {
+                return GatedMlp.load(checkpoint, manager, p, false, act, dtype);
+            }
+
+            @Override
+            RmsNorm norm(String key) {
+                return RmsNorm.gemma(checkpoint, manager, key, config.rmsNormEps());
+            }
+        }.body("model", gemma.finalLogitSoftcapping());
+    }
+
+    /** Gemma2DecoderLayer: a norm before and after attention, and before and after the MLP. */
+    record Gemma2DecoderLayer(SelfAttention selfAttn, GatedMlp mlp, RmsNorm inputLayernorm,
+            RmsNorm postAttentionLayernorm, RmsNorm preFeedforwardLayernorm, RmsNorm postFeedforwardLayernorm)
+            implements DecoderLayer {
+
+        @Override
+        public NDArray forward(NDArray x, int index, NDList rope, Attention.Mask mask, KvCache cache) {
+            NDArray attn = selfAttn.forward(inputLayernorm.forward(x), index, rope, mask, cache);
+            NDArray h = x.add(postAttentionLayernorm.forward(attn));
+            NDArray mlpOut = mlp.forward(preFeedforwardLayernorm.forward(h));
+            return h.add(postFeedforwardLayernorm.forward(mlpOut)); // (B, T, hidden)
         }
-        return new Llama(config, dtype, checkpoint.load(manager, "model.embed_tokens.weight"), layers,
-                RmsNorm.gemma(checkpoint, manager, "model.norm", eps),
-                layout.withGemmaNorms(Math.sqrt(config.hiddenSize())), gemma.finalLogitSoftcapping());
     }
 }

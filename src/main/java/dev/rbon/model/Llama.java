@@ -79,31 +79,32 @@ public final class Llama implements DecoderModel {
     }
 
     /**
-     * What a family changes in Llama's weights and forward, in transformers' terms: biases on q/k/v whatever
-     * {@code attention_bias} says (Qwen2), {@code q_norm}/{@code k_norm} (Qwen3, Gemma 3), Gemma's norms and scaled
-     * embeddings, and each layer's type ({@code layer_types}: "full_attention" or "sliding_attention") with the
-     * rotary embedding and sliding window (0: none) of each type.
+     * What a family changes in Llama's weights and forward, beside its own parts ({@link DecoderParts}), in
+     * transformers' terms: biases on q/k/v whatever {@code attention_bias} says (Qwen2), {@code q_norm}/{@code k_norm}
+     * (Qwen3, Gemma 3), Gemma's scaled embeddings, and each layer's type ({@code layer_types}: "full_attention" or
+     * "sliding_attention") with the rotary embedding and sliding window (0: none) of each type.
      */
-    record Layout(boolean qkvBias, boolean qkNorm, boolean gemmaNorms, double embedScale, String[] layerTypes,
+    record Layout(boolean qkvBias, boolean qkNorm, double embedScale, String[] layerTypes,
             Map<String, RotaryEmbedding> rope, Map<String, Integer> window) {
 
         /** Llama's: every layer full attention with one rotary embedding. */
         static Layout of(int layers, RotaryEmbedding rope) {
             String[] types = new String[layers];
             Arrays.fill(types, FULL);
-            return new Layout(false, false, false, 1.0, types, Map.of(FULL, rope), Map.of(FULL, 0));
+            return new Layout(false, false, 1.0, types, Map.of(FULL, rope), Map.of(FULL, 0));
         }
 
         Layout withQkvBias() {
-            return new Layout(true, qkNorm, gemmaNorms, embedScale, layerTypes, rope, window);
+            return new Layout(true, qkNorm, embedScale, layerTypes, rope, window);
         }
 
         Layout withQkNorm() {
-            return new Layout(qkvBias, true, gemmaNorms, embedScale, layerTypes, rope, window);
+            return new Layout(qkvBias, true, embedScale, layerTypes, rope, window);
         }
 
-        Layout withGemmaNorms(double embedScale) {
-            return new Layout(qkvBias, qkNorm, true, embedScale, layerTypes, rope, window);
+        /** Token embeddings multiplied by {@code scale} (Gemma: sqrt(hidden_size)). */
+        Layout withEmbedScale(double scale) {
+            return new Layout(qkvBias, qkNorm, scale, layerTypes, rope, window);
         }
 
         /**
@@ -125,7 +126,7 @@ public final class Llama implements DecoderModel {
                 ropes.put(type, ropeOfType.get(type));
                 windows.put(type, type.equals(SLIDING) && slidingWindow != null ? slidingWindow : 0);
             }
-            return new Layout(qkvBias, qkNorm, gemmaNorms, embedScale, types.clone(), ropes, windows);
+            return new Layout(qkvBias, qkNorm, embedScale, types.clone(), ropes, windows);
         }
 
         /** Every layer a sliding one when {@code slidingWindow} is set (Mistral, Phi-3), else all full. */
@@ -140,13 +141,16 @@ public final class Llama implements DecoderModel {
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
-    /**
-     * One block. Llama: {@code input_layernorm} before attention, {@code post_attention_layernorm} before the MLP.
-     * Gemma: the same two around attention, {@code pre_feedforward_layernorm} and {@code post_feedforward_layernorm}
-     * around the MLP (null in the other families).
-     */
-    record DecoderLayer(SelfAttention selfAttn, GatedMlp mlp, RmsNorm inputLayernorm, RmsNorm postAttentionLayernorm,
-            RmsNorm preFeedforwardLayernorm, RmsNorm postFeedforwardLayernorm) {}
+    /** LlamaDecoderLayer: {@code input_layernorm} before attention, {@code post_attention_layernorm} before the MLP. */
+    record LlamaDecoderLayer(SelfAttention selfAttn, GatedMlp mlp, RmsNorm inputLayernorm,
+            RmsNorm postAttentionLayernorm) implements DecoderLayer {
+
+        @Override
+        public NDArray forward(NDArray x, int index, NDList rope, Attention.Mask mask, KvCache cache) {
+            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), index, rope, mask, cache));
+            return h.add(mlp.forward(postAttentionLayernorm.forward(h))); // (B, T, hidden)
+        }
+    }
 
     private final Config config;
     private final Dtype dtype;
@@ -170,48 +174,22 @@ public final class Llama implements DecoderModel {
     /** A LlamaForCausalLM / LlamaForSequenceClassification body under {@code model}. */
     static Llama load(Checkpoint checkpoint, NDManager manager) {
         Config config = checkpoint.config(Config.class, Map.of("tie_word_embeddings", false));
-        return load(config, checkpoint, manager, "model", false, checkpoint.dtype());
+        Layout layout = Layout.of(config.numHiddenLayers(), new RotaryEmbedding(config.rope()));
+        return load(config, checkpoint, manager, "model", checkpoint.dtype(), layout);
     }
 
     /**
-     * The body from any source of weights: the lab builds it on a map of trainable arrays, so training and
-     * serving run one implementation of the architecture. {@code qkvBias}: biases on q/k/v whatever the config says.
+     * A float32 body from any source of weights: the lab builds it on a map of trainable arrays, so training and
+     * serving run one implementation of the architecture.
      */
-    public static Llama load(Config config, Weights weights, NDManager manager, String prefix, boolean qkvBias) {
-        return load(config, weights, manager, prefix, qkvBias, Dtype.FLOAT32);
-    }
-
-    static Llama load(Config config, Weights weights, NDManager manager, String prefix, boolean qkvBias, Dtype dtype) {
+    public static Llama load(Config config, Weights weights, NDManager manager, String prefix) {
         Layout layout = Layout.of(config.numHiddenLayers(), new RotaryEmbedding(config.rope()));
-        return load(config, weights, manager, prefix, dtype, qkvBias ? layout.withQkvBias() : layout);
+        return load(config, weights, manager, prefix, Dtype.FLOAT32, layout);
     }
 
     /** A body of Llama's keys under {@code prefix}, with what {@code layout} changes (Mistral, Qwen2, Qwen3). */
     static Llama load(Config config, Weights weights, NDManager manager, String prefix, Dtype dtype, Layout layout) {
-        boolean qkvBias = layout.qkvBias();
-        DecoderLayer[] layers = new DecoderLayer[config.numHiddenLayers()];
-        SelfAttention.Shape shape = new SelfAttention.Shape(config.numAttentionHeads(), config.numKeyValueHeads(),
-                config.headDim(), 1.0 / Math.sqrt(config.headDim()), null, dtype);
-        for (int i = 0; i < layers.length; i++) {
-            String p = prefix + ".layers." + i;
-            SelfAttention selfAttn = new SelfAttention(
-                    Linear.load(weights, manager, p + ".self_attn.q_proj", qkvBias || config.attentionBias()),
-                    Linear.load(weights, manager, p + ".self_attn.k_proj", qkvBias || config.attentionBias()),
-                    Linear.load(weights, manager, p + ".self_attn.v_proj", qkvBias || config.attentionBias()),
-                    Linear.load(weights, manager, p + ".self_attn.o_proj", config.attentionBias()),
-                    layout.qkNorm() ? RmsNorm.llama(weights, manager, p + ".self_attn.q_norm", config.rmsNormEps(), dtype)
-                            : null,
-                    layout.qkNorm() ? RmsNorm.llama(weights, manager, p + ".self_attn.k_norm", config.rmsNormEps(), dtype)
-                            : null,
-                    shape);
-            layers[i] = new DecoderLayer(selfAttn,
-                    GatedMlp.load(weights, manager, p + ".mlp", config.mlpBias(), config.hiddenAct(), dtype),
-                    RmsNorm.llama(weights, manager, p + ".input_layernorm", config.rmsNormEps(), dtype),
-                    RmsNorm.llama(weights, manager, p + ".post_attention_layernorm", config.rmsNormEps(), dtype),
-                    null, null);
-        }
-        return new Llama(config, dtype, weights.load(manager, prefix + ".embed_tokens.weight"), layers,
-                RmsNorm.llama(weights, manager, prefix + ".norm", config.rmsNormEps(), dtype), layout, null);
+        return new DecoderParts(config, weights, manager, dtype, layout).body(prefix, null);
     }
 
     @Override
@@ -242,21 +220,9 @@ public final class Llama implements DecoderModel {
         for (int i = 0; i < layers.length; i++) {
             String type = layout.layerTypes()[i];
             int index = i;
-            x = LayerScope.run(x, h -> decoderLayer(layers[index], index, h, rope.get(type), mask.get(type), cache));
+            x = LayerScope.run(x, h -> layers[index].forward(h, index, rope.get(type), mask.get(type), cache));
         }
         return norm.forward(x); // (B, T, hidden)
-    }
-
-    private NDArray decoderLayer(DecoderLayer layer, int index, NDArray x, NDList rope, Attention.Mask mask,
-            KvCache cache) {
-        if (layout.gemmaNorms()) {
-            NDArray attn = layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, mask, cache);
-            NDArray h = x.add(layer.postAttentionLayernorm().forward(attn));
-            NDArray mlp = layer.mlp().forward(layer.preFeedforwardLayernorm().forward(h));
-            return h.add(layer.postFeedforwardLayernorm().forward(mlp)); // (B, T, hidden)
-        }
-        NDArray h = x.add(layer.selfAttn().forward(layer.inputLayernorm().forward(x), index, rope, mask, cache));
-        return h.add(layer.mlp().forward(layer.postAttentionLayernorm().forward(h))); // (B, T, hidden)
     }
 
     @Override

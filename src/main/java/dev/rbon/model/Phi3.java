@@ -36,20 +36,17 @@ final class Phi3 {
         Config phi3 = checkpoint.config(Config.class, DEFAULTS);
         Llama.Layout layout = Llama.Layout.of(config.numHiddenLayers(), new RotaryEmbedding(rope(json, config, phi3)))
                 .withSlidingWindow(phi3.slidingWindow());
-        Dtype dtype = checkpoint.dtype();
-        SelfAttention.Shape shape = new SelfAttention.Shape(config.numAttentionHeads(), config.numKeyValueHeads(),
-                config.headDim(), 1.0 / Math.sqrt(config.headDim()), null, dtype);
-        Llama.DecoderLayer[] layers = new Llama.DecoderLayer[config.numHiddenLayers()];
-        for (int i = 0; i < layers.length; i++) {
-            String p = "model.layers." + i;
-            layers[i] = new Llama.DecoderLayer(selfAttn(checkpoint, manager, p + ".self_attn", config, shape),
-                    mlp(checkpoint, manager, p + ".mlp", config),
-                    RmsNorm.llama(checkpoint, manager, p + ".input_layernorm", config.rmsNormEps(), dtype),
-                    RmsNorm.llama(checkpoint, manager, p + ".post_attention_layernorm", config.rmsNormEps(), dtype),
-                    null, null);
-        }
-        return new Llama(config, dtype, checkpoint.load(manager, "model.embed_tokens.weight"), layers,
-                RmsNorm.llama(checkpoint, manager, "model.norm", config.rmsNormEps(), dtype), layout, null);
+        return new DecoderParts(config, checkpoint, manager, checkpoint.dtype(), layout) {
+            @Override
+            SelfAttention selfAttn(String p) {
+                return Phi3.selfAttn(checkpoint, manager, p, config, attentionShape());
+            }
+
+            @Override
+            GatedMlp mlp(String p) {
+                return Phi3.mlp(checkpoint, manager, p, config);
+            }
+        }.body("model", null);
     }
 
     /**

@@ -95,7 +95,7 @@ public final class SequenceClassifier implements AutoCloseable {
         record Config(@JsonProperty("pad_token_id") Long padTokenId) {}
 
         static DecoderHead load(Checkpoint checkpoint, NDManager manager) {
-            DecoderModel model = DecoderModel.load(checkpoint, manager);
+            DecoderModel model = AutoModel.decoder(checkpoint, manager);
             Linear score = Linear.load(checkpoint, manager, "score", checkpoint.has("score.bias"));
             checkOneLabel(checkpoint, score, "score");
             return new DecoderHead(model, score, checkpoint.config(Config.class).padTokenId());

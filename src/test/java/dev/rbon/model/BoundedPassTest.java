@@ -92,7 +92,7 @@ class BoundedPassTest {
             Llama.Config config = new Llama.Config(64, 32, 48, layers, 4, 2, null, "silu", 128, 1e-6, 10000.0, null,
                     null, false, false, false);
             Llama llama = Llama.load(config, Weights.of(randomWeights(weightsManager, config)), weightsManager,
-                    "model", false);
+                    "model");
             Attention.blockElements = blockElements;
             long[][][] batch = leftPadded(64, 2, 9);
             NDArray out = llama.forward(request.create(batch[0]), request.create(batch[1]), null); // (B, T, hidden)
