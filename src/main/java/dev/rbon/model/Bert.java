@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -64,15 +63,6 @@ public final class Bert implements SentenceEmbedder {
         }
     }
 
-    /** nn.LayerNorm over the hidden axis. */
-    record LayerNorm(NDArray weight, NDArray bias) {
-
-        NDArray forward(NDArray x, double eps) { // (B, S, hidden)
-            return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, (float) eps)
-                    .singletonOrThrow();
-        }
-    }
-
     record Embeddings(NDArray wordEmbeddings, NDArray positionEmbeddings, NDArray tokenTypeEmbeddings,
             LayerNorm layerNorm) {}
 
@@ -108,8 +98,7 @@ public final class Bert implements SentenceEmbedder {
      */
     public static Bert load(Path dir, Device device) throws IOException {
         SentenceTransformer layout = SentenceTransformer.read(dir);
-        NDManager manager = NDManager.newBaseManager(device);
-        try (Checkpoint checkpoint = Checkpoint.open(layout.transformer())) {
+        return Checkpoint.build(layout.transformer(), device, (checkpoint, manager) -> {
             Config config = checkpoint.config(Config.class);
             check(config, dir);
             String prefix = checkpoint.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
@@ -118,12 +107,22 @@ public final class Bert implements SentenceEmbedder {
             for (int i = 0; i < layers.length; i++) {
                 layers[i] = loadLayer(checkpoint, manager, prefix + "encoder.layer." + i);
             }
+            skipUnused(checkpoint, prefix);
             TextTokenizer tokenizer =
                     layout.tokenizer(checkpoint.dir().resolve("tokenizer.json"), config.maxPositionEmbeddings());
             return new Bert(dir.getFileName().toString(), config, layout, manager, embeddings, layers, tokenizer);
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            throw e;
+        });
+    }
+
+    /**
+     * What a BertModel checkpoint may hold that its last hidden state does not use, as sentence-transformers ignores
+     * it too: the pooler (BertModel's pooler_output) and the position_ids buffer of older checkpoints.
+     */
+    private static void skipUnused(Checkpoint checkpoint, String prefix) {
+        for (String key : new String[] {"pooler.dense.weight", "pooler.dense.bias", "embeddings.position_ids"}) {
+            if (checkpoint.has(prefix + key)) {
+                checkpoint.skip(prefix + key);
+            }
         }
     }
 
@@ -146,7 +145,7 @@ public final class Bert implements SentenceEmbedder {
                 checkpoint.load(manager, p + ".word_embeddings.weight"),
                 checkpoint.load(manager, p + ".position_embeddings.weight"),
                 checkpoint.load(manager, p + ".token_type_embeddings.weight"),
-                loadLayerNorm(checkpoint, manager, p + ".LayerNorm"));
+                LayerNorm.load(checkpoint, manager, p + ".LayerNorm"));
     }
 
     private static Layer loadLayer(Checkpoint checkpoint, NDManager manager, String p) {
@@ -156,16 +155,12 @@ public final class Bert implements SentenceEmbedder {
                 Linear.load(checkpoint, manager, p + ".attention.self.value", true));
         Output attentionOutput = new Output(
                 Linear.load(checkpoint, manager, p + ".attention.output.dense", true),
-                loadLayerNorm(checkpoint, manager, p + ".attention.output.LayerNorm"));
+                LayerNorm.load(checkpoint, manager, p + ".attention.output.LayerNorm"));
         Output output = new Output(
                 Linear.load(checkpoint, manager, p + ".output.dense", true),
-                loadLayerNorm(checkpoint, manager, p + ".output.LayerNorm"));
+                LayerNorm.load(checkpoint, manager, p + ".output.LayerNorm"));
         return new Layer(attentionSelf, attentionOutput,
                 Linear.load(checkpoint, manager, p + ".intermediate.dense", true), output);
-    }
-
-    private static LayerNorm loadLayerNorm(Checkpoint checkpoint, NDManager manager, String p) {
-        return new LayerNorm(checkpoint.load(manager, p + ".weight"), checkpoint.load(manager, p + ".bias"));
     }
 
     @Override
@@ -180,7 +175,7 @@ public final class Bert implements SentenceEmbedder {
         }
         PaddedBatch batch = PaddedBatch.encode(tokenizer, layout.prepare(texts), config.maxPositionEmbeddings(),
                 config.padTokenId(), name);
-        try (NDManager call = manager.newSubManager()) {
+        try (NDManager call = NDManager.newBaseManager(manager.getDevice())) { // the weights' manager is capped
             NDArray inputIds = call.create(batch.inputIds(), new Shape(batch.shape()));           // (B, S)
             NDArray attentionMask = call.create(batch.attentionMask(), new Shape(batch.shape())); // (B, S)
             float[] hidden = forward(inputIds, attentionMask).toFloatArray();                   // (B, S, hidden)
@@ -203,15 +198,10 @@ public final class Bert implements SentenceEmbedder {
         long length = inputIds.getShape().get(1);
         NDArray positionIds = inputIds.getManager().arange(0, length, 1, DataType.INT64).expandDims(0); // (1, S)
         NDArray tokenTypeIds = inputIds.zerosLike();                                                     // (B, S)
-        NDArray x = embedding(inputIds, embeddings.wordEmbeddings());                            // (B, S, hidden)
-        x = x.add(embedding(tokenTypeIds, embeddings.tokenTypeEmbeddings()));                    // (B, S, hidden)
-        x = x.add(embedding(positionIds, embeddings.positionEmbeddings()));                      // (B, S, hidden)
+        NDArray x = Embedding.lookup(inputIds, embeddings.wordEmbeddings());                            // (B, S, hidden)
+        x = x.add(Embedding.lookup(tokenTypeIds, embeddings.tokenTypeEmbeddings()));                    // (B, S, hidden)
+        x = x.add(Embedding.lookup(positionIds, embeddings.positionEmbeddings()));                      // (B, S, hidden)
         return embeddings.layerNorm().forward(x, config.layerNormEps());
-    }
-
-    /** Rows of {@code table} at {@code ids}, owned by the ids' manager (never by the table's). */
-    static NDArray embedding(NDArray ids, NDArray table) { // (..., S) -> (..., S, hidden)
-        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
     /** BertLayer: attention, then the feed-forward block, each closed by a residual and LayerNorm (post-LN). */

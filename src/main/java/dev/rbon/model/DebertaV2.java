@@ -9,14 +9,9 @@ import ai.djl.nn.Activation;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * DeBERTa-v2/v3 as a sequence classifier, mirroring transformers' modeling_deberta_v2.py
@@ -104,7 +99,7 @@ final class DebertaV2 implements SequenceClassifier.Body {
         }
     }
 
-    record Embeddings(NDArray wordEmbeddings, NDArray positionEmbeddings, Linear embedProj, Bert.LayerNorm layerNorm) {}
+    record Embeddings(NDArray wordEmbeddings, NDArray positionEmbeddings, Linear embedProj, LayerNorm layerNorm) {}
 
     /**
      * DisentangledSelfAttention. {@code posKeyT} and {@code posQueryT} are the relative embeddings through this
@@ -114,7 +109,7 @@ final class DebertaV2 implements SequenceClassifier.Body {
     record SelfAttention(Linear queryProj, Linear keyProj, Linear valueProj, NDArray posKeyT, NDArray posQueryT) {}
 
     /** DebertaV2SelfOutput and DebertaV2Output: LayerNorm(dense(hidden) + residual). */
-    record Output(Linear dense, Bert.LayerNorm layerNorm) {}
+    record Output(Linear dense, LayerNorm layerNorm) {}
 
     record Layer(SelfAttention attentionSelf, Output attentionOutput, Linear intermediateDense, Output output) {}
 
@@ -132,26 +127,24 @@ final class DebertaV2 implements SequenceClassifier.Body {
         this.classifier = classifier;
     }
 
-    static DebertaV2 load(Checkpoint checkpoint, NDManager manager) throws IOException {
+    static DebertaV2 load(Checkpoint checkpoint, NDManager manager) {
         Config config = checkpoint.config(Config.class);
         check(config, checkpoint);
-        Consumed weights = new Consumed(checkpoint);
         Embeddings embeddings = new Embeddings(
-                weights.load(manager, "deberta.embeddings.word_embeddings.weight"),
+                checkpoint.load(manager, "deberta.embeddings.word_embeddings.weight"),
                 config.positionBiasedInput()
-                        ? weights.load(manager, "deberta.embeddings.position_embeddings.weight") : null,
-                weights.has("deberta.embeddings.embed_proj.weight")
-                        ? Linear.load(weights, manager, "deberta.embeddings.embed_proj", false) : null,
-                layerNorm(weights, manager, "deberta.embeddings.LayerNorm"));
-        NDArray relEmbeddings = relEmbeddings(config, weights, manager); // (2 * attSpan, hidden) or null
+                        ? checkpoint.load(manager, "deberta.embeddings.position_embeddings.weight") : null,
+                checkpoint.has("deberta.embeddings.embed_proj.weight")
+                        ? Linear.load(checkpoint, manager, "deberta.embeddings.embed_proj", false) : null,
+                LayerNorm.load(checkpoint, manager, "deberta.embeddings.LayerNorm"));
+        NDArray relEmbeddings = relEmbeddings(config, checkpoint, manager); // (2 * attSpan, hidden) or null
         Layer[] layers = new Layer[config.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
-            layers[i] = loadLayer(config, weights, manager, "deberta.encoder.layer." + i, relEmbeddings);
+            layers[i] = loadLayer(config, checkpoint, manager, "deberta.encoder.layer." + i, relEmbeddings);
         }
-        Linear poolerDense = Linear.load(weights, manager, "pooler.dense", true);
-        Linear classifier = Linear.load(weights, manager, "classifier", true);
+        Linear poolerDense = Linear.load(checkpoint, manager, "pooler.dense", true);
+        Linear classifier = Linear.load(checkpoint, manager, "classifier", true);
         SequenceClassifier.checkOneLabel(checkpoint, classifier, "classifier");
-        weights.checkAllConsumed();
         return new DebertaV2(config, embeddings, layers, poolerDense, classifier);
     }
 
@@ -178,39 +171,39 @@ final class DebertaV2 implements SequenceClassifier.Body {
     }
 
     /** DebertaV2Encoder.get_rel_embedding, sliced to the 2 * att_span rows attention reads. */
-    private static NDArray relEmbeddings(Config config, Consumed weights, NDManager manager) {
+    private static NDArray relEmbeddings(Config config, Checkpoint checkpoint, NDManager manager) {
         if (!config.relativeAttention()) {
             return null;
         }
-        NDArray rel = weights.load(manager, "deberta.encoder.rel_embeddings.weight"); // (2 * buckets, hidden)
+        NDArray rel = checkpoint.load(manager, "deberta.encoder.rel_embeddings.weight"); // (2 * buckets, hidden)
         if (Arrays.stream(config.normRelEbd().toLowerCase().split("\\|")).map(String::trim).anyMatch("layer_norm"::equals)) {
-            rel = layerNorm(weights, manager, "deberta.encoder.LayerNorm").forward(rel, config.layerNormEps());
+            rel = LayerNorm.load(checkpoint, manager, "deberta.encoder.LayerNorm").forward(rel, config.layerNormEps());
         }
         return rel.get("0:" + 2 * config.attSpan()); // (2 * attSpan, hidden)
     }
 
-    private static Layer loadLayer(Config config, Consumed weights, NDManager manager, String p, NDArray rel) {
+    private static Layer loadLayer(Config config, Checkpoint checkpoint, NDManager manager, String p, NDArray rel) {
         String a = p + ".attention.self";
-        Linear queryProj = Linear.load(weights, manager, a + ".query_proj", true);
-        Linear keyProj = Linear.load(weights, manager, a + ".key_proj", true);
+        Linear queryProj = Linear.load(checkpoint, manager, a + ".query_proj", true);
+        Linear keyProj = Linear.load(checkpoint, manager, a + ".key_proj", true);
         NDArray posKey = null;
         NDArray posQuery = null;
         if (config.c2p()) {
-            Linear proj = config.shareAttKey() ? keyProj : Linear.load(weights, manager, a + ".pos_key_proj", true);
+            Linear proj = config.shareAttKey() ? keyProj : Linear.load(checkpoint, manager, a + ".pos_key_proj", true);
             posKey = positionProjection(config, proj, rel); // (heads, headDim, 2 * attSpan)
         }
         if (config.p2c()) {
-            Linear proj = config.shareAttKey() ? queryProj : Linear.load(weights, manager, a + ".pos_query_proj", true);
+            Linear proj = config.shareAttKey() ? queryProj : Linear.load(checkpoint, manager, a + ".pos_query_proj", true);
             posQuery = positionProjection(config, proj, rel); // (heads, headDim, 2 * attSpan)
         }
         SelfAttention attentionSelf = new SelfAttention(queryProj, keyProj,
-                Linear.load(weights, manager, a + ".value_proj", true), posKey, posQuery);
+                Linear.load(checkpoint, manager, a + ".value_proj", true), posKey, posQuery);
         return new Layer(attentionSelf,
-                new Output(Linear.load(weights, manager, p + ".attention.output.dense", true),
-                        layerNorm(weights, manager, p + ".attention.output.LayerNorm")),
-                Linear.load(weights, manager, p + ".intermediate.dense", true),
-                new Output(Linear.load(weights, manager, p + ".output.dense", true),
-                        layerNorm(weights, manager, p + ".output.LayerNorm")));
+                new Output(Linear.load(checkpoint, manager, p + ".attention.output.dense", true),
+                        LayerNorm.load(checkpoint, manager, p + ".attention.output.LayerNorm")),
+                Linear.load(checkpoint, manager, p + ".intermediate.dense", true),
+                new Output(Linear.load(checkpoint, manager, p + ".output.dense", true),
+                        LayerNorm.load(checkpoint, manager, p + ".output.LayerNorm")));
     }
 
     /** The relative embeddings through a projection, split into heads and transposed. */
@@ -218,10 +211,6 @@ final class DebertaV2 implements SequenceClassifier.Body {
         NDArray projected = proj.forward(rel.expandDims(0));                                   // (1, 2 * span, all)
         return Attention.splitHeads(projected, config.numAttentionHeads(), config.headDim())   // (1, heads, 2 * span, hd)
                 .squeeze(0).transpose(0, 2, 1);
-    }
-
-    private static Bert.LayerNorm layerNorm(Weights weights, NDManager manager, String p) {
-        return new Bert.LayerNorm(weights.load(manager, p + ".weight"), weights.load(manager, p + ".bias"));
     }
 
     /** logits[:, 0] of each row: the classifier on the pooled first token ([CLS]). */
@@ -249,11 +238,11 @@ final class DebertaV2 implements SequenceClassifier.Body {
 
     /** DebertaV2Embeddings: words (+ absolute positions), projection, LayerNorm, padding zeroed. */
     private NDArray embeddings(NDArray inputIds, NDArray attentionMask) { // (B, S) -> (B, S, hidden)
-        NDArray x = Bert.embedding(inputIds, embeddings.wordEmbeddings());                   // (B, S, embedding)
+        NDArray x = Embedding.lookup(inputIds, embeddings.wordEmbeddings());                   // (B, S, embedding)
         if (embeddings.positionEmbeddings() != null) {
             long length = inputIds.getShape().get(1);
             NDArray positionIds = inputIds.getManager().arange(0, length, 1, DataType.INT64).expandDims(0); // (1, S)
-            x = x.add(Bert.embedding(positionIds, embeddings.positionEmbeddings()));        // (B, S, embedding)
+            x = x.add(Embedding.lookup(positionIds, embeddings.positionEmbeddings()));        // (B, S, embedding)
         }
         if (embeddings.embedProj() != null) {
             x = embeddings.embedProj().forward(x);                                          // (B, S, hidden)
@@ -370,51 +359,5 @@ final class DebertaV2 implements SequenceClassifier.Body {
     @Override
     public long paddingId() {
         return config.padTokenId();
-    }
-
-    /**
-     * A checkpoint's weights that remember which keys were read, so that a checkpoint with tensors the architecture
-     * does not use is refused with their names instead of silently running without them.
-     */
-    private static final class Consumed implements Weights {
-        private final Checkpoint checkpoint;
-        private final Set<String> read = new HashSet<>();
-
-        Consumed(Checkpoint checkpoint) {
-            this.checkpoint = checkpoint;
-        }
-
-        @Override
-        public boolean has(String key) {
-            return checkpoint.has(key);
-        }
-
-        @Override
-        public NDArray load(NDManager manager, String key) {
-            read.add(key);
-            return checkpoint.load(manager, key);
-        }
-
-        void checkAllConsumed() throws IOException {
-            Set<String> unused = new TreeSet<>(names());
-            unused.removeAll(read);
-            if (!unused.isEmpty()) {
-                throw new IllegalArgumentException(checkpoint.dir() + " holds tensors DebertaV2ForSequenceClassification"
-                        + " with this config.json does not use: " + unused);
-            }
-        }
-
-        /** Every tensor of the checkpoint: the index's weight_map, or the single file's header. */
-        private Set<String> names() throws IOException {
-            var index = checkpoint.dir().resolve("model.safetensors.index.json");
-            if (Files.exists(index)) {
-                Set<String> names = new HashSet<>();
-                Checkpoint.JSON.readTree(index.toFile()).path("weight_map").fieldNames().forEachRemaining(names::add);
-                return names;
-            }
-            try (SafeTensors file = SafeTensors.open(checkpoint.dir().resolve("model.safetensors"))) {
-                return new HashSet<>(file.names());
-            }
-        }
     }
 }

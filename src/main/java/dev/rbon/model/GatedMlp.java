@@ -41,7 +41,7 @@ record GatedMlp(Linear gateProj, Linear upProj, Linear downProj, String hiddenAc
         return hiddenAct.equals("silu") ? x.mul(Activation.sigmoid(x)) : geluTanh(x);
     }
 
-    /** GELUTanh (gelu_pytorch_tanh): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
+    /** GELUTanh (gelu_pytorch_tanh; GPT-2's gelu_new): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
     static NDArray geluTanh(NDArray x) {
         NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
         return x.mul(0.5f).mul(inner.tanh().add(1f));

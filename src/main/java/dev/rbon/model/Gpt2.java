@@ -3,9 +3,6 @@ package dev.rbon.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.norm.LayerNorm;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -40,21 +37,20 @@ public final class Gpt2 implements DecoderModel {
         }
     }
 
-    record Norm(NDArray weight, NDArray bias) {}
 
     record Attn(Linear cAttn, Linear cProj) {}
 
     record Mlp(Linear cFc, Linear cProj) {}
 
-    record Block(Norm ln1, Attn attn, Norm ln2, Mlp mlp) {}
+    record Block(LayerNorm ln1, Attn attn, LayerNorm ln2, Mlp mlp) {}
 
     private final Config config;
     private final NDArray wte;
     private final NDArray wpe;
     private final Block[] h;
-    private final Norm lnF;
+    private final LayerNorm lnF;
 
-    private Gpt2(Config config, NDArray wte, NDArray wpe, Block[] h, Norm lnF) {
+    private Gpt2(Config config, NDArray wte, NDArray wpe, Block[] h, LayerNorm lnF) {
         this.config = config;
         this.wte = wte;
         this.wpe = wpe;
@@ -84,17 +80,13 @@ public final class Gpt2 implements DecoderModel {
                 checkpoint.skip(b + buffer); // causal-mask buffers of old checkpoints; transformers ignores them
             }
             h[i] = new Block(
-                    norm(checkpoint, manager, b + ".ln_1"),
+                    LayerNorm.load(checkpoint, manager, b + ".ln_1"),
                     new Attn(conv1d(checkpoint, manager, b + ".attn.c_attn"), conv1d(checkpoint, manager, b + ".attn.c_proj")),
-                    norm(checkpoint, manager, b + ".ln_2"),
+                    LayerNorm.load(checkpoint, manager, b + ".ln_2"),
                     new Mlp(conv1d(checkpoint, manager, b + ".mlp.c_fc"), conv1d(checkpoint, manager, b + ".mlp.c_proj")));
         }
         return new Gpt2(config, checkpoint.load(manager, p + "wte.weight"), checkpoint.load(manager, p + "wpe.weight"),
-                h, norm(checkpoint, manager, p + "ln_f"));
-    }
-
-    private static Norm norm(Checkpoint checkpoint, NDManager manager, String key) {
-        return new Norm(checkpoint.load(manager, key + ".weight"), checkpoint.load(manager, key + ".bias"));
+                h, LayerNorm.load(checkpoint, manager, p + "ln_f"));
     }
 
     /** Conv1D stores its weight (in, out); as a Linear it is (out, in). */
@@ -113,16 +105,16 @@ public final class Gpt2 implements DecoderModel {
             throw new IllegalArgumentException("sequence longer than n_positions " + config.nPositions());
         }
         Attention.Mask mask = Attention.Mask.causal(attentionMask, newTokens, 0);
-        NDArray x = embedding(inputIds, wte).add(embedding(positions, wpe)); // (B, T, nEmbd)
+        NDArray x = Embedding.lookup(inputIds, wte).add(Embedding.lookup(positions, wpe)); // (B, T, nEmbd)
         for (int i = 0; i < h.length; i++) {
             Block block = h[i];
             int layer = i;
             x = LayerScope.run(x, in -> {
-                NDArray a = in.add(attention(block.attn(), layer, layerNorm(in, block.ln1()), mask, cache));
-                return a.add(mlp(block.mlp(), layerNorm(a, block.ln2())));  // (B, T, nEmbd)
+                NDArray a = in.add(attention(block.attn(), layer, block.ln1().forward(in, config.layerNormEpsilon()), mask, cache));
+                return a.add(mlp(block.mlp(), block.ln2().forward(a, config.layerNormEpsilon())));  // (B, T, nEmbd)
             });
         }
-        return layerNorm(x, lnF);
+        return lnF.forward(x, config.layerNormEpsilon());
     }
 
     private NDArray attention(Attn attn, int layer, NDArray x, Attention.Mask mask, KvCache cache) {
@@ -137,22 +129,7 @@ public final class Gpt2 implements DecoderModel {
     }
 
     private static NDArray mlp(Mlp mlp, NDArray x) {
-        return mlp.cProj().forward(geluNew(mlp.cFc().forward(x))); // (B, T, nEmbd)
-    }
-
-    /** NewGELUActivation: 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
-    private static NDArray geluNew(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-        return x.mul(0.5).mul(inner.tanh().add(1));
-    }
-
-    private NDArray layerNorm(NDArray x, Norm norm) {
-        return LayerNorm.layerNorm(x, new Shape(config.nEmbd()), norm.weight(), norm.bias(),
-                config.layerNormEpsilon().floatValue()).singletonOrThrow();
-    }
-
-    private static NDArray embedding(NDArray ids, NDArray table) { // (B, T) -> (B, T, nEmbd)
-        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+        return mlp.cProj().forward(GatedMlp.geluTanh(mlp.cFc().forward(x))); // (B, T, nEmbd): gelu_new is GELUTanh
     }
 
     @Override
@@ -175,7 +152,6 @@ public final class Gpt2 implements DecoderModel {
     public int numHiddenLayers() {
         return config.nLayer();
     }
-
 
     @Override
     public int maxPositionEmbeddings() {

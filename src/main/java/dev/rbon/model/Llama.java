@@ -3,7 +3,6 @@ package dev.rbon.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.SparseFormat;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -211,8 +210,7 @@ public final class Llama implements DecoderModel {
             rope.put(type, layout.rope().get(type).cosSin(positions, dtype));
             mask.put(type, Attention.Mask.causal(attentionMask, newTokens, layout.window().get(type)));
         }
-        NDArray x = inputIds.getNDArrayInternal()
-                .embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // (B, T, hidden)
+        NDArray x = Embedding.lookup(inputIds, embedTokens); // (B, T, hidden)
         if (layout.embedScale() != 1.0) {
             // Gemma: sqrt(hidden) rounded to the hidden dtype, as Gemma2TextScaledWordEmbedding does
             x = x.mul(dtype.cast(x.getManager().create((float) layout.embedScale())));
