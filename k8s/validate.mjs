@@ -7,7 +7,7 @@
 //    Node 20 compatible models package, so HTTPRoute and ClientSettingsPolicy get a hand-written structural check;
 // 3. checks rbon's own rules (probes, security context, resources, names that refer to each other).
 // The npm packages are installed once into k8s/.validate-cache (git-ignored).
-// Exit: 0 all valid, 1 invalid objects, 3 kubectl or npm missing (the JUnit wrapper skips on 3).
+// Exit: 0 all valid, 1 invalid objects, 3 kubectl or npm missing (the JUnit wrapper fails on anything but 0).
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
