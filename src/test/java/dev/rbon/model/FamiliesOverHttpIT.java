@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rbon.Shared;
 import dev.rbon.remote.RbonProcess;
+import dev.rbon.remote.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,12 +39,9 @@ class FamiliesOverHttpIT {
     @BeforeAll
     void start() throws Exception {
         assumeTrue(Files.isRegularFile(RbonProcess.APP), "no fast-jar: run `./mvnw verify`");
-        Path tiny = Shared.dir().resolve("fixtures/hf-tiny");
         for (String family : FAMILIES) {
-            servers.put(family, new RbonProcess("family-" + family, RbonProcess.freePort(), Map.of(
-                    "RBON_MODELS_POLICY_PATH", DecoderFamiliesTest.folder(family).toString(),
-                    "RBON_MODELS_REWARD_PATH", tiny.resolve("reward-llama").toString(),
-                    "RBON_MODELS_EMBEDDING_PATH", tiny.resolve("bert").toString())).start());
+            servers.put(family, new RbonProcess("family-" + family, RbonProcess.freePort(), TinyModels.local(
+                    "RBON_MODELS_POLICY_PATH", DecoderFamiliesTest.folder(family).toString())).start());
         }
         for (RbonProcess server : servers.values()) {
             server.awaitReady(Duration.ofSeconds(180));

@@ -45,12 +45,8 @@ class RemoteEnginesIT {
     @BeforeAll
     void start() throws Exception {
         assumeTrue(Files.isRegularFile(RbonProcess.APP), "no fast-jar: run `./mvnw verify`");
-        Path tiny = Path.of(System.getProperty("shared.dir", "../shared")).toAbsolutePath().normalize()
-                .resolve("fixtures/hf-tiny");
-        assumeTrue(Files.isDirectory(tiny), "../shared is absent: no models");
-        backendEnv = Map.of("RBON_MODELS_POLICY_PATH", tiny.resolve("llama").toString(),
-                "RBON_MODELS_REWARD_PATH", tiny.resolve("reward-llama").toString(),
-                "RBON_MODELS_EMBEDDING_PATH", tiny.resolve("bert").toString());
+        Path tiny = TinyModels.dir();
+        backendEnv = TinyModels.local();
         backend = new RbonProcess("backend", RbonProcess.freePort(), backendEnv).start();
         proxy = new FaultProxy(RbonProcess.freePort(), "http://127.0.0.1:" + backend.port).start();
         front = new RbonProcess("front", RbonProcess.freePort(), Map.of(

@@ -44,12 +44,8 @@ class RemotePolicyIT {
     @BeforeAll
     void start() throws Exception {
         assumeTrue(Files.isRegularFile(RbonProcess.APP), "no fast-jar: run `./mvnw verify`");
-        Path tiny = tiny();
-        assumeTrue(Files.isDirectory(tiny), "../shared is absent: no models");
-        backend = new RbonProcess("policy-backend", RbonProcess.freePort(), Map.of(
-                "RBON_MODELS_POLICY_PATH", tiny.resolve("llama").toString(),
-                "RBON_MODELS_REWARD_PATH", tiny.resolve("reward-llama").toString(),
-                "RBON_MODELS_EMBEDDING_PATH", tiny.resolve("bert").toString())).start();
+        Path tiny = TinyModels.dir();
+        backend = new RbonProcess("policy-backend", RbonProcess.freePort(), TinyModels.local()).start();
         proxy = new FaultProxy(RbonProcess.freePort(), "http://127.0.0.1:" + backend.port).start();
         String root = "http://127.0.0.1:" + backend.port;
         front = new RbonProcess("policy-front", RbonProcess.freePort(), Map.of(
@@ -62,11 +58,6 @@ class RemotePolicyIT {
                 "RBON_MODELS_EMBEDDING_URL", root + "/v1")).start();
         backend.awaitReady(Duration.ofSeconds(120));
         front.awaitReady(Duration.ofSeconds(120));
-    }
-
-    static Path tiny() {
-        return Path.of(System.getProperty("shared.dir", "../shared")).toAbsolutePath().normalize()
-                .resolve("fixtures/hf-tiny");
     }
 
     @AfterAll
@@ -259,8 +250,8 @@ class RemotePolicyIT {
             }
             String value = line.substring(line.indexOf('=') + 1)
                     .replaceAll("http://vllm-[a-z]+\\.vllm\\.svc\\.cluster\\.local:8000", root)
-                    .replace("/models/policy", tiny().resolve("llama").toString())
-                    .replace("/models/reward", tiny().resolve("reward-llama").toString());
+                    .replace("/models/policy", TinyModels.path("llama"))
+                    .replace("/models/reward", TinyModels.path("reward-llama"));
             env.put(line.substring(0, line.indexOf('=')), value);
         }
         assertTrue(env.containsKey("RBON_MODELS_POLICY_URL") && env.containsKey("RBON_MODELS_POLICY_PATH"), env.toString());

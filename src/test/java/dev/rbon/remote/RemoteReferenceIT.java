@@ -32,13 +32,9 @@ class RemoteReferenceIT {
     @BeforeAll
     void start() throws Exception {
         assumeTrue(Files.isRegularFile(RbonProcess.APP), "no fast-jar: run `./mvnw verify`");
-        Path tiny = RemotePolicyIT.tiny();
-        assumeTrue(Files.isDirectory(tiny), "../shared is absent: no models");
-        backend = new RbonProcess("reference-backend", RbonProcess.freePort(), Map.of(
-                "RBON_MODELS_POLICY_PATH", tiny.resolve("llama").toString(),
-                "RBON_MODELS_REFERENCE_PATH", tiny.resolve("llama-bf16").toString(),
-                "RBON_MODELS_REWARD_PATH", tiny.resolve("reward-llama").toString(),
-                "RBON_MODELS_EMBEDDING_PATH", tiny.resolve("bert").toString())).start();
+        Path tiny = TinyModels.dir();
+        backend = new RbonProcess("reference-backend", RbonProcess.freePort(),
+                TinyModels.local("RBON_MODELS_REFERENCE_PATH", TinyModels.path("llama-bf16"))).start();
         String root = "http://127.0.0.1:" + backend.port;
         front = new RbonProcess("reference-front", RbonProcess.freePort(), Map.of(
                 "RBON_MODELS_POLICY_PATH", tiny.resolve("llama").toString(),
