@@ -142,7 +142,9 @@ public class CompletionsResource {
         CompletableFuture<Outcome> decoding = decoder.decode(call.generation(),
                 call.timeoutMs() == null ? null : Duration.ofMillis(call.timeoutMs()), progress);
         http.response().closeHandler(closed -> decoding.cancel(false));
-        CompletableFuture<Answer> answer = decoding.thenCompose(outcome -> answer(call, outcome));
+        CompletableFuture<Answer> answer = decoding
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(call.inClientFields(e)))
+                .thenCompose(outcome -> answer(call, outcome));
         answer.whenComplete((a, error) -> metrics.request(endpoint, call.generation().method().wireName(),
                 GenerateResource.outcome(error), Duration.ofNanos(System.nanoTime() - start)));
         if (sse == null) {

@@ -119,7 +119,6 @@ public class AlignedDecoder {
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
         checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
-        progress.started(g.n(), g.rerank() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
                 .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
         Conversation conversation = g.messages() == null
@@ -129,11 +128,13 @@ public class AlignedDecoder {
             Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
             List<long[]> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
             admission.rerank(models, rewardIds, promptIds.length, pool.ids());
+            progress.started(g.n(), 0); // only once admitted: a stream opens its 200 here
             return Phase.done(score(models, g, prompt, conversation, promptIds, pool, rewardIds, rng, clock, progress,
                     0, 0));
         }
         long memory = tooLongIs422(g, () -> admission.sampling(models, conversation, promptIds.length, g.n(),
                 g.sampling().maxNewTokens()));
+        progress.started(g.n(), g.sampling().maxNewTokens()); // only once admitted: a stream opens its 200 here
         if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
             Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
                     models.policyIsReference());
@@ -281,6 +282,9 @@ public class AlignedDecoder {
     }
 
     private void checkPromptLength(CausalLMText policy, int promptTokens, int maxNewTokens) {
+        if (promptTokens == 0) { // e.g. whitespace that a tokenizer without BOS encodes to nothing
+            throw new FieldException("prompt", "has no tokens");
+        }
         if (promptTokens > limits.maxPromptTokens()) {
             throw new FieldException("prompt", "the prompt is " + promptTokens + " tokens, over the limit of "
                     + limits.maxPromptTokens());

@@ -176,6 +176,9 @@ class OpenAiSdkTest {
         BadRequestException tooLong = assertThrows(BadRequestException.class, () -> client.completions().create(
                 CompletionCreateParams.builder().model(model).prompt("word ".repeat(3000)).build()));
         assertTrue(tooLong.getMessage().contains("prompt"));
+        BadRequestException context = assertThrows(BadRequestException.class,
+                () -> client.chat().completions().create(chat().maxCompletionTokens(255).build()));
+        assertEquals(Optional.of("max_completion_tokens"), context.param(), "the client's field, not max_new_tokens");
         NotFoundException unknown = assertThrows(NotFoundException.class,
                 () -> client.chat().completions().create(chat().model("gpt-4o").build()));
         assertEquals(Optional.of("model_not_found"), unknown.code());
