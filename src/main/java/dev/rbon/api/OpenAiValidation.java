@@ -80,7 +80,7 @@ final class OpenAiValidation {
                 r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(null, messages, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization());
+                pool.normalization()).returning(pool.n(), top);
         return new Call(true, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
                 Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), tokensField);
@@ -101,7 +101,7 @@ final class OpenAiValidation {
                 r.stop(), r.seed(), r.method(), r.beta(), r.rewardNormalization(), r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(prompt, null, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization());
+                pool.normalization()).returning(pool.n(), top);
         return new Call(false, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
                 Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), "max_tokens");

@@ -58,7 +58,7 @@ final class RequestValidation {
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
         return new Generation(r.prompt(), messages, List.copyOf(r.candidates()), null, r.candidates().size(), method,
-                beta, normalization, r.seed());
+                beta, normalization, r.seed(), 1, null);
     }
 
     /**
