@@ -39,6 +39,19 @@ class EdgeSemanticsTest {
     }
 
     @Test
+    void maxTokensOneIsTheTokenAfterThePromptOnEveryRoute() {
+        JsonPath generate = ok("/v1/generate", "{\"prompt\": \"The licence grants you\", \"n\": 4,"
+                + " \"max_new_tokens\": 1, \"seed\": 6, \"return_candidates\": true}");
+        generate.getList("candidates.tokens", Double.class).forEach(t -> assertEquals(1.0, t));
+        JsonPath aligned = ok("/v1/completions", "{\"model\": \"llama\", \"prompt\": \"The licence grants you\","
+                + " \"best_of\": 4, \"n\": 2, \"max_tokens\": 1, \"method\": \"bon\", \"seed\": 6}");
+        assertEquals(2, aligned.getList("choices").size());
+        JsonPath plain = ok("/v1/completions", "{\"model\": \"llama\", \"prompt\": \"The licence grants you\","
+                + " \"best_of\": 4, \"n\": 4, \"max_tokens\": 1, \"seed\": 6}");
+        assertEquals(generate.getList("candidates.text"), plain.getList("choices.text"), "the same samples");
+    }
+
+    @Test
     void aTemperatureBelowOneInAHundredThousandIsGreedy() {
         String generate = "{\"prompt\": \"The licence grants you\", \"n\": 3, \"max_new_tokens\": 8, \"seed\": 4,"
                 + " \"return_candidates\": true, \"temperature\": %s}";
