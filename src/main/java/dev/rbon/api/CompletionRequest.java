@@ -27,7 +27,9 @@ public record CompletionRequest(
         @Schema(description = "Seed: the same request returns the same answer, streamed or not.") Long seed,
         @Schema(description = "A stop string or up to 4 of them.", type = SchemaType.ARRAY,
                 implementation = String.class) JsonNode stop,
-        @Schema(description = "Stream the answer as server-sent events.", defaultValue = "false") Boolean stream,
+        @Schema(description = "Stream the answer as server-sent events. Without a method (the samples in order,"
+                + " best_of = n) the chunks follow once every sample is done: one per choice with its whole text.",
+                defaultValue = "false") Boolean stream,
         ChatCompletionRequest.StreamOptions streamOptions,
         @Schema(description = "Log-probs of the returned tokens with this many alternatives (0 to 5).")
                 Integer logprobs,

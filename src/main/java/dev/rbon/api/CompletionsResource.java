@@ -9,9 +9,6 @@ import dev.rbon.decode.DecodeMetrics;
 import dev.rbon.decode.EngineCompletions;
 import dev.rbon.decode.Outcome;
 import dev.rbon.decode.Progress;
-import dev.rbon.decode.ReturnedTokens;
-import dev.rbon.select.Selection;
-import dev.rbon.select.TopN;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,14 +19,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.random.RandomGenerator;
-import java.util.random.RandomGeneratorFactory;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -50,23 +43,23 @@ import org.jboss.resteasy.reactive.RestMulti;
 // no @Produces: the answer is JSON, or text/event-stream when streaming; RestMulti sets the type per answer
 public class CompletionsResource {
 
-    private static final SecureRandom SEEDS = new SecureRandom();
     /** Streams at most one step comment per this many milliseconds. */
     private static final long STEP_COMMENT_MS = 250;
+    private static final Map<String, List<String>> SSE_HEADERS = Map.of(
+            "Content-Type", List.of(MediaType.SERVER_SENT_EVENTS + ";charset=UTF-8"),
+            "Cache-Control", List.of("no-cache"), "X-Accel-Buffering", List.of("no"));
 
     private final AlignedDecoder decoder;
     private final EngineCompletions engine;
-    private final ReturnedTokens returned;
     private final DecodeMetrics metrics;
     private final ServedModels served;
     private final ObjectMapper json;
     private final RbonConfig.Limits limits;
 
-    public CompletionsResource(AlignedDecoder decoder, EngineCompletions engine, ReturnedTokens returned,
-            DecodeMetrics metrics, ServedModels served, ObjectMapper json, RbonConfig config) {
+    public CompletionsResource(AlignedDecoder decoder, EngineCompletions engine, DecodeMetrics metrics,
+            ServedModels served, ObjectMapper json, RbonConfig config) {
         this.decoder = decoder;
         this.engine = engine;
-        this.returned = returned;
         this.metrics = metrics;
         this.served = served;
         this.json = json;
@@ -95,7 +88,8 @@ public class CompletionsResource {
     @Operation(operationId = "createCompletion", summary = "Text completion (OpenAI/vLLM shape), selected by rbon")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = CompletionRequest.class)))
-    @APIResponse(responseCode = "200", description = "The best n candidates; with stream: true, SSE chunks",
+    @APIResponse(responseCode = "200", description = "The best n candidates (without a method and with best_of = n,"
+            + " the samples in order, as an engine answers); with stream: true, SSE chunks",
             content = {@Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = OpenAiResponses.Completion.class)),
                 @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
@@ -112,7 +106,10 @@ public class CompletionsResource {
         return respond(OpenAiValidation.completion(r, limits), http);
     }
 
-    /** The samples in order, as an engine answers a front rbon (EngineCompletion); the tighter deadline wins. */
+    /**
+     * The samples in order, as an engine answers a front rbon (EngineCompletion); the tighter deadline wins. Streamed,
+     * the chunks follow once every sample is done, so any failure before is an ordinary HTTP error.
+     */
     private Multi<byte[]> engine(EngineCompletion.Call call, Duration callerDeadline, HttpServerRequest http) {
         long start = System.nanoTime();
         Duration timeout = call.timeoutMs() == null ? callerDeadline : Duration.ofMillis(call.timeoutMs());
@@ -123,14 +120,19 @@ public class CompletionsResource {
         http.response().closeHandler(closed -> sampling.cancel(false));
         sampling.whenComplete((result, error) -> metrics.request("completions", "none",
                 GenerateResource.outcome(error), Duration.ofNanos(System.nanoTime() - start)));
-        Uni<byte[]> body = Uni.createFrom().completionStage(sampling.thenApply(
-                result -> bytes(EngineCompletion.response(call, result))));
-        return RestMulti.fromUniResponse(body, b -> Multi.createFrom().item(b),
-                b -> Map.of("Content-Type", List.of(MediaType.APPLICATION_JSON)), b -> 200);
+        if (!call.stream()) {
+            Uni<byte[]> body = Uni.createFrom().completionStage(sampling.thenApply(
+                    result -> bytes(EngineCompletion.response(call, result))));
+            return RestMulti.fromUniResponse(body, b -> Multi.createFrom().item(b),
+                    b -> Map.of("Content-Type", List.of(MediaType.APPLICATION_JSON)), b -> 200);
+        }
+        return RestMulti.fromUniResponse(Uni.createFrom().completionStage(sampling), result -> {
+            SseStream sse = new SseStream(json);
+            EngineCompletion.chunks(call, result).forEach(sse::data);
+            sse.done();
+            return sse.multi();
+        }, result -> SSE_HEADERS, result -> 200);
     }
-
-    /** The decoded pool, the choices in order (pool indices) and, when asked, their tokens. */
-    record Answer(Outcome outcome, int[] order, List<ReturnedTokens.Answer> tokens) {}
 
     private Multi<byte[]> respond(OpenAiValidation.Call call, HttpServerRequest http) {
         long start = System.nanoTime();
@@ -142,7 +144,8 @@ public class CompletionsResource {
         CompletableFuture<Outcome> decoding = decoder.decode(call.generation(),
                 call.timeoutMs() == null ? null : Duration.ofMillis(call.timeoutMs()), progress);
         http.response().closeHandler(closed -> decoding.cancel(false));
-        CompletableFuture<Answer> answer = decoding.thenCompose(outcome -> answer(call, outcome));
+        CompletableFuture<Outcome> answer = decoding
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(call.inClientFields(e)));
         answer.whenComplete((a, error) -> metrics.request(endpoint, call.generation().method().wireName(),
                 GenerateResource.outcome(error), Duration.ofNanos(System.nanoTime() - start)));
         if (sse == null) {
@@ -158,10 +161,11 @@ public class CompletionsResource {
             }
             sse.done();
         });
-        return RestMulti.fromUniResponse(Uni.createFrom().completionStage(started), v -> sse.multi(),
-                v -> Map.of("Content-Type", List.of(MediaType.SERVER_SENT_EVENTS + ";charset=UTF-8"),
-                        "Cache-Control", List.of("no-cache"), "X-Accel-Buffering", List.of("no")),
-                v -> 200);
+        // once the stream is open, RESTEasy's own close handler replaces the one above and cancels the stream's
+        // subscription instead: that cancellation abandons the request (at the batch's next step)
+        return RestMulti.fromUniResponse(Uni.createFrom().completionStage(started),
+                v -> sse.multi().onCancellation().invoke(() -> decoding.cancel(false)),
+                v -> SSE_HEADERS, v -> 200);
     }
 
     /** Comment lines while the pool is built; the first one opens the stream. */
@@ -198,31 +202,6 @@ public class CompletionsResource {
                 sse.comment("scored");
             }
         };
-    }
-
-    /** The best n by the method; their log-probs and per-token text when logprobs were asked for. */
-    private CompletableFuture<Answer> answer(OpenAiValidation.Call call, Outcome outcome) {
-        int[] order = TopN.of(selection(outcome), call.n(), rng(call));
-        if (call.topLogprobs() == null) {
-            return CompletableFuture.completedFuture(new Answer(outcome, order, null));
-        }
-        List<Outcome.Candidate> chosen = Arrays.stream(order).mapToObj(outcome.candidates()::get).toList();
-        return returned.of(call.generation(), chosen, call.topLogprobs())
-                .thenApply(tokens -> new Answer(outcome, order, tokens));
-    }
-
-    private static Selection selection(Outcome o) {
-        double[] objectives = o.candidates().stream().mapToDouble(Outcome.Candidate::objective).toArray();
-        boolean stochastic = o.candidates().get(0).probability() != null;
-        double[] p = stochastic ? o.candidates().stream().mapToDouble(Outcome.Candidate::probability).toArray() : null;
-        return new Selection(o.chosenIndex(), objectives, p, null, null);
-    }
-
-    /** The 2nd to n-th draws of a stochastic method: seeded by the request's seed, on a stream of their own. */
-    private static RandomGenerator rng(OpenAiValidation.Call call) {
-        Long seed = call.generation().seed();
-        return RandomGeneratorFactory.of("L64X128MixRandom")
-                .create((seed != null ? seed : SEEDS.nextLong()) ^ 0x9E3779B97F4A7C15L);
     }
 
     private byte[] bytes(Object response) {

@@ -23,7 +23,7 @@ final class EngineCompletion {
 
     /** The call: what the engine computes, and what the answer shows. */
     record Call(EngineCompletions.Ask ask, boolean returnTokenIds, boolean echo, boolean promptLogprobs,
-            Integer timeoutMs) {}
+            Integer timeoutMs, boolean stream, boolean includeUsage) {}
 
     private EngineCompletion() {}
 
@@ -55,9 +55,6 @@ final class EngineCompletion {
                 : v.range("prompt_logprobs", r.promptLogprobs(), 0, 0, OpenAiValidation.MAX_TOP_LOGPROBS);
         SamplingParams sampling = v.sampling(r.temperature(), r.topP(), r.topK(), r.epsilon(), r.noRepeatNgramSize(),
                 maxTokens, OpenAiValidation.stopStrings(v, r.stop()), r.seed());
-        if (Boolean.TRUE.equals(r.stream())) {
-            v.fail("stream", "is not served with the samples in order (no method); send a method to stream");
-        }
         if (Boolean.FALSE.equals(r.skipSpecialTokens())) {
             v.fail("skip_special_tokens", "only true: rbon's texts leave special tokens out");
         }
@@ -70,7 +67,9 @@ final class EngineCompletion {
             promptTokens = promptLogprobs == null ? logprobs : Math.max(promptLogprobs, logprobs);
         }
         return new Call(new EngineCompletions.Ask(r.model(), prompts, n, sampling, logprobs, promptTokens),
-                Boolean.TRUE.equals(r.returnTokenIds()), echo, promptLogprobs != null, r.timeoutMs());
+                Boolean.TRUE.equals(r.returnTokenIds()), echo, promptLogprobs != null, r.timeoutMs(),
+                Boolean.TRUE.equals(r.stream()),
+                r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()));
     }
 
     /** A text, texts, token ids, or token-id lists (vLLM's prompt shapes). */
@@ -160,6 +159,24 @@ final class EngineCompletion {
         }
         return new Completion("cmpl-" + UUID.randomUUID(), "text_completion", System.currentTimeMillis() / 1000,
                 result.model(), choices, new OpenAiResponses.Usage(prompt, completion, prompt + completion));
+    }
+
+    /**
+     * The same answer as SSE chunks in vLLM's completion-chunk shape, sent once every sample is done: per choice
+     * one chunk with its whole text, log-probs and finish reason; then, if asked, a usage chunk with no choices.
+     */
+    static List<Completion> chunks(Call call, EngineCompletions.Result result) {
+        Completion whole = response(call, result);
+        List<Completion> chunks = new ArrayList<>();
+        for (Choice choice : whole.choices()) {
+            chunks.add(new Completion(whole.id(), whole.object(), whole.created(), whole.model(), List.of(choice),
+                    null));
+        }
+        if (call.includeUsage()) {
+            chunks.add(new Completion(whole.id(), whole.object(), whole.created(), whole.model(), List.of(),
+                    whole.usage()));
+        }
+        return chunks;
     }
 
     private static Logprobs logprobs(Call call, EngineCompletions.Choice choice) {

@@ -1,5 +1,6 @@
 package dev.rbon.api;
 
+import dev.rbon.remote.BackendException;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -34,11 +35,31 @@ public record OpenAiError(Body error) {
             return new OpenAiError(new Body(field.field() + ": " + field.getMessage(), typeOf(400), field.field(),
                     null));
         }
+        if (e instanceof BackendException backend) {
+            return of(backend);
+        }
         if (e instanceof java.util.concurrent.TimeoutException) {
             return new OpenAiError(new Body("the request did not finish within its deadline", typeOf(504), null,
                     null));
         }
         return new OpenAiError(new Body("the request failed on the server; see its log", typeOf(500), null, null));
+    }
+
+    /**
+     * A remote engine's failure, typed by what went wrong: 503 {@code service_unavailable_error}, 504
+     * {@code timeout_error}, 502 {@code server_error}, 429 {@code rate_limit_error}, each with the code
+     * {@code engine_<kind>} (engine_unreachable, engine_failed, ...); an engine that refused the request as invalid
+     * is the client's 400, its param the engine's role (policy, reward, ...).
+     */
+    static OpenAiError of(BackendException e) {
+        int status = status(e);
+        return new OpenAiError(new Body(e.getMessage(), typeOf(status),
+                e.kind() == BackendException.Kind.REFUSED ? e.backend() : null, "engine_" + e.kind().tag()));
+    }
+
+    /** The status of a remote engine's failure on the OpenAI routes (OpenAI answers invalid input with 400). */
+    static int status(BackendException e) {
+        return e.kind() == BackendException.Kind.REFUSED ? 400 : e.kind().status();
     }
 
     /** The type OpenAI gives errors of this status. */

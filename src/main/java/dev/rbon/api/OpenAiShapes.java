@@ -23,25 +23,26 @@ final class OpenAiShapes {
         this.id = (call.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
     }
 
-    Object response(CompletionsResource.Answer a) {
-        Outcome o = a.outcome();
+    Object response(Outcome o) {
         OpenAiResponses.Pool pool = OpenAiResponses.Pool.of(call, o);
         if (call.chat()) {
             List<OpenAiResponses.ChatChoice> choices = new ArrayList<>();
-            for (int i = 0; i < a.order().length; i++) {
-                Outcome.Candidate c = o.candidates().get(a.order()[i]);
+            for (int i = 0; i < o.order().length; i++) {
+                Outcome.Candidate c = o.candidates().get(o.order()[i]);
+                ReturnedTokens.Answer tokens = o.returnedTokens() == null ? null : o.returnedTokens().get(i);
                 choices.add(new OpenAiResponses.ChatChoice(i, new OpenAiResponses.Message("assistant", c.text()),
-                        a.tokens() == null ? null : OpenAiResponses.ChatLogprobs.of(a.tokens().get(i).tokens()),
+                        tokens == null ? null : OpenAiResponses.ChatLogprobs.of(tokens.tokens()),
                         c.finishReason(), GenerateResponse.Candidate.of(c, false)));
             }
             return new OpenAiResponses.ChatCompletion(id, "chat.completion", created, model, choices,
                     OpenAiResponses.Usage.of(o), pool);
         }
         List<OpenAiResponses.CompletionChoice> choices = new ArrayList<>();
-        for (int i = 0; i < a.order().length; i++) {
-            Outcome.Candidate c = o.candidates().get(a.order()[i]);
-            choices.add(new OpenAiResponses.CompletionChoice(i, c.text(), a.tokens() == null ? null
-                    : OpenAiResponses.CompletionLogprobs.of(a.tokens().get(i).tokens(), a.tokens().get(i).pieces(), 0),
+        for (int i = 0; i < o.order().length; i++) {
+            Outcome.Candidate c = o.candidates().get(o.order()[i]);
+            ReturnedTokens.Answer tokens = o.returnedTokens() == null ? null : o.returnedTokens().get(i);
+            choices.add(new OpenAiResponses.CompletionChoice(i, c.text(), tokens == null ? null
+                    : OpenAiResponses.CompletionLogprobs.of(tokens.tokens(), tokens.pieces(), 0),
                     c.finishReason(), GenerateResponse.Candidate.of(c, false)));
         }
         return new OpenAiResponses.Completion(id, "text_completion", created, model, choices,
@@ -49,12 +50,11 @@ final class OpenAiShapes {
     }
 
     /** Per choice: (chat: a role delta,) content deltas, a finish chunk; then the usage chunk if asked for. */
-    void stream(CompletionsResource.Answer a, SseStream sse) {
-        Outcome o = a.outcome();
+    void stream(Outcome o, SseStream sse) {
         OpenAiResponses.Pool pool = OpenAiResponses.Pool.of(call, o);
-        for (int i = 0; i < a.order().length; i++) {
-            Outcome.Candidate c = o.candidates().get(a.order()[i]);
-            ReturnedTokens.Answer tokens = a.tokens() == null ? null : a.tokens().get(i);
+        for (int i = 0; i < o.order().length; i++) {
+            Outcome.Candidate c = o.candidates().get(o.order()[i]);
+            ReturnedTokens.Answer tokens = o.returnedTokens() == null ? null : o.returnedTokens().get(i);
             if (call.chat()) {
                 sse.data(chat(new OpenAiResponses.ChunkChoice(i, new OpenAiResponses.Delta("assistant", ""), null,
                         null, null), null));
@@ -70,7 +70,7 @@ final class OpenAiShapes {
                                 null));
                 offset += p.text().length();
             }
-            boolean last = i == a.order().length - 1;
+            boolean last = i == o.order().length - 1;
             OpenAiResponses.Pool finalPool = last && !call.includeUsage() ? pool : null;
             GenerateResponse.Candidate scores = GenerateResponse.Candidate.of(c, false);
             sse.data(call.chat()

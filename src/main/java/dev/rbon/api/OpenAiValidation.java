@@ -2,6 +2,7 @@ package dev.rbon.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rbon.RbonConfig;
+import dev.rbon.decode.FieldException;
 import dev.rbon.decode.Generation;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
@@ -9,6 +10,7 @@ import dev.rbon.select.RewardNormalization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /**
  * Turns a chat or text completion request into a {@link Generation} (the pool of best_of candidates) and what to
@@ -30,7 +32,28 @@ final class OpenAiValidation {
      * @param topLogprobs null without logprobs, else the alternatives per token (0 to 20)
      */
     record Call(boolean chat, String model, Generation generation, int n, Integer topLogprobs, boolean stream,
-            boolean includeUsage, boolean returnCandidates, Integer timeoutMs) {}
+            boolean includeUsage, boolean returnCandidates, Integer timeoutMs, String maxTokensField) {
+
+        /**
+         * The decoder's refusal in this client's fields: the decoder names rbon's own (n, max_new_tokens), while an
+         * OpenAI client sent best_of (the pool) and max_tokens or max_completion_tokens.
+         */
+        Throwable inClientFields(Throwable failure) {
+            Throwable e = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure;
+            if (!(e instanceof FieldException f)) {
+                return failure;
+            }
+            String field = switch (f.field()) {
+                case "n" -> "best_of";
+                case "max_new_tokens" -> maxTokensField;
+                default -> f.field();
+            };
+            return new FieldException(field, f.getMessage().replace("max_new_tokens", maxTokensField)
+                    .replaceAll("\\bn=", "best_of="));
+        }
+    }
 
     private OpenAiValidation() {}
 
@@ -57,10 +80,10 @@ final class OpenAiValidation {
                 r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(null, messages, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization());
+                pool.normalization()).returning(pool.n(), top);
         return new Call(true, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
-                Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs());
+                Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), tokensField);
     }
 
     static Call completion(CompletionRequest r, RbonConfig.Limits limits) {
@@ -78,10 +101,10 @@ final class OpenAiValidation {
                 r.stop(), r.seed(), r.method(), r.beta(), r.rewardNormalization(), r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(prompt, null, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization());
+                pool.normalization()).returning(pool.n(), top);
         return new Call(false, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
-                Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs());
+                Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), "max_tokens");
     }
 
     /** The fields both routes share. */

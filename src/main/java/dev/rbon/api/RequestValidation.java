@@ -20,6 +20,8 @@ final class RequestValidation {
     static final int DEFAULT_N = 8;
     /** Below this, logits / temperature overflows float32; use 0 for greedy. */
     static final double MIN_TEMPERATURE = 1e-3;
+    /** vLLM's _SAMPLING_EPS: a positive temperature below it is greedy decoding, as vLLM treats it. */
+    static final double GREEDY_BELOW = 1e-5;
     /** Stop strings are searched for after every token of every candidate. */
     static final int MAX_STOP_STRINGS = 4;
 
@@ -56,7 +58,7 @@ final class RequestValidation {
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
         return new Generation(r.prompt(), messages, List.copyOf(r.candidates()), null, r.candidates().size(), method,
-                beta, normalization, r.seed());
+                beta, normalization, r.seed(), 1, null);
     }
 
     /**
@@ -66,7 +68,9 @@ final class RequestValidation {
     SamplingParams sampling(Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize,
             int maxNewTokens, List<String> stop, Long seed) {
         double t = number("temperature", temperature, SamplingParams.DEFAULT_TEMPERATURE,
-                x -> x == 0 || x >= MIN_TEMPERATURE, "must be 0 (greedy) or >= " + MIN_TEMPERATURE);
+                x -> x >= 0 && (x < GREEDY_BELOW || x >= MIN_TEMPERATURE),
+                "must be 0 or below " + GREEDY_BELOW + " (greedy), or >= " + MIN_TEMPERATURE);
+        t = t < GREEDY_BELOW ? 0 : t;
         double p = number("top_p", topP, SamplingParams.DEFAULT_TOP_P, x -> x > 0 && x <= 1, "must be in (0, 1]");
         int k = range("top_k", topK, SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
         double e = number("epsilon", epsilon, SamplingParams.DEFAULT_EPSILON, x -> x >= 0 && x < 1,
@@ -119,7 +123,7 @@ final class RequestValidation {
     void prompt(String prompt, String field) {
         if (prompt == null) {
             fail(field, "is required");
-        } else if (prompt.isBlank()) {
+        } else if (prompt.isEmpty()) { // whitespace is a prompt (vLLM takes it); one with no tokens fails later
             fail(field, "must not be empty");
         }
     }

@@ -79,7 +79,8 @@ public class RerankResource {
             v.fail("top_n", "must be >= 1, got " + r.topN());
         }
         v.throwIfAny();
-        return new Generation(r.query(), null, documents, null, documents.size(), method, beta, normalization, null);
+        return new Generation(r.query(), null, documents, null, documents.size(), method, beta, normalization, null, 1,
+                null);
     }
 
     /** Strings, or objects with a string text field (Jina's shape). */

@@ -1,11 +1,11 @@
 package dev.rbon.decode;
 
 import dev.rbon.RbonConfig;
-import dev.rbon.model.CausalLM;
 import dev.rbon.model.CausalLMText;
 import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.remote.CallContext;
+import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingRequest;
 import dev.rbon.score.Conversation;
@@ -14,24 +14,22 @@ import dev.rbon.score.SimilarityScorer;
 import dev.rbon.select.Scores;
 import dev.rbon.select.Selection;
 import dev.rbon.select.Selector;
+import dev.rbon.select.TopN;
 import dev.rbon.worker.ModelSet;
 import dev.rbon.worker.Phase;
 import dev.rbon.worker.WorkerPool;
 import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
-import java.util.random.RandomGeneratorFactory;
 
 /**
  * One request's path on a worker: sample N candidates (or take the client's), score them with the reward model,
@@ -39,8 +37,6 @@ import java.util.random.RandomGeneratorFactory;
  */
 @ApplicationScoped
 public class AlignedDecoder {
-
-    private static final SecureRandom SEEDS = new SecureRandom();
 
     private final WorkerPool pool;
     private final RbonConfig.Limits limits;
@@ -67,15 +63,11 @@ public class AlignedDecoder {
     /** As {@link #decode(Generation, Duration)}, reporting to {@code progress} from the worker's thread. */
     public CompletableFuture<Outcome> decode(Generation generation, Duration timeout, Progress progress) {
         long submitted = System.nanoTime();
-        Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
-                ? limits.requestTimeout()
-                : timeout;
-        long deadlineNanos = submitted + deadline.toNanos();
-        CompletableFuture<Outcome> result = pool.submitSampling(generation.rerank() ? 0 : generation.n(),
-                (models, cancelled) -> CallContext.during(deadlineNanos, cancelled,
+        RequestDeadline deadline = RequestDeadline.of(timeout, limits.requestTimeout());
+        CompletableFuture<Outcome> result = deadline.bound(pool.submitSampling(generation.rerank() ? 0 : generation.n(),
+                (models, cancelled) -> CallContext.during(deadline.nanos(), cancelled,
                         () -> start(models, generation, submitted, steps(cancelled, progress), progress,
-                                rest -> CallContext.during(deadlineNanos, cancelled, rest))));
-        result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
+                                rest -> CallContext.during(deadline.nanos(), cancelled, rest)))));
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
     }
@@ -116,46 +108,68 @@ public class AlignedDecoder {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
         CausalLMText policy = models.policyText();
+        if (g.logprobs() != null && models.policy() == null) { // an engine's log-probs come summed, not per token
+            throw new FieldException("logprobs", "not available with a remote policy (" + models.policyName()
+                    + "); ask the engine itself for per-token log-probs");
+        }
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
-        checkPromptLength(policy, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
-        progress.started(g.n(), g.rerank() ? 0 : g.sampling().maxNewTokens());
-        RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
-                .create(g.seed() != null ? g.seed() : SEEDS.nextLong());
+        checkPromptLength(policy, g, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
+        RandomGenerator rng = RequestRandom.of(g.seed());
         Conversation conversation = g.messages() == null
                 ? Conversation.of(g.prompt())
                 : new Conversation(prompt.text(), chatMessages(g));
+        Request request = new Request(models, g, prompt, conversation, promptIds, rng, clock, progress);
         if (g.rerank()) { // every model's limit and the memory budget, before any work
             Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
             List<long[]> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
             admission.rerank(models, rewardIds, promptIds.length, pool.ids());
-            return Phase.done(score(models, g, prompt, conversation, promptIds, pool, rewardIds, rng, clock, progress,
-                    0, 0));
+            progress.started(g.n(), 0); // only once admitted: a stream opens its 200 here
+            return Phase.done(score(request, pool, rewardIds, 0, 0));
         }
         long memory = tooLongIs422(g, () -> admission.sampling(models, conversation, promptIds.length, g.n(),
                 g.sampling().maxNewTokens()));
+        progress.started(g.n(), g.sampling().maxNewTokens()); // only once admitted: a stream opens its 200 here
         if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
             Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
                     models.policyIsReference());
-            return Phase.done(score(models, g, prompt, conversation, promptIds, pool, null, rng, clock, progress,
-                    0, 0));
+            return Phase.done(score(request, pool, null, 0, 0));
+        }
+        if (g.sampling().maxNewTokens() == 1) { // the one token is the prefill's own: no decoding step to share
+            // (and the shared batch would still step the rows that its prefill finished)
+            Pool pool = Pool.sampled(BatchSampler.sample(models.policy(), promptIds, g.n(), g.sampling(), rng,
+                    cancelled), models.policyIsReference());
+            return Phase.done(score(request, pool, null, 0, 0));
         }
         SamplingRequest sampling = new SamplingRequest(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled)
                 .withMemory(memory, admission.limit(models));
         return Phase.sample(sampling, sampled -> later.apply(() -> {
             Pool pool = Pool.sampled(sampled.sequences(), models.policyIsReference());
-            return score(models, g, prompt, conversation, promptIds, pool, null, rng, clock, progress,
-                    sampled.prefillMs(), sampled.decodeMs());
+            return score(request, pool, null, sampled.prefillMs(), sampled.decodeMs());
         }));
     }
+
+    /**
+     * One request as its first half (prompt, admission, rows) hands it to its second (scores, selection, answer), on
+     * its worker: the models, what was asked, the prompt as the policy reads it, the conversation as the scoring
+     * models read it, the request's generator, its clock and its progress listener.
+     */
+    private record Request(ModelSet models, Generation generation, Prompt prompt, Conversation conversation,
+            long[] promptIds, RandomGenerator rng, Stopwatch clock, Progress progress) {}
 
     /**
      * The rest of a request, on its worker once the candidates are there: score, select, answer. {@code rewardIds}
      * are the reward model's ids of the candidates when admission already encoded them, else null.
      */
-    private Outcome score(ModelSet models, Generation g, Prompt prompt, Conversation conversation, long[] promptIds,
-            Pool pool, List<long[]> rewardIds, RandomGenerator rng, Stopwatch clock, Progress progress,
-            double prefillMs, double decodeMs) {
+    private Outcome score(Request request, Pool pool, List<long[]> rewardIds, double prefillMs, double decodeMs) {
+        ModelSet models = request.models();
+        Generation g = request.generation();
+        Prompt prompt = request.prompt();
+        long[] promptIds = request.promptIds();
+        Stopwatch clock = request.clock();
+        Conversation conversation = request.conversation();
+        RandomGenerator rng = request.rng();
+        Progress progress = request.progress();
         double sampleMs = clock.lap();
         progress.sampled(g.n());
 
@@ -184,12 +198,16 @@ public class AlignedDecoder {
 
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), rng);
+        int[] order = TopN.of(selection, g.returned(), rng); // the 2nd to n-th draws continue the request's stream
+        List<Outcome.Candidate> candidates = candidates(pool, rewards, refLogprobs, lengths, selection);
+        List<ReturnedTokens.Answer> returned = g.logprobs() == null ? null : ReturnedTokens.of(models.policy(),
+                promptIds, Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
         double selectMs = clock.lap();
 
         Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, prefillMs, decodeMs, rewardMs,
                 referenceMs, embedMs, selectMs, clock.total());
-        return new Outcome(selection.chosen(), candidates(pool, rewards, refLogprobs, lengths, selection),
-                promptIds.length, g.rerank() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
+        return new Outcome(selection.chosen(), candidates, order, returned, promptIds.length,
+                g.rerank() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
     }
 
     /**
@@ -237,12 +255,6 @@ public class AlignedDecoder {
      */
     private record Prompt(String text, boolean specialTokens) {}
 
-    /** The prompt's ids under the policy, as {@link #decode} tokenized them (for a second pass over the answer). */
-    static long[] promptIds(CausalLM policy, Generation g) {
-        Prompt prompt = prompt(CausalLMText.of(policy), g);
-        return policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
-    }
-
     private static Prompt prompt(CausalLMText policy, Generation g) {
         if (g.messages() == null) {
             return new Prompt(g.prompt(), true);
@@ -280,15 +292,10 @@ public class AlignedDecoder {
         }
     }
 
-    private void checkPromptLength(CausalLMText policy, int promptTokens, int maxNewTokens) {
-        if (promptTokens > limits.maxPromptTokens()) {
-            throw new FieldException("prompt", "the prompt is " + promptTokens + " tokens, over the limit of "
-                    + limits.maxPromptTokens());
-        }
-        if (promptTokens + maxNewTokens > policy.maxPositionEmbeddings()) {
-            throw new FieldException("max_new_tokens", "prompt (" + promptTokens + " tokens) + max_new_tokens ("
-                    + maxNewTokens + ") exceeds the policy's context of " + policy.maxPositionEmbeddings());
-        }
+    private void checkPromptLength(CausalLMText policy, Generation g, int promptTokens, int maxNewTokens) {
+        PromptLimits.nonEmpty(g.messages() != null ? "messages" : "prompt", promptTokens);
+        PromptLimits.fits("prompt", promptTokens, limits.maxPromptTokens(), "max_new_tokens", maxNewTokens,
+                policy.maxPositionEmbeddings(), "policy");
     }
 
     private static Outcome.ModelNames names(ModelSet models) {

@@ -4,13 +4,15 @@ import dev.rbon.RbonConfig;
 import dev.rbon.model.CausalLM;
 import dev.rbon.remote.CallContext;
 import dev.rbon.sample.BatchSampler;
+import dev.rbon.sample.ContinuationText;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingParams;
+import dev.rbon.sample.SamplingRequest;
 import dev.rbon.score.TokenLogprobs;
 import dev.rbon.worker.ModelSet;
+import dev.rbon.worker.Phase;
 import dev.rbon.worker.WorkerPool;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,10 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
-import java.util.random.RandomGeneratorFactory;
 
 /**
  * rbon as a plain engine, so that it can be another rbon's remote policy or reference: the n samples of each
@@ -33,8 +35,6 @@ import java.util.random.RandomGeneratorFactory;
  */
 @ApplicationScoped
 public class EngineCompletions {
-
-    private static final SecureRandom SEEDS = new SecureRandom();
 
     /** One prompt: its text (tokenized here with the model's special tokens) or its token ids. */
     public record Prompt(String text, long[] ids) {}
@@ -67,19 +67,85 @@ public class EngineCompletions {
         this.limits = config.limits();
     }
 
-    /** Choices prompt by prompt, each prompt's n in sample order; the future ends at the deadline. */
+    /**
+     * Choices prompt by prompt, each prompt's n in sample order; the future ends at the deadline. Each prompt is a
+     * job of its own whose rows join the device's shared decoding batch (the other requests keep stepping while it
+     * samples); cancelling the future, or one prompt failing, abandons them all.
+     */
     public CompletableFuture<Result> complete(Ask ask, Duration timeout) {
-        long submitted = System.nanoTime();
-        Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
-                ? limits.requestTimeout()
-                : timeout;
-        CompletableFuture<Result> result = pool.submit((models, cancelled) -> CallContext.during(
-                submitted + deadline.toNanos(), cancelled, () -> run(models, ask, cancelled)));
-        result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        return result;
+        RequestDeadline deadline = RequestDeadline.of(timeout, limits.requestTimeout());
+        if (greedyOne(ask)) { // a reference's request: one batched scoring pass over every prompt, nothing sampled
+            return deadline.bound(pool.submit((models, cancelled) -> CallContext.during(deadline.nanos(), cancelled,
+                    () -> scoredOnly(models, ask))));
+        }
+        List<CompletableFuture<Result>> parts = new ArrayList<>();
+        for (int p = 0; p < ask.prompts().size(); p++) {
+            int prompt = p;
+            parts.add(pool.submitSampling(ask.n(), (models, cancelled) -> CallContext.during(deadline.nanos(),
+                    cancelled, () -> start(models, ask, prompt, cancelled,
+                            rest -> CallContext.during(deadline.nanos(), cancelled, rest)))));
+        }
+        return deadline.bound(combined(parts));
     }
 
-    private Result run(ModelSet models, Ask ask, BooleanSupplier cancelled) {
+    /** The prompts' choices in prompt order; the first failure fails the whole and abandons the other prompts. */
+    private static CompletableFuture<Result> combined(List<CompletableFuture<Result>> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        CompletableFuture<Result> all = new CompletableFuture<>();
+        parts.forEach(part -> part.whenComplete((r, e) -> {
+            if (e != null) {
+                all.completeExceptionally(e);
+            }
+        }));
+        CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> all.complete(new Result(
+                parts.get(0).join().model(), parts.stream().flatMap(part -> part.join().choices().stream()).toList())));
+        all.whenComplete((r, e) -> parts.forEach(part -> part.cancel(false))); // no-op for the parts already done
+        return all;
+    }
+
+    /**
+     * One prompt's first part on its worker: its tokens, every limit, its prompt log-probs if asked, then its rows in
+     * the device's batch (the policy's); a local reference's samples are drawn here, in a batch of their own.
+     */
+    private Phase<Result> start(ModelSet models, Ask ask, int p, BooleanSupplier cancelled,
+            Function<Supplier<Result>, Result> later) {
+        CausalLM lm = model(models, ask.model());
+        Prompt prompt = ask.prompts().get(p);
+        long[] ids = prompt.ids() != null ? prompt.ids() : lm.tokenizer().encode(prompt.text(), true);
+        check(lm, ids, ask.sampling().maxNewTokens(), ask.prompts().size() == 1 ? "prompt" : "prompt[" + p + "]");
+        String text = prompt.text() != null ? prompt.text() : lm.tokenizer().decode(ids, true);
+        List<Token> promptTokens = ask.promptLogprobs() == null ? null
+                : promptTokens(lm, List.of(ids), ask.promptLogprobs(), null).get(0);
+        // the generator AlignedDecoder makes of the same seed: the same samples
+        RandomGenerator rng = RequestRandom.of(ask.sampling().seed());
+        // a local reference has no shared batch; one token is the prefill's own, with no step to share (and the
+        // shared batch would still step rows that its prefill finished)
+        if (lm != models.policy() || ask.sampling().maxNewTokens() == 1) {
+            List<SampledSequence> samples = BatchSampler.sample(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
+            return Phase.done(choices(lm, ask, p, ids, text, samples, promptTokens));
+        }
+        SamplingRequest rows = new SamplingRequest(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
+        return Phase.sample(rows, sampled -> later.apply(
+                () -> choices(lm, ask, p, ids, text, sampled.sequences(), promptTokens)));
+    }
+
+    /** One prompt's samples as choices, with their tokens' log-probs when asked (a teacher-forced pass). */
+    private static Result choices(CausalLM lm, Ask ask, int p, long[] ids, String text, List<SampledSequence> samples,
+            List<Token> promptTokens) {
+        List<List<Token>> tokens = ask.logprobs() == null ? null
+                : TokenLogprobs.of(lm, ids, samples.stream().map(SampledSequence::tokenIds).toList(), ask.logprobs())
+                        .stream().map(row -> tokens(lm, row)).toList();
+        List<Choice> choices = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            choices.add(new Choice(p, ids, text, samples.get(i), tokens == null ? null : tokens.get(i), promptTokens));
+        }
+        return new Result(lm.name(), choices);
+    }
+
+    /** Every prompt's greedy next token, read off one batched prompt-scoring pass (see {@link #greedyOne}). */
+    private Result scoredOnly(ModelSet models, Ask ask) {
         CausalLM lm = model(models, ask.model());
         List<long[]> prompts = new ArrayList<>();
         for (int p = 0; p < ask.prompts().size(); p++) {
@@ -88,35 +154,17 @@ public class EngineCompletions {
             check(lm, ids, ask.sampling().maxNewTokens(), ask.prompts().size() == 1 ? "prompt" : "prompt[" + p + "]");
             prompts.add(ids);
         }
-        boolean greedyOne = greedyOne(ask);
-        List<List<Token>> promptTokens = ask.promptLogprobs() == null ? null
-                : promptTokens(lm, prompts, ask.promptLogprobs(),
-                        greedyOne ? (ask.logprobs() == null ? Integer.valueOf(0) : ask.logprobs()) : null);
+        List<List<Token>> promptTokens = promptTokens(lm, prompts, ask.promptLogprobs(),
+                ask.logprobs() == null ? Integer.valueOf(0) : ask.logprobs());
         List<Choice> choices = new ArrayList<>();
         for (int p = 0; p < prompts.size(); p++) {
             long[] ids = prompts.get(p);
             String text = ask.prompts().get(p).text() != null ? ask.prompts().get(p).text()
                     : lm.tokenizer().decode(ids, true);
-            // the generator AlignedDecoder makes of the same seed: the same samples
-            RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom")
-                    .create(ask.sampling().seed() != null ? ask.sampling().seed() : SEEDS.nextLong());
-            List<SampledSequence> samples;
-            List<List<Token>> tokens;
-            if (greedyOne) { // the argmax after the prompt, which the prompt-scoring pass has already computed
-                List<Token> scored = promptTokens.get(p);
-                Token next = scored.remove(scored.size() - 1);
-                samples = List.of(greedy(lm, ids, next));
-                tokens = ask.logprobs() == null ? null : List.of(List.of(next));
-            } else {
-                samples = BatchSampler.sample(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
-                tokens = ask.logprobs() == null ? null
-                        : TokenLogprobs.of(lm, ids, samples.stream().map(SampledSequence::tokenIds).toList(),
-                                ask.logprobs()).stream().map(row -> tokens(lm, row)).toList();
-            }
-            for (int i = 0; i < samples.size(); i++) {
-                choices.add(new Choice(p, ids, text, samples.get(i), tokens == null ? null : tokens.get(i),
-                        promptTokens == null ? null : promptTokens.get(p)));
-            }
+            List<Token> scored = promptTokens.get(p);
+            Token next = scored.remove(scored.size() - 1);
+            choices.add(new Choice(p, ids, text, greedy(lm, ids, next), ask.logprobs() == null ? null
+                    : List.of(next), scored));
         }
         return new Result(lm.name(), choices);
     }
@@ -134,12 +182,8 @@ public class EngineCompletions {
 
     /** The one greedy token as the sampler would return it: its text as it continues the prompt. */
     private static SampledSequence greedy(CausalLM lm, long[] promptIds, Token next) {
-        long[] ids = Arrays.copyOf(promptIds, promptIds.length + 1);
-        ids[promptIds.length] = next.id();
-        String prompt = lm.tokenizer().decode(promptIds, true);
-        String whole = lm.tokenizer().decode(ids, true);
-        String text = whole.startsWith(prompt) ? whole.substring(prompt.length())
-                : lm.tokenizer().decode(new long[] {next.id()}, true);
+        String text = ContinuationText.of(lm.tokenizer(), promptIds, lm.tokenizer().decode(promptIds, true),
+                new long[] {next.id()});
         return new SampledSequence(new long[] {next.id()}, text, lm.isEos(next.id())
                 ? SampledSequence.FinishReason.STOP : SampledSequence.FinishReason.LENGTH, next.logprob());
     }
@@ -212,22 +256,8 @@ public class EngineCompletions {
     }
 
     private void check(CausalLM lm, long[] ids, int maxNewTokens, String field) {
-        if (ids.length == 0) {
-            throw new FieldException(field, "has no tokens");
-        }
-        if (ids.length > limits.maxPromptTokens()) {
-            throw new FieldException(field, "the prompt is " + ids.length + " tokens, over the limit of "
-                    + limits.maxPromptTokens());
-        }
-        for (long id : ids) {
-            if (id < 0 || id >= lm.vocabSize()) {
-                throw new FieldException(field, "token id " + id + " is outside the vocabulary (0.."
-                        + (lm.vocabSize() - 1) + ")");
-            }
-        }
-        if (ids.length + maxNewTokens > lm.maxPositionEmbeddings()) {
-            throw new FieldException("max_tokens", "prompt (" + ids.length + " tokens) + max_tokens ("
-                    + maxNewTokens + ") exceeds the model's context of " + lm.maxPositionEmbeddings());
-        }
+        PromptLimits.tokens(field, ids, lm.vocabSize());
+        PromptLimits.fits(field, ids.length, limits.maxPromptTokens(), "max_tokens", maxNewTokens,
+                lm.maxPositionEmbeddings(), "model");
     }
 }

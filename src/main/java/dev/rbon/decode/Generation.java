@@ -15,6 +15,8 @@ import java.util.List;
  * @param sampling how to sample (/v1/generate), else null
  * @param n candidates: sampled, or supplied
  * @param seed seeds the sampler and the stochastic methods' draw; null: fresh randomness
+ * @param returned how many of the best the answer returns, in the method's order (OpenAI's n; 1 elsewhere)
+ * @param logprobs null: none; else each returned answer's token log-probs with this many alternatives (0 to 20)
  */
 public record Generation(
         String prompt,
@@ -25,7 +27,9 @@ public record Generation(
         Method method,
         double beta,
         RewardNormalization rewardNormalization,
-        Long seed) {
+        Long seed,
+        int returned,
+        Integer logprobs) {
 
     /** One turn of a conversation. */
     public record Message(String role, String content) {}
@@ -33,7 +37,7 @@ public record Generation(
     public static Generation sample(String prompt, List<Message> messages, SamplingParams sampling, int n,
             Method method, double beta, RewardNormalization rewardNormalization) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), null, sampling, n, method, beta,
-                rewardNormalization, sampling.seed());
+                rewardNormalization, sampling.seed(), 1, null);
     }
 
     public static Generation rerank(String prompt, List<String> candidates, Method method, double beta,
@@ -45,7 +49,13 @@ public record Generation(
     public static Generation rerank(String prompt, List<Message> messages, List<String> candidates, Method method,
             double beta, RewardNormalization rewardNormalization, Long seed) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), List.copyOf(candidates), null,
-                candidates.size(), method, beta, rewardNormalization, seed);
+                candidates.size(), method, beta, rewardNormalization, seed, 1, null);
+    }
+
+    /** The same request, answering with the best {@code returned} and, when not null, their tokens' log-probs. */
+    public Generation returning(int returned, Integer logprobs) {
+        return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
+                seed, returned, logprobs);
     }
 
     /** /v1/rerank: the client supplied the candidates; nothing is sampled. */

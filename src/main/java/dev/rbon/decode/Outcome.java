@@ -2,10 +2,17 @@ package dev.rbon.decode;
 
 import java.util.List;
 
-/** What the decoder produced: every candidate with the numbers behind the choice, and where the time went. */
+/**
+ * What the decoder produced: every candidate with the numbers behind the choice, and where the time went.
+ *
+ * @param order the best {@link Generation#returned()} in the method's order (pool indices), the chosen first
+ * @param returnedTokens per entry of {@code order}, its tokens with their log-probs; null unless asked for
+ */
 public record Outcome(
         int chosenIndex,
         List<Candidate> candidates,
+        int[] order,
+        List<ReturnedTokens.Answer> returnedTokens,
         int promptTokens,
         int completionTokens,
         Timings timings,
@@ -28,7 +35,6 @@ public record Outcome(
             double objective,
             Double probability) {}
 
-    /** Milliseconds per stage. */
     /**
      * Milliseconds per stage. {@code sample} runs from the worker taking the request to the last candidate's last
      * token: {@code prefill} (the prompt's chunks) and {@code decode} (the candidates' steps, shared with the other

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -74,15 +73,10 @@ public class Pooling {
     }
 
     private <T> CompletableFuture<T> submit(Duration timeout, Function<ModelSet, T> work) {
-        long submitted = System.nanoTime();
-        Duration deadline = timeout == null || timeout.compareTo(limits.requestTimeout()) > 0
-                ? limits.requestTimeout()
-                : timeout;
+        RequestDeadline deadline = RequestDeadline.of(timeout, limits.requestTimeout());
         WorkerTask<T> task = (models, cancelled) ->
-                CallContext.during(submitted + deadline.toNanos(), cancelled, () -> work.apply(models));
-        CompletableFuture<T> result = pool.submit(task);
-        result.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        return result;
+                CallContext.during(deadline.nanos(), cancelled, () -> work.apply(models));
+        return deadline.bound(pool.submit(task));
     }
 
     private static Classified classify(ModelSet models, List<String> texts, List<long[]> ids, boolean addSpecialTokens,
@@ -98,18 +92,10 @@ public class Pooling {
         int promptTokens = 0;
         for (int i = 0; i < tokens.size(); i++) {
             long[] row = tokens.get(i);
-            if (row.length == 0) {
-                throw new FieldException("input[" + i + "]", "has no tokens");
-            }
+            PromptLimits.tokens("input[" + i + "]", row, head.vocabSize());
             if (row.length > reward.maxPositionEmbeddings()) {
                 throw new FieldException("input[" + i + "]", "is " + row.length + " tokens, over the reward model's "
                         + reward.maxPositionEmbeddings());
-            }
-            for (long id : row) {
-                if (id < 0 || id >= head.vocabSize()) {
-                    throw new FieldException("input[" + i + "]", "token id " + id + " is outside the vocabulary (0.."
-                            + (head.vocabSize() - 1) + ")");
-                }
             }
             promptTokens += row.length;
         }

@@ -2,21 +2,17 @@ package dev.rbon.decode;
 
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.TextTokenizer;
+import dev.rbon.sample.ContinuationText;
 import dev.rbon.score.TokenLogprobs;
-import dev.rbon.worker.WorkerPool;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * The tokens of the candidates a client gets back, for the OpenAI routes' logprobs and for streaming them one token
- * per chunk: a teacher-forced pass of the policy over prompt + each answer on a worker (after the decoding that
- * chose them), with each token's text.
+ * The tokens of the answers a client gets back, for the OpenAI routes' logprobs and for streaming them one token per
+ * chunk: a teacher-forced pass of the policy over prompt + each answer, run on the worker right after selection (in
+ * the request's own job), with each token's text and what it adds to the answer.
  */
-@ApplicationScoped
-public class ReturnedTokens {
+public final class ReturnedTokens {
 
     /** A token's text (decoded alone, special tokens kept) and log-prob, with the best alternatives. */
     public record Token(String text, double logprob, List<Alternative> top) {}
@@ -29,32 +25,20 @@ public class ReturnedTokens {
      */
     public record Answer(List<Token> tokens, List<String> pieces) {}
 
-    private final WorkerPool pool;
+    private ReturnedTokens() {}
 
-    public ReturnedTokens(WorkerPool pool) {
-        this.pool = pool;
-    }
-
-    /** {@code answers} are (token ids, text) of candidates of {@code g}'s pool; {@code top} 0 to 20. */
-    public CompletableFuture<List<Answer>> of(Generation g, List<Outcome.Candidate> answers, int top) {
-        return pool.submit((models, cancelled) -> {
-            CausalLM policy = models.policy();
-            if (policy == null) { // the engine's log-probs of the sampled tokens are summed, not kept per token
-                throw new FieldException("logprobs", "not available with a remote policy ("
-                        + models.policyName() + "); ask the engine itself for per-token log-probs");
-            }
-            long[] promptIds = AlignedDecoder.promptIds(policy, g);
-            List<List<TokenLogprobs.Token>> scored = TokenLogprobs.of(policy, promptIds,
-                    answers.stream().map(Outcome.Candidate::tokenIds).toList(), top);
-            List<Answer> out = new ArrayList<>();
-            for (int a = 0; a < answers.size(); a++) {
-                TextTokenizer tokenizer = policy.tokenizer();
-                List<Token> tokens = scored.get(a).stream().map(t -> new Token(text(tokenizer, t.id()), t.logprob(),
-                        alternatives(tokenizer, t))).toList();
-                out.add(new Answer(tokens, pieces(tokenizer, promptIds, answers.get(a))));
-            }
-            return out;
-        });
+    /** {@code answers}: candidates sampled after {@code promptIds}; {@code top} alternatives per token, 0 to 20. */
+    static List<Answer> of(CausalLM policy, long[] promptIds, List<Outcome.Candidate> answers, int top) {
+        List<List<TokenLogprobs.Token>> scored = TokenLogprobs.of(policy, promptIds,
+                answers.stream().map(Outcome.Candidate::tokenIds).toList(), top);
+        TextTokenizer tokenizer = policy.tokenizer();
+        List<Answer> out = new ArrayList<>();
+        for (int a = 0; a < answers.size(); a++) {
+            List<Token> tokens = scored.get(a).stream().map(t -> new Token(text(tokenizer, t.id()), t.logprob(),
+                    alternatives(tokenizer, t))).toList();
+            out.add(new Answer(tokens, pieces(tokenizer, promptIds, answers.get(a))));
+        }
+        return out;
     }
 
     private static List<Alternative> alternatives(TextTokenizer tokenizer, TokenLogprobs.Token t) {
@@ -70,27 +54,22 @@ public class ReturnedTokens {
     }
 
     /**
-     * What each token adds: decode(prompt ++ ids[..k]) minus decode(prompt ++ ids[..k-1]), as the sampler cuts a
-     * candidate's text, truncated where the candidate's text ends (a stop string).
+     * What each token adds ({@link ContinuationText#pieces}), cut where the candidate's text ends (a stop string);
+     * null when the pieces do not join to that text.
      */
     private static List<String> pieces(TextTokenizer tokenizer, long[] promptIds, Outcome.Candidate answer) {
-        long[] ids = Arrays.copyOf(promptIds, promptIds.length + answer.tokenIds().length);
-        System.arraycopy(answer.tokenIds(), 0, ids, promptIds.length, answer.tokenIds().length);
-        String previous = tokenizer.decode(promptIds, true);
-        String text = answer.text();
-        List<String> pieces = new ArrayList<>();
-        int emitted = 0;
-        for (int k = 1; k <= answer.tokenIds().length; k++) {
-            String current = tokenizer.decode(Arrays.copyOf(ids, promptIds.length + k), true);
-            if (!current.startsWith(previous)) {
-                return null;
-            }
-            String piece = current.substring(previous.length());
-            int take = Math.max(0, Math.min(piece.length(), text.length() - emitted));
-            pieces.add(piece.substring(0, take));
-            emitted += take;
-            previous = current;
+        List<String> pieces = ContinuationText.pieces(tokenizer, promptIds, answer.tokenIds());
+        if (pieces == null) {
+            return null;
         }
-        return String.join("", pieces).equals(text) ? pieces : null;
+        String text = answer.text();
+        List<String> cut = new ArrayList<>(pieces.size());
+        int emitted = 0;
+        for (String piece : pieces) {
+            int take = Math.max(0, Math.min(piece.length(), text.length() - emitted));
+            cut.add(piece.substring(0, take));
+            emitted += take;
+        }
+        return String.join("", cut).equals(text) ? cut : null;
     }
 }

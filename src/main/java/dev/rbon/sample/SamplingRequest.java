@@ -191,16 +191,10 @@ public final class SamplingRequest {
         return out;
     }
 
-    /**
-     * The generated text as it continues the prompt: decode(prompt ++ generated) minus decode(prompt). Decoding
-     * the generated ids alone would drop the leading space SentencePiece tokenizers strip at the start of a text,
-     * and split multi-byte characters at the seam.
-     */
+    /** The generated text as it continues the prompt ({@link ContinuationText#of}). */
     private String continuation(Row row, String promptText) {
-        String whole = lm.tokenizer().decode(Arrays.copyOf(row.ids, row.length), true);
-        return whole.startsWith(promptText)
-                ? whole.substring(promptText.length())
-                : lm.tokenizer().decode(Arrays.copyOfRange(row.ids, promptIds.length, row.length), true);
+        return ContinuationText.of(lm.tokenizer(), promptIds, promptText,
+                Arrays.copyOfRange(row.ids, promptIds.length, row.length));
     }
 
     /** Frees the prompt's cache if the request leaves before its rows joined the batch. */

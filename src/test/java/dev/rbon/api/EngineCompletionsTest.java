@@ -133,7 +133,6 @@ class EngineCompletionsTest {
 
     @Test
     void refusalsNameTheirField() throws Exception {
-        assertParam(400, "{\"prompt\": [1, 2], \"stream\": true}", "stream");
         assertParam(400, "{\"prompt\": [1, 2], \"skip_special_tokens\": false}", "skip_special_tokens");
         assertParam(400, "{\"prompt\": [1, \"x\"]}", "prompt[1]");
         assertParam(400, "{\"prompt\": [[1, 2], []]}", "prompt[1]");

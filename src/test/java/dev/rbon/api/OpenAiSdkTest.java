@@ -162,6 +162,34 @@ class OpenAiSdkTest {
         assertEquals(whole.choices().get(0).text(), joined.toString());
     }
 
+    /** No method, best_of = n: the samples in order, streamed once they are all done, then usage and [DONE]. */
+    @Test
+    void plainCompletionsStreamTheSamplesInOrder() {
+        CompletionCreateParams params = CompletionCreateParams.builder().model(model)
+                .prompt("The licence grants you").maxTokens(5).n(2).bestOf(2).seed(11).logprobs(0)
+                .streamOptions(ChatCompletionStreamOptions.builder()
+                        .includeUsage(true).build()).build();
+        Completion whole = client.completions().create(params);
+        assertFalse(whole._additionalProperties().containsKey("rbon"), "no method: no pool account");
+        StringBuilder[] joined = {new StringBuilder(), new StringBuilder()};
+        List<Completion> chunks = new ArrayList<>();
+        try (StreamResponse<Completion> stream = client.completions().createStreaming(params)) {
+            stream.stream().forEach(chunk -> {
+                chunks.add(chunk);
+                chunk.choices().forEach(c -> joined[(int) c.index()].append(c.text()));
+            });
+        }
+        for (int i = 0; i < 2; i++) {
+            assertEquals(whole.choices().get(i).text(), joined[i].toString(), "choice " + i);
+            assertEquals(whole.choices().get(i).finishReason(), chunks.get(i).choices().get(0).finishReason());
+            assertEquals(whole.choices().get(i).logprobs().orElseThrow().tokenLogprobs(),
+                    chunks.get(i).choices().get(0).logprobs().orElseThrow().tokenLogprobs());
+        }
+        Completion last = chunks.get(chunks.size() - 1);
+        assertTrue(last.choices().isEmpty());
+        assertEquals(whole.usage().orElseThrow().totalTokens(), last.usage().orElseThrow().totalTokens());
+    }
+
     @Test
     void invalidValuesRaiseTheSdksTypedErrors() {
         BadRequestException n = assertThrows(BadRequestException.class,
@@ -176,6 +204,9 @@ class OpenAiSdkTest {
         BadRequestException tooLong = assertThrows(BadRequestException.class, () -> client.completions().create(
                 CompletionCreateParams.builder().model(model).prompt("word ".repeat(3000)).build()));
         assertTrue(tooLong.getMessage().contains("prompt"));
+        BadRequestException context = assertThrows(BadRequestException.class,
+                () -> client.chat().completions().create(chat().maxCompletionTokens(255).build()));
+        assertEquals(Optional.of("max_completion_tokens"), context.param(), "the client's field, not max_new_tokens");
         NotFoundException unknown = assertThrows(NotFoundException.class,
                 () -> client.chat().completions().create(chat().model("gpt-4o").build()));
         assertEquals(Optional.of("model_not_found"), unknown.code());
