@@ -5,7 +5,6 @@ import dev.rbon.model.CausalLMText;
 import dev.rbon.model.ChatTemplate;
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.remote.CallContext;
-import dev.rbon.sample.BatchSampler;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingRequest;
 import dev.rbon.score.Conversation;
@@ -133,12 +132,6 @@ public class AlignedDecoder {
         if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
             Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
                     models.policyIsReference());
-            return Phase.done(score(request, pool, null, 0, 0));
-        }
-        if (g.sampling().maxNewTokens() == 1) { // the one token is the prefill's own: no decoding step to share
-            // (and the shared batch would still step the rows that its prefill finished)
-            Pool pool = Pool.sampled(BatchSampler.sample(models.policy(), promptIds, g.n(), g.sampling(), rng,
-                    cancelled), models.policyIsReference());
             return Phase.done(score(request, pool, null, 0, 0));
         }
         SamplingRequest sampling = new SamplingRequest(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled)

@@ -120,9 +120,7 @@ public class EngineCompletions {
                 : promptTokens(lm, List.of(ids), ask.promptLogprobs(), null).get(0);
         // the generator AlignedDecoder makes of the same seed: the same samples
         RandomGenerator rng = RequestRandom.of(ask.sampling().seed());
-        // a local reference has no shared batch; one token is the prefill's own, with no step to share (and the
-        // shared batch would still step rows that its prefill finished)
-        if (lm != models.policy() || ask.sampling().maxNewTokens() == 1) {
+        if (lm != models.policy()) { // a local reference has no shared batch: its samples are drawn here
             List<SampledSequence> samples = BatchSampler.sample(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
             return Phase.done(choices(lm, ask, p, ids, text, samples, promptTokens));
         }
