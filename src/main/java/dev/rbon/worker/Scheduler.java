@@ -67,8 +67,11 @@ final class Scheduler {
         try {
             while (!stopping.getAsBoolean()) {
                 boolean idle = batch.rows() == 0 && prefilling.isEmpty();
-                if (head == null) { // an idle worker looks up now and then to see whether it should stop
+                if (head == null) {
                     head = idle ? queue.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS) : queue.poll();
+                    if (idle && head == null) {
+                        continue; // an idle worker looks up now and then to see whether it should stop
+                    }
                 }
                 long start = System.nanoTime();
                 startWhileRoom(batch.rows());
