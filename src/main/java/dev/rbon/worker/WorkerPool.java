@@ -400,6 +400,7 @@ public class WorkerPool {
         awaitAdmitted(gracePeriod);
         workersStop = true; // each worker fails its unfinished requests (503) and leaves after its current step
         long deadline = System.nanoTime() + WORKERS_STOP.toNanos();
+        int stopped = 0;
         for (Thread thread : threads) {
             try {
                 thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -409,13 +410,15 @@ public class WorkerPool {
             }
             if (thread.isAlive()) { // its models stay open: closing them under it would crash the JVM
                 LOG.warnf("%s did not stop within %s", thread.getName(), WORKERS_STOP);
+            } else {
+                stopped++;
             }
         }
         for (Job<?> job; (job = queue.poll()) != null; ) {
             job.fail(new NotReadyException("the server is shutting down"));
         }
         admitted.forEach(result -> result.completeExceptionally(new NotReadyException("the server is shutting down")));
-        LOG.info("workers stopped");
+        LOG.infof("%d of %d workers stopped", stopped, threads.size());
     }
 
     /** Waits until every admitted request is answered, or the grace period is over. */

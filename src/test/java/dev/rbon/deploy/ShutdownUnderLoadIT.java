@@ -182,7 +182,7 @@ class ShutdownUnderLoadIT {
             }
             String out = Files.readString(log);
             assertFalse(out.contains("SIGSEGV") || out.contains("A fatal error has been detected"), tail());
-            assertTrue(out.contains("workers stopped"), "the workers were joined before exit\n" + tail());
+            assertTrue(out.contains("2 of 2 workers stopped"), "the workers were joined before exit\n" + tail());
         }
 
         HttpResponse<String> post(String path, String body) throws Exception {
