@@ -34,6 +34,9 @@ public record OpenAiError(Body error) {
             return new OpenAiError(new Body(field.field() + ": " + field.getMessage(), typeOf(400), field.field(),
                     null));
         }
+        if (e instanceof dev.rbon.worker.NotReadyException) { // shutting down past the grace period
+            return new OpenAiError(new Body(e.getMessage(), typeOf(503), null, null));
+        }
         if (e instanceof java.util.concurrent.TimeoutException) {
             return new OpenAiError(new Body("the request did not finish within its deadline", typeOf(504), null,
                     null));

@@ -48,7 +48,7 @@ class ShutdownUnderLoadIT {
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void requestsInFlightFinishWhileNewOnesGet503() throws Exception {
         try (Server server = Server.start("drain", "30s")) {
-            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll();
+            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll(0);
             server.signal();
 
             assertEquals(503, server.awaitNotReady(), "readiness goes DOWN on SIGTERM");
@@ -82,7 +82,10 @@ class ShutdownUnderLoadIT {
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void requestsOverTheGracePeriodGet503() throws Exception {
         try (Server server = Server.start("grace-over", "1s")) {
-            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll();
+            CompletableFuture<HttpResponse<String>> stream = server.http.sendAsync(server.request("/v1/completions",
+                    "{\"model\":\"llama\",\"prompt\":\"Once upon a time\",\"best_of\":8,\"max_tokens\":100,"
+                            + "\"stream\":true,\"seed\":1}"), HttpResponse.BodyHandlers.ofString());
+            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll(1);
             server.signal();
             for (CompletableFuture<HttpResponse<String>> request : inFlight) {
                 HttpResponse<String> answer = request.get(60, TimeUnit.SECONDS);
@@ -91,6 +94,10 @@ class ShutdownUnderLoadIT {
                 assertTrue(JSON.readTree(answer.body()).get("detail").asText().contains("grace period"),
                         answer.body());
             }
+            // a stream that had begun has sent its 200: it ends with an error event in OpenAI's shape instead
+            HttpResponse<String> streamed = stream.get(60, TimeUnit.SECONDS);
+            assertTrue(streamed.statusCode() == 200 || streamed.statusCode() == 503, streamed.body());
+            assertTrue(streamed.body().contains("\"type\":\"service_unavailable_error\""), streamed.body());
             server.assertCleanExit();
         }
     }
@@ -141,15 +148,18 @@ class ShutdownUnderLoadIT {
             throw new AssertionError("not ready within 60 s; alive=" + process.isAlive() + "\n" + tail());
         }
 
-        /** Sends the {@link #IN_FLIGHT} requests and returns once every one is admitted (queued or decoding). */
-        List<CompletableFuture<HttpResponse<String>>> generateAll() throws Exception {
+        /**
+         * Sends the {@link #IN_FLIGHT} requests and returns once every one is admitted (queued or decoding), with
+         * {@code others} sent before.
+         */
+        List<CompletableFuture<HttpResponse<String>>> generateAll(int others) throws Exception {
             List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
             for (int i = 0; i < IN_FLIGHT; i++) {
                 requests.add(http.sendAsync(request("/v1/generate", GENERATE.formatted(i)),
                         HttpResponse.BodyHandlers.ofString()));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (gauge("rbon_requests_in_flight") + gauge("rbon_queue_depth") < IN_FLIGHT) {
+            while (gauge("rbon_requests_in_flight") + gauge("rbon_queue_depth") < IN_FLIGHT + others) {
                 assertTrue(System.nanoTime() < deadline, "the requests were not all admitted within 20 s");
                 assertFalse(requests.stream().anyMatch(CompletableFuture::isDone), "a request ended before SIGTERM");
                 Thread.sleep(50);
