@@ -155,7 +155,11 @@ function checkRbon(objs, err) {
       const claim = v.persistentVolumeClaim?.claimName;
       if (claim && !byKind('PersistentVolumeClaim').some((p) => p.metadata.name === claim)) err(`${where}: PVC ${claim} not rendered`);
     }
-    const drain = 30; // quarkus.shutdown.timeout
+    // after preStop and SIGTERM: rbon.shutdown.grace-period, the workers' stop (10 s, WorkerPool.WORKERS_STOP),
+    // quarkus.shutdown.timeout (defaults as in RbonConfig and application.properties)
+    const cm = byKind('ConfigMap').find((m) => m.metadata.name.startsWith('rbon-config'))?.data ?? {};
+    const seconds = (v) => (v.endsWith('ms') ? Number(v.slice(0, -2)) / 1000 : Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[v.at(-1)]);
+    const drain = seconds(cm.RBON_SHUTDOWN_GRACE_PERIOD ?? '30s') + 10 + seconds(cm.QUARKUS_SHUTDOWN_TIMEOUT ?? '5s');
     const pre = Number(pod.containers[0].lifecycle?.preStop?.exec?.command?.at(-1) ?? 0);
     if (!(pod.terminationGracePeriodSeconds > drain + pre)) err(`${where}: terminationGracePeriodSeconds must exceed preStop + drain (${pre + drain}s)`);
     const labels = d.spec.template.metadata.labels;

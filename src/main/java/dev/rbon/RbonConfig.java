@@ -19,6 +19,8 @@ public interface RbonConfig {
 
     Limits limits();
 
+    Shutdown shutdown();
+
     interface Models {
         /** The policy: a HuggingFace causal LM folder (Llama, Mistral, Qwen2, GPT-2). */
         ModelPath policy();
@@ -133,5 +135,16 @@ public interface RbonConfig {
         /** A request's deadline; a request's own timeout_ms may only shorten it. */
         @WithDefault("60s")
         Duration requestTimeout();
+    }
+
+    /** What SIGTERM does (docs/operations.md#shutdown). */
+    interface Shutdown {
+        /**
+         * How long the requests already admitted (queued or running) may take to finish once SIGTERM arrives; those
+         * unfinished then get 503. New requests get 503 from the signal on. The pod's terminationGracePeriodSeconds
+         * must exceed the preStop delay plus this plus quarkus.shutdown.timeout plus the workers' stop (10 s).
+         */
+        @WithDefault("30s")
+        Duration gracePeriod();
     }
 }

@@ -38,6 +38,9 @@ public record OpenAiError(Body error) {
         if (e instanceof BackendException backend) {
             return of(backend);
         }
+        if (e instanceof dev.rbon.worker.NotReadyException) { // shutting down past the grace period
+            return new OpenAiError(new Body(e.getMessage(), typeOf(503), null, null));
+        }
         if (e instanceof java.util.concurrent.TimeoutException) {
             return new OpenAiError(new Body("the request did not finish within its deadline", typeOf(504), null,
                     null));

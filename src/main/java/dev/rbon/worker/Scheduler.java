@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
@@ -43,6 +44,8 @@ final class Scheduler {
     /** Rows decoding at once, and tokens per step (decoding rows plus a prefill chunk). */
     record Limits(int maxRows, int maxTokens) {}
 
+    private static final long IDLE_WAIT_MILLIS = 100;
+
     private final ModelSet models;
     private final BlockingQueue<WorkerPool.Job<?>> queue;
     private final Limits limits;
@@ -67,7 +70,10 @@ final class Scheduler {
             while (!stopping.getAsBoolean()) {
                 boolean idle = batch.rows() == 0 && prefilling.isEmpty();
                 if (head == null) {
-                    head = idle ? queue.take() : queue.poll();
+                    head = idle ? queue.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS) : queue.poll();
+                    if (idle && head == null) {
+                        continue; // an idle worker looks up now and then to see whether it should stop
+                    }
                 }
                 long start = System.nanoTime();
                 startWhileRoom(batch.rows());
@@ -100,14 +106,21 @@ final class Scheduler {
                 metrics.running(batch.rows());
                 metrics.busy(System.nanoTime() - start);
             }
-        } finally {
+        } finally { // stopping: what this worker holds gets 503, the queue's rest is the pool's to answer
             batch.close();
             for (Active<?> active : prefilling) {
                 active.phase().request().closePrefill();
-                active.job().fail(new NotReadyException("the server is shutting down"));
+                active.job().fail(unfinished());
             }
-            running.values().forEach(active -> active.job().fail(new NotReadyException("the server is shutting down")));
+            running.values().forEach(active -> active.job().fail(unfinished()));
+            if (head != null) {
+                head.fail(unfinished());
+            }
         }
+    }
+
+    private static NotReadyException unfinished() {
+        return new NotReadyException("the server is shutting down: the request did not finish within the grace period");
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.rbon.RbonConfig;
 import dev.rbon.remote.RemoteBackends;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,9 +14,11 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -23,6 +26,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -121,8 +127,15 @@ public class WorkerPool {
         }
     }
 
+    /**
+     * How long stopping waits for the workers once the grace period is over: each leaves after its current decoding
+     * step or scoring chunk, which takes well under this.
+     */
+    public static final Duration WORKERS_STOP = Duration.ofSeconds(10);
+
     private final RbonConfig.Workers config;
     private final RbonConfig.Models models;
+    private final Duration gracePeriod;
     private final MeterRegistry registry;
     private final RemoteBackends remote;
     private final BlockingQueue<Job<?>> queue;
@@ -131,12 +144,16 @@ public class WorkerPool {
     private final List<ModelSet> loaded = new CopyOnWriteArrayList<>();
     private final Map<String, DeviceModels> byDevice = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final Set<CompletableFuture<?>> admitted = ConcurrentHashMap.newKeySet(); // queued or running
     private volatile String loadFailure;
-    private volatile boolean stopping;
+    private volatile boolean stopping; // new requests are refused
+    private volatile boolean workersStop; // the workers leave their loops
+    private boolean drained;
 
     public WorkerPool(RbonConfig config, MeterRegistry registry, RemoteBackends remote) {
         this.config = config.workers();
         this.models = config.models();
+        this.gracePeriod = config.shutdown().gracePeriod();
         this.registry = registry;
         this.remote = remote;
         this.queue = new ArrayBlockingQueue<>(this.config.queueCapacity());
@@ -249,7 +266,7 @@ public class WorkerPool {
         Scheduler.Limits limits = new Scheduler.Limits(config.maxBatchRows(), config.maxBatchTokens());
         try {
             new Scheduler(modelSet, queue, limits, new SchedulerMetrics(registry, worker, device.toString()),
-                    () -> stopping).run();
+                    () -> workersStop).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -314,8 +331,16 @@ public class WorkerPool {
             result.completeExceptionally(new NotReadyException("the models are not loaded yet: " + status()));
         } else if (!queue.offer(new Job<>(task, result, rows, abandoned, inFlight))) {
             result.completeExceptionally(new QueueFullException(config.queueCapacity()));
+        } else {
+            admitted.add(result);
+            result.whenComplete((value, error) -> admitted.remove(result));
         }
         return result;
+    }
+
+    /** SIGTERM was received: new requests are refused (503). */
+    public boolean stopping() {
+        return stopping;
     }
 
     /** Every worker has loaded every model and the server is not shutting down. */
@@ -345,11 +370,68 @@ public class WorkerPool {
         return queue.size();
     }
 
+    /**
+     * Quarkus fires this first thing on SIGTERM (quarkus.shutdown.delay-enabled), before its HTTP server stops taking
+     * requests and long before it closes: the one moment at which the requests in flight can still be answered. The
+     * observer runs on Quarkus's shutdown thread, which waits for it.
+     */
+    void onShutdownSignal(@Observes ShutdownDelayInitiatedEvent event) {
+        drain();
+    }
+
+    /** Stopping without the signal above (tests, a build without the delay): the same steps, once. */
     void onStop(@Observes ShutdownEvent event) {
+        drain();
+    }
+
+    /**
+     * Stops gracefully: refuses new requests at once (503; readiness DOWN), gives the admitted ones, queued or
+     * running, the grace period to finish, answers those still unfinished with 503, and waits for every worker to
+     * leave. The last worker of a device closes the models it shared, so no thread is inside a model when it closes,
+     * and none is in native code when the JVM exits.
+     */
+    synchronized void drain() {
+        if (drained) {
+            return;
+        }
+        drained = true;
         stopping = true;
-        threads.forEach(Thread::interrupt);
+        LOG.infof("shutting down: %d requests to finish within %s", admitted.size(), gracePeriod);
+        awaitAdmitted(gracePeriod);
+        workersStop = true; // each worker fails its unfinished requests (503) and leaves after its current step
+        long deadline = System.nanoTime() + WORKERS_STOP.toNanos();
+        int stopped = 0;
+        for (Thread thread : threads) {
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (thread.isAlive()) { // its models stay open: closing them under it would crash the JVM
+                LOG.warnf("%s did not stop within %s", thread.getName(), WORKERS_STOP);
+            } else {
+                stopped++;
+            }
+        }
         for (Job<?> job; (job = queue.poll()) != null; ) {
             job.fail(new NotReadyException("the server is shutting down"));
+        }
+        admitted.forEach(result -> result.completeExceptionally(new NotReadyException("the server is shutting down")));
+        LOG.infof("%d of %d workers stopped", stopped, threads.size());
+    }
+
+    /** Waits until every admitted request is answered, or the grace period is over. */
+    private void awaitAdmitted(Duration grace) {
+        try {
+            CompletableFuture.allOf(admitted.toArray(CompletableFuture[]::new)).get(grace.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warnf("%d requests unfinished after the grace period of %s: they get 503", admitted.size(), grace);
+        } catch (ExecutionException e) {
+            // some failed: that is their answer
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

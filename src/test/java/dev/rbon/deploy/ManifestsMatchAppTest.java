@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.rbon.RbonConfig;
+import dev.rbon.worker.WorkerPool;
+import io.smallrye.config.WithDefault;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.reflect.Method;
@@ -108,13 +110,47 @@ class ManifestsMatchAppTest {
         assertTrue(routeTimeout.compareTo(appTimeout) > 0, "HTTPRoute timeout must exceed rbon.limits.request-timeout");
     }
 
+    /**
+     * The kubelet runs preStop, then sends SIGTERM, then kills the pod after terminationGracePeriodSeconds (counted
+     * from the start). After the signal rbon drains for rbon.shutdown.grace-period, waits up to
+     * {@link WorkerPool#WORKERS_STOP} for its workers, and Quarkus then waits up to quarkus.shutdown.timeout for the
+     * last answers: all of it must fit, or the pod is killed mid-answer.
+     */
     @Test
-    void gracefulTerminationOutlastsTheDrain() {
-        Duration drain = Duration.parse("PT" + env().get("QUARKUS_SHUTDOWN_TIMEOUT").toUpperCase());
+    void gracefulTerminationOutlastsTheDrain() throws NoSuchMethodException {
         JsonNode cmd = container.at("/lifecycle/preStop/exec/command");
+        assertEquals("sleep", cmd.get(0).asText(), cmd.toString());
         long preStop = Long.parseLong(cmd.get(cmd.size() - 1).asText());
+        Duration drain = duration(setting("rbon.shutdown.grace-period").orElse(
+                RbonConfig.Shutdown.class.getMethod("gracePeriod").getAnnotation(WithDefault.class).value()));
+        Duration answers = duration(setting("quarkus.shutdown.timeout").orElseThrow());
+        long needed = preStop + drain.toSeconds() + WorkerPool.WORKERS_STOP.toSeconds() + answers.toSeconds();
         long grace = deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
-        assertTrue(grace > drain.toSeconds() + preStop, "terminationGracePeriodSeconds " + grace);
+        assertTrue(grace > needed, "terminationGracePeriodSeconds " + grace + " must exceed preStop " + preStop
+                + " s + rbon.shutdown.grace-period " + drain + " + workers' stop " + WorkerPool.WORKERS_STOP
+                + " + quarkus.shutdown.timeout " + answers + " = " + needed + " s");
+        assertTrue(drain.toSeconds() >= 5, "a grace period of " + drain + " leaves requests in flight no time");
+    }
+
+    /**
+     * rbon's drain starts on ShutdownDelayInitiatedEvent, which Quarkus fires only with the delay enabled at build
+     * time; Quarkus keeps its HTTP server open for quarkus.shutdown.timeout after it, for the drain's last answers.
+     */
+    @Test
+    void quarkusStartsTheDrainAndWaitsForItsAnswers() {
+        assertEquals("true", app.getProperty("quarkus.shutdown.delay-enabled"));
+        assertTrue(duration(setting("quarkus.shutdown.timeout").orElseThrow()).toSeconds() > 0);
+    }
+
+    /** A setting as the base deployment has it: its ConfigMap's variable, else application.properties. */
+    static Optional<String> setting(String key) {
+        return Optional.ofNullable(env().get(envName(key))).or(() -> Optional.ofNullable(app.getProperty(key)));
+    }
+
+    /** A Quarkus duration: 30s, 500ms, 2m. */
+    static Duration duration(String text) {
+        return text.endsWith("ms") ? Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)))
+                : Duration.parse("PT" + text.toUpperCase());
     }
 
     @Test
