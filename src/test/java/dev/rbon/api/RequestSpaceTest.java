@@ -1407,7 +1407,8 @@ class RequestSpaceTest {
                 String what = "the canary's answer changed beside this batch: "
                         + (beside.startsWith("status ") ? beside.substring(0, 10) : "other candidates or choice")
                         + "\n  alone:  " + alone + "\n  beside: " + beside + "\n  batch:\n    " + batchText;
-                failures.add(report(new Failure(chunk.get(0), what, label(chunk.get(0), beside, chunk))));
+                Case canaryCase = probe("/v1/generate", CANARY, false, 1);
+                failures.add(report(new Failure(chunk.get(0), what, label(canaryCase, beside, chunk))));
             }
         }
         return failures;
