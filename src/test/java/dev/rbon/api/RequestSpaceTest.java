@@ -49,12 +49,9 @@ import org.junit.jupiter.api.Test;
  * 12 tokens) that shares the decoding steps with them (continuous batching); the canary's candidates and choice
  * must equal its answer alone on the idle server.
  *
- * <p>Why a seeded generator of our own rather than jqwik's {@code @Property}: jqwik runs properties in its own JUnit
- * Platform engine, which knows nothing of {@code @QuarkusTest} (no server, no injection), and jqwik's generators
- * refuse to run outside a jqwik thread ({@code Arbitrary.generator} throws {@code OutsideJqwikException} from its
- * memoisation store; {@code sample()} works but draws from jqwik's thread-local randomness, which the public API does
- * not let one seed). So the HTTP test is a Jupiter {@code @Test} driving {@link Gen}, seeded per case; jqwik checks
- * the generator itself ({@link RequestSpaceGeneratorTest}), beside Jupiter in surefire.
+ * <p>The generator is our own, seeded per case ({@link Gen}), so a failure's printed seed replays it exactly, and the
+ * HTTP test is a plain Jupiter {@code @Test} inside the running server; {@link RequestSpaceGeneratorTest} checks the
+ * generator and its oracle on their own.
  *
  * <p>Knobs (system properties, passed through by surefire): {@code fuzz.seed} (the run, default
  * {@value #DEFAULT_SEED}), {@code fuzz.cases} (default {@value #DEFAULT_CASES}), {@code fuzz.batch}
