@@ -18,8 +18,6 @@ final class RequestValidation {
 
     static final String DEFAULT_METHOD = "bon";
     static final int DEFAULT_N = 8;
-    /** Below this, logits / temperature overflows float32; use 0 for greedy. */
-    static final double MIN_TEMPERATURE = 1e-3;
     /** vLLM's _SAMPLING_EPS: a positive temperature below it is greedy decoding, as vLLM treats it. */
     static final double GREEDY_BELOW = 1e-5;
     /** Stop strings are searched for after every token of every candidate. */
@@ -67,9 +65,8 @@ final class RequestValidation {
      */
     SamplingParams sampling(Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize,
             int maxNewTokens, List<String> stop, Long seed) {
-        double t = number("temperature", temperature, SamplingParams.DEFAULT_TEMPERATURE,
-                x -> x >= 0 && (x < GREEDY_BELOW || x >= MIN_TEMPERATURE),
-                "must be 0 or below " + GREEDY_BELOW + " (greedy), or >= " + MIN_TEMPERATURE);
+        double t = number("temperature", temperature, SamplingParams.DEFAULT_TEMPERATURE, x -> x >= 0,
+                "must be >= 0 (0, or below " + GREEDY_BELOW + ", is greedy)");
         t = t < GREEDY_BELOW ? 0 : t;
         double p = number("top_p", topP, SamplingParams.DEFAULT_TOP_P, x -> x > 0 && x <= 1, "must be in (0, 1]");
         int k = range("top_k", topK, SamplingParams.DEFAULT_TOP_K, 0, Integer.MAX_VALUE);

@@ -33,7 +33,7 @@ class ValidationTest {
         "{\"n\": 2}                                        | 422 | prompt",
         "{\"prompt\": \"x\", \"colour\": \"red\"}          | 422 | colour",
         "{\"prompt\": \"x\", \"temperature\": -0.5}        | 422 | temperature",
-        "{\"prompt\": \"x\", \"temperature\": 1e-4}        | 422 | temperature",
+        "{\"prompt\": \"x\", \"temperature\": -1e-4}       | 422 | temperature",
         "{\"prompt\": \"x\", \"stop\": [\"a\", \"b\", \"c\", \"d\", \"e\"]} | 422 | stop",
         "{\"prompt\": \"x\", \"timeout_ms\": 0}            | 422 | timeout_ms",
         "{\"prompt\": \"x\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]} | 422 | messages",
