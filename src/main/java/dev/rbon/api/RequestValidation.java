@@ -5,6 +5,7 @@ import dev.rbon.decode.Generation;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
 import dev.rbon.select.RewardNormalization;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,10 +15,10 @@ import java.util.function.DoublePredicate;
  * Turns a request into a {@link Generation}, checking every value against its rule and the configured limits.
  * All offending fields are reported together (HTTP 422), each by its JSON name.
  */
-final class RequestValidation {
+public final class RequestValidation {
 
-    static final String DEFAULT_METHOD = "bon";
-    static final int DEFAULT_N = 8;
+    public static final String DEFAULT_METHOD = "bon";
+    public static final int DEFAULT_N = 8;
     /** Below this, logits / temperature overflows float32; use 0 for greedy. */
     static final double MIN_TEMPERATURE = 1e-3;
     /** vLLM's _SAMPLING_EPS: a positive temperature below it is greedy decoding, as vLLM treats it. */
@@ -28,7 +29,7 @@ final class RequestValidation {
     private final RbonConfig.Limits limits;
     private final List<Problem.FieldError> errors = new ArrayList<>();
 
-    RequestValidation(RbonConfig.Limits limits) {
+    public RequestValidation(RbonConfig.Limits limits) {
         this.limits = limits;
     }
 
@@ -57,15 +58,14 @@ final class RequestValidation {
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
-        return new Generation(r.prompt(), messages, List.copyOf(r.candidates()), null, r.candidates().size(), method,
-                beta, normalization, r.seed(), 1, null);
+        return Generation.select(r.prompt(), messages, r.candidates(), method, beta, normalization, r.seed());
     }
 
     /**
      * The sampling fields every route shares, each checked against its range (errors recorded, named as on the
      * wire); null when one was refused, so the caller's {@link #throwIfAny} reports them all together.
      */
-    SamplingParams sampling(Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize,
+    public SamplingParams sampling(Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize,
             int maxNewTokens, List<String> stop, Long seed) {
         double t = number("temperature", temperature, SamplingParams.DEFAULT_TEMPERATURE,
                 x -> x >= 0 && (x < GREEDY_BELOW || x >= MIN_TEMPERATURE),
@@ -116,11 +116,11 @@ final class RequestValidation {
         return turns;
     }
 
-    void prompt(String prompt) {
+    public void prompt(String prompt) {
         prompt(prompt, "prompt");
     }
 
-    void prompt(String prompt, String field) {
+    public void prompt(String prompt, String field) {
         if (prompt == null) {
             fail(field, "is required");
         } else if (prompt.isEmpty()) { // whitespace is a prompt (vLLM takes it); one with no tokens fails later
@@ -128,7 +128,7 @@ final class RequestValidation {
         }
     }
 
-    Method method(String name) {
+    public Method method(String name) {
         try {
             return Method.fromWire(name == null ? DEFAULT_METHOD : name);
         } catch (IllegalArgumentException e) {
@@ -137,7 +137,7 @@ final class RequestValidation {
         }
     }
 
-    double beta(Method method, Double beta) {
+    public double beta(Method method, Double beta) {
         double value = beta == null ? 0.0 : beta;
         if (!Double.isFinite(value) || value < 0) {
             fail("beta", "must be a finite number >= 0, got " + value);
@@ -151,7 +151,7 @@ final class RequestValidation {
         return value;
     }
 
-    int range(String field, Integer value, int fallback, int min, int max) {
+    public int range(String field, Integer value, int fallback, int min, int max) {
         int v = value == null ? fallback : value;
         if (v < min || v > max) {
             fail(field, max == Integer.MAX_VALUE ? "must be >= " + min + ", got " + v
@@ -160,7 +160,7 @@ final class RequestValidation {
         return v;
     }
 
-    double number(String field, Double value, double fallback, DoublePredicate ok,
+    public double number(String field, Double value, double fallback, DoublePredicate ok,
             String rule) {
         double v = value == null ? fallback : value;
         if (!Double.isFinite(v) || !ok.test(v)) {
@@ -169,7 +169,7 @@ final class RequestValidation {
         return v;
     }
 
-    List<String> stop(List<String> stop) {
+    public List<String> stop(List<String> stop) {
         if (stop == null) {
             return List.of();
         }
@@ -184,13 +184,13 @@ final class RequestValidation {
         return stop.stream().filter(s -> s != null && !s.isEmpty()).toList();
     }
 
-    void timeout(Integer timeoutMs) {
+    public void timeout(Integer timeoutMs) {
         if (timeoutMs != null && timeoutMs < 1) {
             fail("timeout_ms", "must be >= 1, got " + timeoutMs);
         }
     }
 
-    void candidates(List<String> candidates) {
+    public void candidates(List<String> candidates) {
         if (candidates == null || candidates.isEmpty()) {
             fail("candidates", "must hold at least one candidate");
             return;
@@ -205,7 +205,7 @@ final class RequestValidation {
         }
     }
 
-    RewardNormalization normalization(String name) {
+    public RewardNormalization normalization(String name) {
         try {
             return RewardNormalization.fromWire(name == null ? "none" : name);
         } catch (IllegalArgumentException e) {
@@ -214,13 +214,32 @@ final class RequestValidation {
         }
     }
 
-    void fail(String field, String message) {
+    public void fail(String field, String message) {
         errors.add(new Problem.FieldError(field, message));
     }
 
-    void throwIfAny() {
+    public void throwIfAny() {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
+    }
+
+    /** A missing body (no JSON object at all) as the 422 naming "body". */
+    public static <T> T requireBody(T request) {
+        if (request == null) {
+            throw InvalidRequestException.of("body", "a JSON object is required");
+        }
+        return request;
+    }
+
+    /** The deadline a calling rbon sent in its X-Request-Timeout-Ms header (Backend.DEADLINE_HEADER), if any. */
+    public static Duration deadlineHeader(Long headerMs) {
+        if (headerMs == null) {
+            return null;
+        }
+        if (headerMs <= 0) {
+            throw InvalidRequestException.of("X-Request-Timeout-Ms", "must be a positive number of milliseconds");
+        }
+        return Duration.ofMillis(headerMs);
     }
 }
