@@ -10,7 +10,7 @@ import dev.rbon.api.ServedModels;
 import dev.rbon.decode.AlignedDecoder;
 import dev.rbon.decode.DecodeMetrics;
 import dev.rbon.decode.Outcome;
-import dev.rbon.decode.PlainCompletions;
+import dev.rbon.decode.PlainDecoder;
 import dev.rbon.decode.Progress;
 import dev.rbon.remote.Backend;
 import io.smallrye.mutiny.Multi;
@@ -55,13 +55,13 @@ public class CompletionsResource {
             "Cache-Control", List.of("no-cache"), "X-Accel-Buffering", List.of("no"));
 
     private final AlignedDecoder decoder;
-    private final PlainCompletions plain;
+    private final PlainDecoder plain;
     private final DecodeMetrics metrics;
     private final ServedModels served;
     private final ObjectMapper json;
     private final RbonConfig.Limits limits;
 
-    public CompletionsResource(AlignedDecoder decoder, PlainCompletions plain, DecodeMetrics metrics,
+    public CompletionsResource(AlignedDecoder decoder, PlainDecoder plain, DecodeMetrics metrics,
             ServedModels served, ObjectMapper json, RbonConfig config) {
         this.decoder = decoder;
         this.plain = plain;
@@ -121,7 +121,7 @@ public class CompletionsResource {
         if (callerDeadline != null && callerDeadline.compareTo(timeout) < 0) {
             timeout = callerDeadline;
         }
-        CompletableFuture<PlainCompletions.Result> sampling =
+        CompletableFuture<PlainDecoder.Result> sampling =
                 lifecycle.run(plain.complete(call.ask(), timeout), "none", result -> result);
         if (!call.stream()) {
             Uni<byte[]> body = Uni.createFrom().completionStage(sampling.thenApply(

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rbon.RbonConfig;
 import dev.rbon.api.RequestValidation;
-import dev.rbon.decode.PlainCompletions;
+import dev.rbon.decode.PlainDecoder;
 import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingParams;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import java.util.UUID;
 final class PlainCompletion {
 
     /** The call: what the engine computes, and what the answer shows. */
-    record Call(PlainCompletions.Ask ask, boolean returnTokenIds, boolean echo, boolean promptLogprobs,
+    record Call(PlainDecoder.Ask ask, boolean returnTokenIds, boolean echo, boolean promptLogprobs,
             Integer timeoutMs, boolean stream, boolean includeUsage) {}
 
     /** vLLM's prompt shapes. */
@@ -50,7 +50,7 @@ final class PlainCompletion {
 
     static Call validate(CompletionRequest r, RbonConfig.Limits limits) {
         RequestValidation v = new RequestValidation(limits);
-        List<PlainCompletions.Prompt> prompts = prompts(v, r.prompt(), limits.maxN());
+        List<PlainDecoder.Prompt> prompts = prompts(v, r.prompt(), limits.maxN());
         int n = v.range("n", r.n(), 1, 1, limits.maxN());
         int maxTokens = v.range("max_tokens", r.maxTokens(), Math.min(OpenAiValidation.COMPLETIONS_MAX_TOKENS,
                 limits.maxNewTokens()), 1, limits.maxNewTokens());
@@ -71,21 +71,21 @@ final class PlainCompletion {
         if (echo && logprobs != null) {
             promptTokens = promptLogprobs == null ? logprobs : Math.max(promptLogprobs, logprobs);
         }
-        return new Call(new PlainCompletions.Ask(r.model(), prompts, n, sampling, logprobs, promptTokens),
+        return new Call(new PlainDecoder.Ask(r.model(), prompts, n, sampling, logprobs, promptTokens),
                 Boolean.TRUE.equals(r.returnTokenIds()), echo, promptLogprobs != null, r.timeoutMs(),
                 Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()));
     }
 
     /** A text, texts, token ids, or token-id lists (vLLM's prompt shapes). */
-    private static List<PlainCompletions.Prompt> prompts(RequestValidation v, JsonNode prompt, int maxPrompts) {
-        List<PlainCompletions.Prompt> out = new ArrayList<>();
+    private static List<PlainDecoder.Prompt> prompts(RequestValidation v, JsonNode prompt, int maxPrompts) {
+        List<PlainDecoder.Prompt> out = new ArrayList<>();
         if (prompt == null || prompt.isNull()) {
             v.fail("prompt", "is required");
             return out;
         }
         if (prompt.isTextual()) {
-            out.add(new PlainCompletions.Prompt(prompt.asText(), null));
+            out.add(new PlainDecoder.Prompt(prompt.asText(), null));
             return out;
         }
         if (!prompt.isArray() || prompt.isEmpty()) {
@@ -94,7 +94,7 @@ final class PlainCompletion {
         }
         if (prompt.get(0).isIntegralNumber()) {
             long[] ids = ids(v, prompt, "prompt");
-            out.add(new PlainCompletions.Prompt(null, ids));
+            out.add(new PlainDecoder.Prompt(null, ids));
             return out;
         }
         if (prompt.size() > maxPrompts) {
@@ -105,9 +105,9 @@ final class PlainCompletion {
         for (int i = 0; i < prompt.size(); i++) {
             JsonNode one = prompt.get(i);
             if (one.isTextual()) {
-                out.add(new PlainCompletions.Prompt(one.asText(), null));
+                out.add(new PlainDecoder.Prompt(one.asText(), null));
             } else if (one.isArray() && !one.isEmpty()) {
-                out.add(new PlainCompletions.Prompt(null, ids(v, one, "prompt[" + i + "]")));
+                out.add(new PlainDecoder.Prompt(null, ids(v, one, "prompt[" + i + "]")));
             } else {
                 v.fail("prompt[" + i + "]", "must be a text or a non-empty list of token ids");
             }
@@ -143,13 +143,13 @@ final class PlainCompletion {
     record Logprobs(List<Integer> textOffset, List<Double> tokenLogprobs, List<String> tokens,
             List<Map<String, Double>> topLogprobs) {}
 
-    static Completion response(Call call, PlainCompletions.Result result) {
+    static Completion response(Call call, PlainDecoder.Result result) {
         List<Choice> choices = new ArrayList<>();
         int prompt = 0;
         int completion = 0;
         int lastPrompt = -1;
         for (int c = 0; c < result.choices().size(); c++) {
-            PlainCompletions.Choice choice = result.choices().get(c);
+            PlainDecoder.Choice choice = result.choices().get(c);
             SampledSequence sample = choice.sample();
             if (choice.prompt() != lastPrompt) {
                 prompt += choice.promptIds().length;
@@ -170,7 +170,7 @@ final class PlainCompletion {
      * The same answer as SSE chunks in vLLM's completion-chunk shape, sent once every sample is done: per choice
      * one chunk with its whole text, log-probs and finish reason; then, if asked, a usage chunk with no choices.
      */
-    static List<Completion> chunks(Call call, PlainCompletions.Result result) {
+    static List<Completion> chunks(Call call, PlainDecoder.Result result) {
         Completion whole = response(call, result);
         List<Completion> chunks = new ArrayList<>();
         for (Choice choice : whole.choices()) {
@@ -184,7 +184,7 @@ final class PlainCompletion {
         return chunks;
     }
 
-    private static Logprobs logprobs(Call call, PlainCompletions.Choice choice) {
+    private static Logprobs logprobs(Call call, PlainDecoder.Choice choice) {
         if (choice.tokens() == null) {
             return null;
         }
@@ -194,18 +194,18 @@ final class PlainCompletion {
         List<Map<String, Double>> top = new ArrayList<>();
         int offset = 0;
         if (call.echo()) {
-            for (PlainCompletions.Token t : choice.promptTokens()) {
+            for (PlainDecoder.Token t : choice.promptTokens()) {
                 offset = add(t, offset, offsets, logprobs, tokens, top);
             }
             offset = choice.promptText().length();
         }
-        for (PlainCompletions.Token t : choice.tokens()) {
+        for (PlainDecoder.Token t : choice.tokens()) {
             offset = add(t, offset, offsets, logprobs, tokens, top);
         }
         return new Logprobs(offsets, logprobs, tokens, top);
     }
 
-    private static int add(PlainCompletions.Token t, int offset, List<Integer> offsets, List<Double> logprobs,
+    private static int add(PlainDecoder.Token t, int offset, List<Integer> offsets, List<Double> logprobs,
             List<String> tokens, List<Map<String, Double>> top) {
         offsets.add(offset);
         tokens.add(t.text());
@@ -223,9 +223,9 @@ final class PlainCompletion {
     }
 
     /** Per prompt position: null at the first, else {"<token id>": {logprob, rank?, decoded_token}}. */
-    private static List<Map<String, Map<String, Object>>> promptLogprobs(List<PlainCompletions.Token> tokens) {
+    private static List<Map<String, Map<String, Object>>> promptLogprobs(List<PlainDecoder.Token> tokens) {
         List<Map<String, Map<String, Object>>> out = new ArrayList<>();
-        for (PlainCompletions.Token t : tokens) {
+        for (PlainDecoder.Token t : tokens) {
             if (Double.isNaN(t.logprob())) {
                 out.add(null);
                 continue;
@@ -240,7 +240,7 @@ final class PlainCompletion {
         return out;
     }
 
-    private static Integer rank(PlainCompletions.Token t) {
+    private static Integer rank(PlainDecoder.Token t) {
         for (int j = 0; j < t.top().size(); j++) {
             if (t.top().get(j).id() == t.id()) {
                 return j + 1;
@@ -249,7 +249,7 @@ final class PlainCompletion {
         return null; // outside the alternatives asked for: not computed
     }
 
-    private static Map<String, Object> entry(PlainCompletions.Token t, Integer rank) {
+    private static Map<String, Object> entry(PlainDecoder.Token t, Integer rank) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("logprob", t.logprob());
         if (rank != null) {

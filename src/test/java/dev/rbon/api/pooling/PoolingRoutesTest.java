@@ -4,9 +4,9 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rbon.api.Http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rbon.Shared;
+import dev.rbon.api.Http;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.nio.ByteBuffer;

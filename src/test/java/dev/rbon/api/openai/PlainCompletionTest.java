@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rbon.api.Http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rbon.api.Http;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * to its l_i, prompt log-probs that sum to /v1/select's l_i, and each refusal naming its field.
  */
 @QuarkusTest
-class PlainCompletionsTest {
+class PlainCompletionTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final double TOLERANCE = 1e-4;

@@ -34,7 +34,7 @@ import java.util.random.RandomGenerator;
  * server would have scored.
  */
 @ApplicationScoped
-public class PlainCompletions {
+public class PlainDecoder {
 
     /** One prompt: its text (tokenized here with the model's special tokens) or its token ids. */
     public record Prompt(String text, long[] ids) {}
@@ -62,7 +62,7 @@ public class PlainCompletions {
     private final WorkerPool pool;
     private final RbonConfig.Limits limits;
 
-    public PlainCompletions(WorkerPool pool, RbonConfig config) {
+    public PlainDecoder(WorkerPool pool, RbonConfig config) {
         this.pool = pool;
         this.limits = config.limits();
     }
