@@ -1,8 +1,6 @@
 package dev.rbon.api;
 
 import dev.rbon.remote.BackendException;
-import io.vertx.core.http.HttpServerRequest;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -11,34 +9,26 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * A remote engine's failure as problem+json with the status of its kind: 503 unreachable or unavailable (with
  * Retry-After), 504 past the deadline, 422 when the engine refused the request as invalid (its message quoted, under
  * the engine's role), 429 when it rate-limits, 502 for its errors, malformed answers and rbon's misconfiguration.
- * On the OpenAI routes the same status in OpenAI's error shape ({@link OpenAiError#of}).
+ * The OpenAI routes give the same status in OpenAI's error shape (their own mapper, api.openai.OpenAiErrors).
  */
 public class BackendProblems {
 
     @ServerExceptionMapper
-    public Response backend(BackendException e, HttpServerRequest request) {
-        if (request != null && OpenAiError.owns(request.path())) { // an OpenAI client: its error shape, same status
-            OpenAiError error = OpenAiError.of(e);
-            Response openAi = Response.status(OpenAiError.status(e)).type(MediaType.APPLICATION_JSON).entity(error)
-                    .build();
-            return retryAfter(e, openAi);
-        }
+    public Response backend(BackendException e) {
         int status = e.kind().status();
         List<Problem.FieldError> errors = e.kind() == BackendException.Kind.REFUSED
                 ? List.of(new Problem.FieldError(e.backend(), e.getMessage()))
                 : List.of();
-        Response problem = ProblemMappers.problem(status, title(status),
-                e.getMessage(), errors);
-        return retryAfter(e, problem);
+        return retryAfter(e, ProblemMappers.problem(status, title(status), e.getMessage(), errors));
     }
 
-    private static Response retryAfter(BackendException e, Response response) {
+    /** 503 and 429 tell the client when to come back, on every route. */
+    public static Response retryAfter(BackendException e, Response response) {
         int status = e.kind().status();
         return status == 503 || status == 429
                 ? Response.fromResponse(response).header("Retry-After", status == 503 ? "5" : "1").build()
                 : response;
     }
-
     private static String title(int status) {
         return switch (status) {
             case 422 -> "Unprocessable Content";

@@ -1,19 +1,29 @@
 package dev.rbon.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rbon.RbonConfig;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * Refuses a body over rbon.limits.max-body-size with a 413 problem (OpenAI's error shape on its routes) before it
- * is read. Vert.x enforces the same limit on bodies that do not declare their length, with a bare 413.
+ * Refuses a body over rbon.limits.max-body-size with a 413 problem before it is read. Vert.x enforces the same limit
+ * on bodies that do not declare their length, with a bare 413.
+ *
+ * <p>This runs as a Vert.x route before RESTEasy matches a resource, so it cannot ask the resource for its error
+ * shape. A dialect with its own shape registers its own routes for its own paths ahead of this one with
+ * {@link #refuse} (api.openai.OpenAiBodyLimit): the dialect, not this class, knows which paths are its.
  */
 @ApplicationScoped
 public class BodyLimit {
+
+    /** Before everything else on the router; a dialect's own limit routes go just ahead of it. */
+    public static final int ORDER = -100;
 
     private final long maxBytes;
     private final ObjectMapper json;
@@ -24,24 +34,26 @@ public class BodyLimit {
     }
 
     void install(@Observes Router router) {
-        router.route().order(-100).handler(context -> {
-            String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-            if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBytes) {
-                String detail = "the body is " + length + " bytes, over the limit of " + maxBytes;
-                boolean openAi = OpenAiError.owns(context.request().path());
-                Object body = openAi
-                        ? new OpenAiError(new OpenAiError.Body(detail, OpenAiError.typeOf(413), null, "request_too_large"))
-                        : Problem.of(413, "Content Too Large", detail, List.of());
-                try {
-                    context.response().setStatusCode(413)
-                            .putHeader(HttpHeaders.CONTENT_TYPE, openAi ? "application/json" : Problem.MEDIA_TYPE)
-                            .putHeader(HttpHeaders.CONNECTION, "close").end(json.writeValueAsString(body));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    context.fail(e);
-                }
-            } else {
-                context.next();
-            }
-        });
+        router.route().order(ORDER).handler(context -> refuse(context, "application/problem+json",
+                detail -> Problem.of(413, "Content Too Large", detail, List.of())));
+    }
+
+    /**
+     * Answers 413 with {@code body(detail)} as {@code contentType} and closes the connection when the declared
+     * length is over the limit; else passes the request on.
+     */
+    public void refuse(RoutingContext context, String contentType, Function<String, Object> body) {
+        String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null || !length.matches("\\d{1,18}") || Long.parseLong(length) <= maxBytes) {
+            context.next();
+            return;
+        }
+        String detail = "the body is " + length + " bytes, over the limit of " + maxBytes;
+        try {
+            context.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, contentType)
+                    .putHeader(HttpHeaders.CONNECTION, "close").end(json.writeValueAsString(body.apply(detail)));
+        } catch (JsonProcessingException e) {
+            context.fail(e);
+        }
     }
 }

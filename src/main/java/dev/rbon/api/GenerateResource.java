@@ -3,11 +3,7 @@ package dev.rbon.api;
 import dev.rbon.RbonConfig;
 import dev.rbon.decode.AlignedDecoder;
 import dev.rbon.decode.DecodeMetrics;
-import dev.rbon.decode.FieldException;
 import dev.rbon.decode.Generation;
-import dev.rbon.decode.Outcome;
-import dev.rbon.worker.NotReadyException;
-import dev.rbon.worker.QueueFullException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -16,12 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -56,7 +47,7 @@ public class GenerateResource {
                     schema = @Schema(implementation = GenerateResponse.class)))
     @ProblemResponses
     public CompletionStage<GenerateResponse> generate(GenerateRequest request, @Context HttpServerRequest http) {
-        GenerateRequest r = requireBody(request);
+        GenerateRequest r = RequestValidation.requireBody(request);
         return handle("generate", () -> RequestValidation.generation(r, limits), r.timeoutMs(),
                 Boolean.TRUE.equals(r.returnCandidates()), Boolean.TRUE.equals(r.returnTokenIds()), http);
     }
@@ -72,53 +63,18 @@ public class GenerateResource {
                     schema = @Schema(implementation = GenerateResponse.class)))
     @ProblemResponses
     public CompletionStage<GenerateResponse> select(SelectRequest request, @Context HttpServerRequest http) {
-        SelectRequest r = requireBody(request);
+        SelectRequest r = RequestValidation.requireBody(request);
         return handle("select", () -> RequestValidation.select(r, limits), r.timeoutMs(),
                 !Boolean.FALSE.equals(r.returnCandidates()), Boolean.TRUE.equals(r.returnTokenIds()), http);
     }
 
-    /** Validates, decodes, answers, and counts the outcome; a client that disconnects cancels its request. */
+    /** Validates, decodes and answers; the lifecycle counts the outcome and cancels on a disconnect. */
     private CompletionStage<GenerateResponse> handle(String endpoint, Supplier<Generation> validate, Integer timeoutMs,
             boolean withCandidates, boolean withTokenIds, HttpServerRequest http) {
-        long start = System.nanoTime();
-        Generation generation;
-        try {
-            generation = validate.get();
-        } catch (RuntimeException e) {
-            // the method tag is only ever a known method name, so a client cannot mint new series
-            metrics.request(endpoint, "invalid", outcome(e), Duration.ofNanos(System.nanoTime() - start));
-            throw e;
-        }
-        CompletableFuture<Outcome> decoding =
-                decoder.decode(generation, timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
-        http.response().closeHandler(closed -> decoding.cancel(false));
-        return decoding.thenApply(outcome -> GenerateResponse.of(generation, outcome, withCandidates, withTokenIds))
-                .whenComplete((response, error) -> metrics.request(endpoint, generation.method().wireName(),
-                        outcome(error), Duration.ofNanos(System.nanoTime() - start)));
-    }
-
-    static String outcome(Throwable error) {
-        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (e == null) {
-            return "ok";
-        } else if (e instanceof InvalidRequestException || e instanceof FieldException) {
-            return "invalid";
-        } else if (e instanceof QueueFullException) {
-            return "rejected";
-        } else if (e instanceof NotReadyException) {
-            return "unavailable";
-        } else if (e instanceof TimeoutException) {
-            return "timeout";
-        } else if (e instanceof CancellationException) {
-            return "cancelled";
-        }
-        return "error";
-    }
-
-    static <T> T requireBody(T request) {
-        if (request == null) {
-            throw new InvalidRequestException(List.of(new Problem.FieldError("body", "a JSON object is required")));
-        }
-        return request;
+        CallLifecycle call = CallLifecycle.start(metrics, endpoint, http);
+        Generation generation = call.validate(validate);
+        return call.run(decoder.decode(generation, timeoutMs == null ? null : Duration.ofMillis(timeoutMs)),
+                generation.method().wireName(),
+                outcome -> GenerateResponse.of(generation, outcome, withCandidates, withTokenIds));
     }
 }

@@ -38,7 +38,7 @@ public record GenerateResponse(
             @Schema(description = "The selection rule.") double select,
             @Schema(description = "From arrival to answer.") double total) {
 
-        static Timings of(Outcome.Timings t) {
+        public static Timings of(Outcome.Timings t) {
             return new Timings(t.queue(), t.sample(), t.prefill(), t.decode(), t.reward(), t.reference(), t.embed(),
                     t.select(), t.total());
         }
@@ -49,7 +49,7 @@ public record GenerateResponse(
             @Schema(description = "The reference model; the policy unless one is configured.") String reference,
             String embedding) {
 
-        static Models of(Outcome.ModelNames m) {
+        public static Models of(Outcome.ModelNames m) {
             return new Models(m.policy(), m.reward(), m.reference(), m.embedding());
         }
     }
@@ -70,7 +70,7 @@ public record GenerateResponse(
             @Schema(description = "What the method maximises for this candidate.") double objective,
             @Schema(description = "p_i of the stochastic methods (srbon_kl, srbon_wd, random).") Double probability) {
 
-        static Candidate of(Outcome.Candidate c, boolean withTokenIds) {
+        public static Candidate of(Outcome.Candidate c, boolean withTokenIds) {
             return new Candidate(c.index(), c.text(), withTokenIds ? c.tokenIds() : null, c.tokens(), c.finishReason(),
                     c.reward(), c.refLogprob(), c.meanSimilarity(), c.objective(), c.probability());
         }
@@ -85,7 +85,7 @@ public record GenerateResponse(
     static GenerateResponse of(Generation g, Outcome o, boolean withCandidates, boolean withTokenIds) {
         List<Candidate> candidates = o.candidates().stream().map(c -> Candidate.of(c, withTokenIds)).toList();
         Candidate chosen = candidates.get(o.chosenIndex());
-        return new GenerateResponse((g.rerank() ? "select-" : "gen-") + UUID.randomUUID(), chosen.text(),
+        return new GenerateResponse((g.supplied() ? "select-" : "gen-") + UUID.randomUUID(), chosen.text(),
                 g.method().wireName(), g.beta(), candidates.size(), o.chosenIndex(), chosen,
                 withCandidates ? candidates : null, new Usage(o.promptTokens(), o.completionTokens()),
                 Timings.of(o.timings()), Models.of(o.models()));

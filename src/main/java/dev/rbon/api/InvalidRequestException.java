@@ -16,4 +16,9 @@ public class InvalidRequestException extends RuntimeException {
     public List<Problem.FieldError> errors() {
         return errors;
     }
+
+    /** One offending field. */
+    public static InvalidRequestException of(String field, String message) {
+        return new InvalidRequestException(List.of(new Problem.FieldError(field, message)));
+    }
 }

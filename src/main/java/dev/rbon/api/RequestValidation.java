@@ -5,6 +5,7 @@ import dev.rbon.decode.Generation;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
 import dev.rbon.select.RewardNormalization;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,10 +15,10 @@ import java.util.function.DoublePredicate;
  * Turns a request into a {@link Generation}, checking every value against its rule and the configured limits.
  * All offending fields are reported together (HTTP 422), each by its JSON name.
  */
-final class RequestValidation {
+public final class RequestValidation {
 
-    static final String DEFAULT_METHOD = "bon";
-    static final int DEFAULT_N = 8;
+    public static final String DEFAULT_METHOD = "bon";
+    public static final int DEFAULT_N = 8;
     /** vLLM's _SAMPLING_EPS: a positive temperature below it is greedy decoding, as vLLM treats it. */
     static final double GREEDY_BELOW = 1e-5;
     /** Stop strings are searched for after every token of every candidate. */
@@ -26,7 +27,7 @@ final class RequestValidation {
     private final RbonConfig.Limits limits;
     private final List<Problem.FieldError> errors = new ArrayList<>();
 
-    RequestValidation(RbonConfig.Limits limits) {
+    public RequestValidation(RbonConfig.Limits limits) {
         this.limits = limits;
     }
 
@@ -55,16 +56,15 @@ final class RequestValidation {
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
-        return new Generation(r.prompt(), messages, List.copyOf(r.candidates()), null, r.candidates().size(), method,
-                beta, normalization, r.seed(), 1, null);
+        return Generation.select(r.prompt(), messages, r.candidates(), method, beta, normalization, r.seed());
     }
 
     /**
      * The sampling fields every route shares, each checked against its range (errors recorded, named as on the
      * wire); null when one was refused, so the caller's {@link #throwIfAny} reports them all together.
      */
-    SamplingParams sampling(Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize,
-            int maxNewTokens, List<String> stop, Long seed) {
+    public SamplingParams sampling(Double temperature, Double topP, Integer topK, Double epsilon,
+            Integer noRepeatNgramSize, int maxNewTokens, List<String> stop, Long seed) {
         double t = number("temperature", temperature, SamplingParams.DEFAULT_TEMPERATURE, x -> x >= 0,
                 "must be >= 0 (0, or below " + GREEDY_BELOW + ", is greedy)");
         t = t < GREEDY_BELOW ? 0 : t;
@@ -113,11 +113,11 @@ final class RequestValidation {
         return turns;
     }
 
-    void prompt(String prompt) {
+    public void prompt(String prompt) {
         prompt(prompt, "prompt");
     }
 
-    void prompt(String prompt, String field) {
+    public void prompt(String prompt, String field) {
         if (prompt == null) {
             fail(field, "is required");
         } else if (prompt.isEmpty()) { // whitespace is a prompt (vLLM takes it); one with no tokens fails later
@@ -125,7 +125,7 @@ final class RequestValidation {
         }
     }
 
-    Method method(String name) {
+    public Method method(String name) {
         try {
             return Method.fromWire(name == null ? DEFAULT_METHOD : name);
         } catch (IllegalArgumentException e) {
@@ -134,7 +134,7 @@ final class RequestValidation {
         }
     }
 
-    double beta(Method method, Double beta) {
+    public double beta(Method method, Double beta) {
         double value = beta == null ? 0.0 : beta;
         if (!Double.isFinite(value) || value < 0) {
             fail("beta", "must be a finite number >= 0, got " + value);
@@ -148,7 +148,7 @@ final class RequestValidation {
         return value;
     }
 
-    int range(String field, Integer value, int fallback, int min, int max) {
+    public int range(String field, Integer value, int fallback, int min, int max) {
         int v = value == null ? fallback : value;
         if (v < min || v > max) {
             fail(field, max == Integer.MAX_VALUE ? "must be >= " + min + ", got " + v
@@ -157,7 +157,7 @@ final class RequestValidation {
         return v;
     }
 
-    double number(String field, Double value, double fallback, DoublePredicate ok,
+    public double number(String field, Double value, double fallback, DoublePredicate ok,
             String rule) {
         double v = value == null ? fallback : value;
         if (!Double.isFinite(v) || !ok.test(v)) {
@@ -166,7 +166,7 @@ final class RequestValidation {
         return v;
     }
 
-    List<String> stop(List<String> stop) {
+    public List<String> stop(List<String> stop) {
         if (stop == null) {
             return List.of();
         }
@@ -181,13 +181,13 @@ final class RequestValidation {
         return stop.stream().filter(s -> s != null && !s.isEmpty()).toList();
     }
 
-    void timeout(Integer timeoutMs) {
+    public void timeout(Integer timeoutMs) {
         if (timeoutMs != null && timeoutMs < 1) {
             fail("timeout_ms", "must be >= 1, got " + timeoutMs);
         }
     }
 
-    void candidates(List<String> candidates) {
+    public void candidates(List<String> candidates) {
         if (candidates == null || candidates.isEmpty()) {
             fail("candidates", "must hold at least one candidate");
             return;
@@ -202,7 +202,7 @@ final class RequestValidation {
         }
     }
 
-    RewardNormalization normalization(String name) {
+    public RewardNormalization normalization(String name) {
         try {
             return RewardNormalization.fromWire(name == null ? "none" : name);
         } catch (IllegalArgumentException e) {
@@ -211,13 +211,32 @@ final class RequestValidation {
         }
     }
 
-    void fail(String field, String message) {
+    public void fail(String field, String message) {
         errors.add(new Problem.FieldError(field, message));
     }
 
-    void throwIfAny() {
+    public void throwIfAny() {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
+    }
+
+    /** A missing body (no JSON object at all) as the 422 naming "body". */
+    public static <T> T requireBody(T request) {
+        if (request == null) {
+            throw InvalidRequestException.of("body", "a JSON object is required");
+        }
+        return request;
+    }
+
+    /** The deadline a calling rbon sent in its X-Request-Timeout-Ms header (Backend.DEADLINE_HEADER), if any. */
+    public static Duration deadlineHeader(Long headerMs) {
+        if (headerMs == null) {
+            return null;
+        }
+        if (headerMs <= 0) {
+            throw InvalidRequestException.of("X-Request-Timeout-Ms", "must be a positive number of milliseconds");
+        }
+        return Duration.ofMillis(headerMs);
     }
 }

@@ -71,7 +71,7 @@ final class Admission {
      * /v1/select: the client's candidates, tokenized by the policy ({@code ids}) and by the reward model in its
      * convention ({@code rewardIds}, already checked against its context; null when the reward is remote).
      */
-    void rerank(ModelSet models, List<long[]> rewardIds, int promptTokens, List<long[]> ids) {
+    void supplied(ModelSet models, List<long[]> rewardIds, int promptTokens, List<long[]> ids) {
         int longest = longest(ids);
         check(models, scoring(models, ids.size(), rewardIds == null ? 0 : longest(rewardIds), promptTokens, longest),
                 "candidates", ids.size() + " candidates of up to " + longest + " tokens after a prompt of "

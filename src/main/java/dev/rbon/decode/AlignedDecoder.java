@@ -63,7 +63,7 @@ public class AlignedDecoder {
     public CompletableFuture<Outcome> decode(Generation generation, Duration timeout, Progress progress) {
         long submitted = System.nanoTime();
         RequestDeadline deadline = RequestDeadline.of(timeout, limits.requestTimeout());
-        CompletableFuture<Outcome> result = deadline.bound(pool.submitSampling(generation.rerank() ? 0 : generation.n(),
+        CompletableFuture<Outcome> result = deadline.bound(pool.submitSampling(generation.supplied() ? 0 : generation.n(),
                 (models, cancelled) -> CallContext.during(deadline.nanos(), cancelled,
                         () -> start(models, generation, submitted, steps(cancelled, progress), progress,
                                 rest -> CallContext.during(deadline.nanos(), cancelled, rest)))));
@@ -71,7 +71,7 @@ public class AlignedDecoder {
         return result;
     }
 
-    /** The candidates of one request: sampled, or supplied by the client (rerank). */
+    /** The candidates of one request: sampled, or supplied by the client (/v1/select, /v1/rerank). */
     private record Pool(List<String> texts, List<long[]> ids, List<String> finishReasons, double[] recordedLogprobs) {
 
         static Pool sampled(List<SampledSequence> rows, boolean policyIsReference) {
@@ -99,7 +99,7 @@ public class AlignedDecoder {
 
     /**
      * The request's first part on its worker: the prompt, every limit, then either the client's candidates scored
-     * at once (rerank) or a sampling phase whose rows join the device's batch; {@code later} wraps the part that
+     * at once (supplied candidates) or a sampling phase whose rows join the device's batch; {@code later} wraps the part that
      * runs once they are sampled (the request's deadline and cancellation again).
      */
     private Phase<Outcome> start(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled,
@@ -113,16 +113,16 @@ public class AlignedDecoder {
         }
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
-        checkPromptLength(policy, g, promptIds.length, g.rerank() ? 0 : g.sampling().maxNewTokens());
+        checkPromptLength(policy, g, promptIds.length, g.supplied() ? 0 : g.sampling().maxNewTokens());
         RandomGenerator rng = RequestRandom.of(g.seed());
         Conversation conversation = g.messages() == null
                 ? Conversation.of(g.prompt())
                 : new Conversation(prompt.text(), chatMessages(g));
         Request request = new Request(models, g, prompt, conversation, promptIds, rng, clock, progress);
-        if (g.rerank()) { // every model's limit and the memory budget, before any work
+        if (g.supplied()) { // every model's limit and the memory budget, before any work
             Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
             List<long[]> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
-            admission.rerank(models, rewardIds, promptIds.length, pool.ids());
+            admission.supplied(models, rewardIds, promptIds.length, pool.ids());
             progress.started(g.n(), 0); // only once admitted: a stream opens its 200 here
             return Phase.done(score(request, pool, rewardIds, 0, 0));
         }
@@ -170,7 +170,7 @@ public class AlignedDecoder {
         double rewardMs = clock.lap();
 
         double[] refLogprobs = pool.recordedLogprobs();
-        if (refLogprobs == null && (g.rerank() || g.method().needsRefLogprobs())) {
+        if (refLogprobs == null && (g.supplied() || g.method().needsRefLogprobs())) {
             refLogprobs = models.remoteReferenceOrPolicy() != null
                     ? tooLongIs422(g, () -> remoteLogprobs(models, g, prompt, promptIds, pool))
                     : models.reference() == null
@@ -183,7 +183,7 @@ public class AlignedDecoder {
         }
         double referenceMs = clock.lap();
 
-        double[][] similarity = g.rerank() || g.method().needsSimilarity()
+        double[][] similarity = g.supplied() || g.method().needsSimilarity()
                 ? tooLongIs422(g, () -> SimilarityScorer.similarity(models.embedder(), pool.texts()))
                 : null;
         double embedMs = clock.lap();
@@ -200,7 +200,7 @@ public class AlignedDecoder {
         Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, prefillMs, decodeMs, rewardMs,
                 referenceMs, embedMs, selectMs, clock.total());
         return new Outcome(selection.chosen(), candidates, order, returned, promptIds.length,
-                g.rerank() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
+                g.supplied() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
     }
 
     /**
@@ -212,7 +212,7 @@ public class AlignedDecoder {
         try {
             return scoring.get();
         } catch (InputTooLongException e) {
-            throw new FieldException(g.rerank() ? "candidates[" + e.row() + "]" : "max_new_tokens", e.getMessage());
+            throw new FieldException(g.supplied() ? "candidates[" + e.row() + "]" : "max_new_tokens", e.getMessage());
         } catch (ChatTemplate.TemplateException e) {
             throw new FieldException(g.messages() != null ? "messages" : "prompt",
                     "a scoring model's chat template refused the conversation: " + e.getMessage());

@@ -11,7 +11,7 @@ import java.util.List;
  * @param prompt the prompt text, or null when {@code messages} are given
  * @param messages a conversation to render with the policy's chat template, or null; the reward model (and a
  *     separate reference) read it with their own templates
- * @param suppliedCandidates the client's candidates (/v1/rerank), else null
+ * @param suppliedCandidates the client's candidates (/v1/select, /v1/rerank's documents), else null
  * @param sampling how to sample (/v1/generate), else null
  * @param n candidates: sampled, or supplied
  * @param seed seeds the sampler and the stochastic methods' draw; null: fresh randomness
@@ -40,13 +40,8 @@ public record Generation(
                 rewardNormalization, sampling.seed(), 1, null);
     }
 
-    public static Generation rerank(String prompt, List<String> candidates, Method method, double beta,
-            RewardNormalization rewardNormalization, Long seed) {
-        return rerank(prompt, null, candidates, method, beta, rewardNormalization, seed);
-    }
-
-    /** Selection among the client's candidates for a prompt or, {@code prompt} null, a conversation. */
-    public static Generation rerank(String prompt, List<Message> messages, List<String> candidates, Method method,
+    /** /v1/select: selection among the client's candidates for a prompt or, {@code prompt} null, a conversation. */
+    public static Generation select(String prompt, List<Message> messages, List<String> candidates, Method method,
             double beta, RewardNormalization rewardNormalization, Long seed) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), List.copyOf(candidates), null,
                 candidates.size(), method, beta, rewardNormalization, seed, 1, null);
@@ -58,8 +53,8 @@ public record Generation(
                 seed, returned, logprobs);
     }
 
-    /** /v1/rerank: the client supplied the candidates; nothing is sampled. */
-    public boolean rerank() {
+    /** The client supplied the candidates (/v1/select, /v1/rerank): nothing is sampled. */
+    public boolean supplied() {
         return suppliedCandidates != null;
     }
 }

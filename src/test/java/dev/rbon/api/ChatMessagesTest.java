@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(ChatMessagesTest.ChatPolicy.class)
-class ChatMessagesTest {
+public class ChatMessagesTest {
 
     static final String CHATML = "{% for message in messages %}"
             + "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"

@@ -11,17 +11,17 @@ import java.time.Duration;
 import org.awaitility.Awaitility;
 
 /** Test helpers for the real HTTP server: JSON numbers as doubles, and waiting until the models are loaded. */
-final class Http {
+public final class Http {
 
     private Http() {}
 
-    static void awaitReady() {
+    public static void awaitReady() {
         RestAssured.config = RestAssured.config()
                 .jsonConfig(JsonConfig.jsonConfig().numberReturnType(JsonPathConfig.NumberReturnType.DOUBLE));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> given().get("/q/health/ready").statusCode() == 200);
     }
 
-    static Response post(String path, Object body) {
+    public static Response post(String path, Object body) {
         return given().contentType(ContentType.JSON).body(body).post(path);
     }
 }

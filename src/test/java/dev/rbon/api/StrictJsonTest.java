@@ -91,7 +91,7 @@ class StrictJsonTest {
     @MethodSource("wrongKinds")
     void everyFieldRefusesEveryWrongKind(String route, String body, String field) {
         var response = given().contentType(ContentType.JSON).body(body).post(route).then();
-        if (OpenAiError.owns(route)) {
+        if (route.equals("/v1/rerank")) { // the Cohere-shaped rerank answers in OpenAI's error shape
             response.statusCode(400).contentType(startsWith("application/json"))
                     .body("error.type", equalTo("invalid_request_error"))
                     .body("error.param", startsWith(field));
