@@ -1,6 +1,8 @@
 package dev.rbon.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -53,10 +55,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response malformed(JsonProcessingException e) {
-        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-            String field = path(mapping);
-            return problem(400, "Bad Request", field + " has the wrong type: " + e.getOriginalMessage(),
-                    List.of(new Problem.FieldError(field, "has the wrong type: " + e.getOriginalMessage())));
+        String field = field(e);
+        if (field != null) {
+            return problem(400, "Bad Request", field + " " + fault(e),
+                    List.of(new Problem.FieldError(field, fault(e))));
         }
         return problem(400, "Bad Request", "malformed JSON: " + e.getOriginalMessage(), List.of());
     }
@@ -86,6 +88,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) { // the body reader's wrapping of a parse error
+            return malformed(json);
+        }
         int status = e.getResponse().getStatus();
         return problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
     }
@@ -95,6 +100,30 @@ public class ProblemMappers {
         LOG.error("request failed", e);
         return problem(500, "Internal Server Error", "the request failed on the server; see its log",
                 List.of());
+    }
+
+    /**
+     * The field a JSON failure is about, e.g. {@code stop[1]}: the mapping's path, or where the parser stood when a
+     * number did not fit its type (a seed past the long range); null when the body itself is not JSON.
+     */
+    public static String field(JsonProcessingException e) {
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            return path(mapping);
+        }
+        if (e instanceof InputCoercionException coercion && coercion.getProcessor() != null) {
+            StringBuilder path = new StringBuilder();
+            for (JsonStreamContext c = coercion.getProcessor().getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+                path.insert(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
+            }
+            return path.length() == 0 ? null : path.toString().replaceFirst("^\\.", "");
+        }
+        return null;
+    }
+
+    /** What is wrong with {@link #field}'s value. */
+    public static String fault(JsonProcessingException e) {
+        return (e instanceof InputCoercionException ? "is out of range: " : "has the wrong type: ")
+                + e.getOriginalMessage();
     }
 
     /** The JSON path of the offending field, e.g. {@code stop[1]}. */

@@ -52,6 +52,7 @@ class ValidationTest {
         "{\"prompt\": \"x\", \"beta\": \"high\"}           | 400 | beta",
         "{\"prompt\": \"x\", \"n\": \"four\"}              | 400 | n",
         "{\"prompt\": [1, 2]}                              | 400 | prompt",
+        "{\"prompt\": \"x\", \"seed\": 18446744073709551616} | 400 | seed",
     })
     void generateRejects(String body, int status, String field) {
         given().contentType(ContentType.JSON).body(body).post("/v1/generate")

@@ -1,7 +1,6 @@
 package dev.rbon.api.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.rbon.api.BackendProblems;
 import dev.rbon.api.InvalidRequestException;
@@ -43,6 +42,8 @@ final class OpenAiErrors {
                 : failure;
         if (e instanceof OpenAiBodies.BadJson bad) {
             e = bad.json();
+        } else if (e instanceof WebApplicationException web && web.getCause() instanceof JsonProcessingException json) {
+            e = json; // the body reader's wrapping of a parse error
         }
         if (e instanceof OpenAiException openAi) {
             return respond(openAi.status(), openAi.getMessage(), openAi.param(), openAi.code());
@@ -53,11 +54,10 @@ final class OpenAiErrors {
         } else if (e instanceof UnrecognizedPropertyException unknown) {
             String field = ProblemMappers.path(unknown);
             return respond(400, "unknown field " + field, field, null);
-        } else if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-            String field = ProblemMappers.path(mapping);
-            return respond(400, field + " has the wrong type: " + mapping.getOriginalMessage(), field, null);
         } else if (e instanceof JsonProcessingException json) {
-            return respond(400, "malformed JSON: " + json.getOriginalMessage(), null, null);
+            String field = ProblemMappers.field(json);
+            return field != null ? respond(400, field + " " + ProblemMappers.fault(json), field, null)
+                    : respond(400, "malformed JSON: " + json.getOriginalMessage(), null, null);
         } else if (e instanceof QueueFullException) {
             return retryAfter(respond(429, e.getMessage(), null, null), "1");
         } else if (e instanceof TimeoutException) {

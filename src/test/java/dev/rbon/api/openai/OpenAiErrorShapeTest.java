@@ -126,6 +126,11 @@ class OpenAiErrorShapeTest {
                 .statusCode(400).body("error.param", equalTo("frequency_penalty"));
         Http.post("/v1/rerank", "null").then().statusCode(400).contentType(startsWith("application/json"))
                 .body("error.param", equalTo("body"));
+        // a number past its type's range: Jackson's coercion error, named by where the parser stood
+        Http.post("/v1/completions", "{\"model\": \"llama\", \"prompt\": \"x\", \"seed\": 18446744073709551616}")
+                .then().statusCode(400).body("error.param", equalTo("seed"));
+        Http.post("/v1/rerank", "{\"query\": \"x\", \"documents\": [\"a\"], \"top_n\": 99999999999}").then()
+                .statusCode(400).body("error.param", equalTo("top_n"));
     }
 
     /** The size limit answers before any resource is matched: the dialect routes its own paths to it. */
