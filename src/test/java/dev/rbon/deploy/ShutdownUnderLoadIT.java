@@ -40,15 +40,20 @@ class ShutdownUnderLoadIT {
     static final Path APP = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     static final ObjectMapper JSON = new ObjectMapper();
     static final int IN_FLIGHT = 8;
+    static final int WORKERS = 2;
     // 8 requests x 8 rows x 100 tokens: ~5-10 s of decoding on two single-threaded workers here
     static final String GENERATE = "{\"prompt\":\"Once upon a time\",\"method\":\"rbon_wd\",\"beta\":0.5,\"n\":8,"
             + "\"max_new_tokens\":100,\"seed\":%d}";
+    // 8 requests x 16 rows x 120 tokens: all admitted at once (64 rows per worker), ~2.5 s of decoding per worker
+    // here, far more than a 300 ms grace period (longer answers pass the tiny reward model's 256 positions)
+    static final String GENERATE_LONG = "{\"prompt\":\"Once upon a time\",\"method\":\"rbon_wd\",\"beta\":0.5,"
+            + "\"n\":16,\"max_new_tokens\":120,\"seed\":%d}";
 
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void requestsInFlightFinishWhileNewOnesGet503() throws Exception {
         try (Server server = Server.start("drain", "30s")) {
-            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll(0);
+            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll(GENERATE, 0);
             server.signal();
 
             assertEquals(503, server.awaitNotReady(), "readiness goes DOWN on SIGTERM");
@@ -81,23 +86,34 @@ class ShutdownUnderLoadIT {
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void requestsOverTheGracePeriodGet503() throws Exception {
-        try (Server server = Server.start("grace-over", "1s")) {
+        try (Server server = Server.start("grace-over", "300ms")) {
             CompletableFuture<HttpResponse<String>> stream = server.http.sendAsync(server.request("/v1/completions",
-                    "{\"model\":\"llama\",\"prompt\":\"Once upon a time\",\"best_of\":8,\"max_tokens\":100,"
+                    "{\"model\":\"llama\",\"prompt\":\"Once upon a time\",\"best_of\":16,\"max_tokens\":120,"
                             + "\"stream\":true,\"seed\":1}"), HttpResponse.BodyHandlers.ofString());
-            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll(1);
+            List<CompletableFuture<HttpResponse<String>>> inFlight = server.generateAll(GENERATE_LONG, 1);
             server.signal();
+            // a request whose last step ran as the grace period ended is answered; every other one gets a clean 503
+            int refused = 0;
             for (CompletableFuture<HttpResponse<String>> request : inFlight) {
                 HttpResponse<String> answer = request.get(60, TimeUnit.SECONDS);
+                if (answer.statusCode() == 200) {
+                    assertTrue(JSON.readTree(answer.body()).get("text").isTextual(), answer.body());
+                    continue;
+                }
+                refused++;
                 assertEquals(503, answer.statusCode(), answer.body());
                 assertEquals("application/problem+json", answer.headers().firstValue("Content-Type").orElse(""));
                 assertTrue(JSON.readTree(answer.body()).get("detail").asText().contains("grace period"),
                         answer.body());
             }
-            // a stream that had begun has sent its 200: it ends with an error event in OpenAI's shape instead
+            assertTrue(refused >= IN_FLIGHT / 2, refused + " of " + IN_FLIGHT + " refused past the grace period");
+            // a stream that had begun has sent its 200: unless it finished, it ends with an error event in OpenAI's
+            // shape, then [DONE]
             HttpResponse<String> streamed = stream.get(60, TimeUnit.SECONDS);
             assertTrue(streamed.statusCode() == 200 || streamed.statusCode() == 503, streamed.body());
-            assertTrue(streamed.body().contains("\"type\":\"service_unavailable_error\""), streamed.body());
+            assertTrue(streamed.body().contains("\"type\":\"service_unavailable_error\"")
+                    || streamed.body().contains("\"finish_reason\""), streamed.body());
+            assertTrue(streamed.statusCode() == 503 || streamed.body().endsWith("data: [DONE]\n\n"), streamed.body());
             server.assertCleanExit();
         }
     }
@@ -127,7 +143,7 @@ class ShutdownUnderLoadIT {
             pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
             pb.environment().put("RBON_MODELS_POLICY_PATH", Shared.hfTiny("llama").toString());
             pb.environment().put("RBON_MODELS_REWARD_PATH", Shared.hfTiny("reward-llama").toString());
-            pb.environment().put("RBON_WORKERS_CPU_WORKERS", "2");
+            pb.environment().put("RBON_WORKERS_CPU_WORKERS", Integer.toString(WORKERS));
             pb.environment().put("RBON_WORKERS_INTRA_OP_THREADS", "1");
             pb.environment().put("RBON_SHUTDOWN_GRACE_PERIOD", gracePeriod);
             Server server = new Server(pb.start(), dir, log, "http://127.0.0.1:" + port,
@@ -152,14 +168,15 @@ class ShutdownUnderLoadIT {
          * Sends the {@link #IN_FLIGHT} requests and returns once every one is admitted (queued or decoding), with
          * {@code others} sent before.
          */
-        List<CompletableFuture<HttpResponse<String>>> generateAll(int others) throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> generateAll(String generate, int others) throws Exception {
             List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
             for (int i = 0; i < IN_FLIGHT; i++) {
-                requests.add(http.sendAsync(request("/v1/generate", GENERATE.formatted(i)),
+                requests.add(http.sendAsync(request("/v1/generate", generate.formatted(i)),
                         HttpResponse.BodyHandlers.ofString()));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (gauge("rbon_requests_in_flight") + gauge("rbon_queue_depth") < IN_FLIGHT + others) {
+            // a worker may hold one job off the queue that waits for room in its batch: neither gauge counts it
+            while (gauge("rbon_requests_in_flight") + gauge("rbon_queue_depth") < IN_FLIGHT + others - WORKERS) {
                 assertTrue(System.nanoTime() < deadline, "the requests were not all admitted within 20 s");
                 assertFalse(requests.stream().anyMatch(CompletableFuture::isDone), "a request ended before SIGTERM");
                 Thread.sleep(50);
@@ -192,7 +209,7 @@ class ShutdownUnderLoadIT {
             }
             String out = Files.readString(log);
             assertFalse(out.contains("SIGSEGV") || out.contains("A fatal error has been detected"), tail());
-            assertTrue(out.contains("2 of 2 workers stopped"), "the workers were joined before exit\n" + tail());
+            assertTrue(out.contains(WORKERS + " of " + WORKERS + " workers stopped"), "the workers were joined before exit\n" + tail());
         }
 
         HttpResponse<String> post(String path, String body) throws Exception {
