@@ -21,6 +21,8 @@ public interface RbonConfig {
 
     Shutdown shutdown();
 
+    Passes passes();
+
     interface Models {
         /** The policy: a HuggingFace causal LM folder (Llama, Mistral, Qwen2, GPT-2). */
         ModelPath policy();
@@ -146,5 +148,23 @@ public interface RbonConfig {
          */
         @WithDefault("30s")
         Duration gracePeriod();
+    }
+
+    /**
+     * How large one forward pass may grow (docs/memory.md): process-wide, applied before any model loads. Smaller
+     * bounds hold less memory per pass and run more, smaller passes.
+     */
+    interface Passes {
+        /** Elements of one (B, heads, T_chunk, S) block of attention scores: queries run in chunks that fit. */
+        @WithDefault("16777216")
+        long attentionBlockElements();
+
+        /** Tokens (rows x padded length) per scoring pass. */
+        @WithDefault("4096")
+        int scoringTokens();
+
+        /** Elements of one (B, L_chunk, vocab) block of a reference pass's logits. */
+        @WithDefault("33554432")
+        long logitElements();
     }
 }

@@ -78,9 +78,10 @@ final class Attention {
     /**
      * How many elements one (B, heads, T_chunk, S) block of attention scores may have: the queries run in chunks of
      * T_chunk = max(1, this / (B heads S)), so a pass never holds more than a few such blocks (scores, their float32
-     * softmax) whatever T. 2^24 floats is 64 MiB. A knob for tests, which force small chunks.
+     * softmax) whatever T. 2^24 floats is 64 MiB. Process-wide: rbon.passes.attention-block-elements sets it
+     * ({@link DecoderModel#attentionBlockElements(long)}); tests force small chunks.
      */
-    static volatile long blockElements = Long.getLong("rbon.attention.block-elements", 1L << 24);
+    static volatile long blockElements = 1L << 24;
 
     /** Queries per chunk for B rows, {@code heads} heads and S keys. */
     static long queryChunk(long rows, long heads, long keys) {

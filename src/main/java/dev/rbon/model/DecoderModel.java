@@ -35,4 +35,12 @@ public interface DecoderModel {
     static long attentionBlockElements() {
         return Attention.blockElements;
     }
+
+    /** Sets that bound for every model of the process (rbon.passes.attention-block-elements), before they run. */
+    static void attentionBlockElements(long elements) {
+        if (elements < 1) {
+            throw new IllegalArgumentException("attention block elements must be >= 1, got " + elements);
+        }
+        Attention.blockElements = elements;
+    }
 }

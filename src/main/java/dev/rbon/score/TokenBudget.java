@@ -15,18 +15,29 @@ public final class TokenBudget {
 
     /**
      * Tokens (rows x padded length) per scoring pass: 4096 keeps a pass of Qwen2.5-0.5B's shape under ~0.5 GB of
-     * per-layer activations (docs/memory.md). A knob for tests, which force small passes.
+     * per-layer activations (docs/memory.md). Process-wide: rbon.passes.scoring-tokens sets it ({@link #configure});
+     * tests force small passes.
      */
-    static volatile int tokensPerPass = Integer.getInteger("rbon.scoring.tokens-per-pass", 4096);
+    static volatile int tokensPerPass = 4096;
 
     /**
      * Elements of one (B, L_chunk, vocab) block of reference logits ({@link TeacherForcing}): L_chunk =
      * max(1, this / (B vocab)). 2^25 floats is 128 MiB, enough rows per chunk (~220 on a 152k vocabulary) that the
-     * lm_head's matmul stays efficient. A knob for tests.
+     * lm_head's matmul stays efficient. rbon.passes.logit-elements sets it.
      */
-    static volatile long logitElements = Long.getLong("rbon.scoring.logit-elements", 1L << 25);
+    static volatile long logitElements = 1L << 25;
 
     private TokenBudget() {}
+
+    /** Sets both bounds for every scoring pass of the process, before any runs. */
+    public static void configure(int tokensPerPass, long logitElements) {
+        if (tokensPerPass < 1 || logitElements < 1) {
+            throw new IllegalArgumentException("scoring tokens and logit elements must be >= 1, got "
+                    + tokensPerPass + " and " + logitElements);
+        }
+        TokenBudget.tokensPerPass = tokensPerPass;
+        TokenBudget.logitElements = logitElements;
+    }
 
     /** Rows in a pass whose longest row has {@code paddedLength} tokens (what {@link #passes} cuts). */
     public static int rowsPerPass(int rows, int paddedLength) {

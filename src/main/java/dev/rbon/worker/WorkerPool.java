@@ -3,7 +3,9 @@ package dev.rbon.worker;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.rbon.RbonConfig;
+import dev.rbon.model.DecoderModel;
 import dev.rbon.remote.RemoteBackends;
+import dev.rbon.score.TokenBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -136,6 +138,7 @@ public class WorkerPool {
     private final RbonConfig.Workers config;
     private final RbonConfig.Models models;
     private final Duration gracePeriod;
+    private final RbonConfig.Passes passes;
     private final MeterRegistry registry;
     private final RemoteBackends remote;
     private final BlockingQueue<Job<?>> queue;
@@ -154,6 +157,7 @@ public class WorkerPool {
         this.config = config.workers();
         this.models = config.models();
         this.gracePeriod = config.shutdown().gracePeriod();
+        this.passes = config.passes();
         this.registry = registry;
         this.remote = remote;
         this.queue = new ArrayBlockingQueue<>(this.config.queueCapacity());
@@ -165,6 +169,11 @@ public class WorkerPool {
     }
 
     void onStart(@Observes StartupEvent event) {
+        // how large a pass may grow: process-wide, before any model runs
+        DecoderModel.attentionBlockElements(passes.attentionBlockElements());
+        TokenBudget.configure(passes.scoringTokens(), passes.logitElements());
+        LOG.infof("passes: attention blocks of %d elements, %d tokens per scoring pass, logit blocks of %d elements",
+                passes.attentionBlockElements(), passes.scoringTokens(), passes.logitElements());
         // process-wide PyTorch threads: set before the engine first loads (an explicit -D wins)
         String threadsKey = "ai.djl.pytorch.num_threads";
         if (System.getProperty(threadsKey) == null) {

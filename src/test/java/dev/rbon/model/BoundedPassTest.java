@@ -27,18 +27,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BoundedPassTest {
 
-    private static final long DEFAULT_BLOCK = Attention.blockElements;
+    private static final long DEFAULT_BLOCK = DecoderModel.attentionBlockElements();
 
     @AfterEach
     void restore() {
-        Attention.blockElements = DEFAULT_BLOCK;
+        DecoderModel.attentionBlockElements(DEFAULT_BLOCK);
     }
 
     /** One query per attention chunk: every family still matches transformers 5.17 (golden.json). */
     @ParameterizedTest
     @ValueSource(strings = {"llama31", "qwen3", "mistral-sliding", "gemma2", "gemma3", "phi3"})
     void oneQueryPerChunkMatchesTransformers(String name) throws Exception {
-        Attention.blockElements = 1;
+        DecoderModel.attentionBlockElements(1);
         DecoderFamiliesTest.assertMatchesGolden(DecoderFamiliesTest.folder(name), name);
     }
 
@@ -54,7 +54,7 @@ class BoundedPassTest {
                 NDManager manager = lm.newRequestManager()) {
             long[][][] batch = leftPadded(lm.vocabSize(), 3, 17);
             float[] whole = hidden(lm, manager, batch);
-            Attention.blockElements = 3L * 4 * 17 * 3; // 3 rows, 4 heads, 17 keys: 3 queries per chunk
+            DecoderModel.attentionBlockElements(3L * 4 * 17 * 3); // 3 rows, 4 heads, 17 keys: 3 queries per chunk
             assertArrayEquals(whole, hidden(lm, manager, batch), 1e-5f, name);
         }
     }
@@ -65,7 +65,7 @@ class BoundedPassTest {
         try (Bert bert = Bert.load(Shared.hfTiny("bert"), Device.cpu())) {
             List<String> texts = List.of("a short one", "a rather longer text, with some punctuation, to pad the rest");
             float[][] whole = bert.embed(texts);
-            Attention.blockElements = 1;
+            DecoderModel.attentionBlockElements(1);
             float[][] chunked = bert.embed(texts);
             for (int i = 0; i < texts.size(); i++) {
                 assertArrayEquals(whole[i], chunked[i], 1e-5f, "text " + i);
@@ -93,7 +93,7 @@ class BoundedPassTest {
                     null, false, false, false);
             Llama llama = Llama.load(config, Weights.of(randomWeights(weightsManager, config)), weightsManager,
                     "model");
-            Attention.blockElements = blockElements;
+            DecoderModel.attentionBlockElements(blockElements);
             long[][][] batch = leftPadded(64, 2, 9);
             NDArray out = llama.forward(request.create(batch[0]), request.create(batch[1]), null); // (B, T, hidden)
             assertEquals(new Shape(2, 9, 32), out.getShape());

@@ -1,6 +1,7 @@
 package dev.rbon.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,8 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each family as the packaged service's policy, over HTTP: {@code /v1/generate} at temperature 0 returns
- * transformers' greedy ids (up to the first EOS, where the service stops) for every golden prompt. One server per
- * family, started together from the fast-jar; the model-level parity is DecoderFamiliesTest.
+ * transformers' greedy ids (up to the first EOS, where the service stops) for every golden prompt, with attention
+ * run in small query chunks (rbon.passes.attention-block-elements). One server per family, started together from the
+ * fast-jar; the model-level parity is DecoderFamiliesTest.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -34,14 +36,18 @@ class FamiliesOverHttpIT {
 
     static final List<String> FAMILIES = List.of("llama31", "qwen3", "gemma2", "phi3", "mistral-sliding");
 
+    static final long ATTENTION_BLOCK = 2048;
+
     private final Map<String, RbonProcess> servers = new LinkedHashMap<>();
 
     @BeforeAll
     void start() throws Exception {
         assumeTrue(Files.isRegularFile(RbonProcess.APP), "no fast-jar: run `./mvnw verify`");
         for (String family : FAMILIES) {
+            // small attention blocks: every pass runs its queries in chunks, set through the service's configuration
             servers.put(family, new RbonProcess("family-" + family, RbonProcess.freePort(), TinyModels.local(
-                    "RBON_MODELS_POLICY_PATH", DecoderFamiliesTest.folder(family).toString())).start());
+                    "RBON_MODELS_POLICY_PATH", DecoderFamiliesTest.folder(family).toString(),
+                    "RBON_PASSES_ATTENTION_BLOCK_ELEMENTS", Long.toString(ATTENTION_BLOCK))).start());
         }
         for (RbonProcess server : servers.values()) {
             server.awaitReady(Duration.ofSeconds(180));
@@ -85,5 +91,7 @@ class FamiliesOverHttpIT {
             answer.json().at("/chosen/token_ids").forEach(id -> ids.add(id.asLong()));
             assertEquals(expected, ids, family + ": " + c.get("prompt"));
         }
+        assertTrue(servers.get(family).logText().contains("attention blocks of " + ATTENTION_BLOCK + " elements"),
+                "rbon.passes.attention-block-elements reached the models");
     }
 }

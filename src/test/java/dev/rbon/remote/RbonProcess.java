@@ -118,6 +118,11 @@ public final class RbonProcess implements AutoCloseable {
         stop();
     }
 
+    /** What the server has logged so far. */
+    public String logText() throws IOException {
+        return Files.readString(log);
+    }
+
     String tail() {
         try {
             List<String> lines = Files.readAllLines(log);

@@ -34,18 +34,15 @@ class ChunkedScoringTest {
 
     @AfterEach
     void restore() {
-        TokenBudget.tokensPerPass = DEFAULT_TOKENS;
-        TokenBudget.logitElements = DEFAULT_LOGITS;
+        TokenBudget.configure(DEFAULT_TOKENS, DEFAULT_LOGITS);
     }
 
     private static <T> T smallest(Supplier<T> scoring) {
-        TokenBudget.tokensPerPass = 1;
-        TokenBudget.logitElements = 1;
+        TokenBudget.configure(1, 1);
         try {
             return scoring.get();
         } finally {
-            TokenBudget.tokensPerPass = DEFAULT_TOKENS;
-            TokenBudget.logitElements = DEFAULT_LOGITS;
+            TokenBudget.configure(DEFAULT_TOKENS, DEFAULT_LOGITS);
         }
     }
 
@@ -115,7 +112,7 @@ class ChunkedScoringTest {
     void passesKeepToTheBudget() {
         Random random = new Random(1);
         for (int budget : new int[] {1, 50, 4096}) {
-            TokenBudget.tokensPerPass = budget;
+            TokenBudget.configure(budget, DEFAULT_LOGITS);
             int[] lengths = random.ints(40, 0, 300).toArray();
             boolean[] seen = new boolean[lengths.length];
             int previous = Integer.MAX_VALUE;
