@@ -155,52 +155,57 @@ public class AlignedDecoder {
      * are the reward model's ids of the candidates when admission already encoded them, else null.
      */
     private Outcome score(Request request, Pool pool, List<long[]> rewardIds, double prefillMs, double decodeMs) {
-        ModelSet models = request.models();
         Generation g = request.generation();
-        Prompt prompt = request.prompt();
-        long[] promptIds = request.promptIds();
+        ModelSet models = request.models();
         Stopwatch clock = request.clock();
-        Conversation conversation = request.conversation();
-        RandomGenerator rng = request.rng();
-        Progress progress = request.progress();
         double sampleMs = clock.lap();
-        progress.sampled(g.n());
+        request.progress().sampled(g.n());
 
-        double[] rewards = tooLongIs422(g, () -> models.rewards(conversation, pool.texts(), rewardIds));
+        double[] rewards = tooLongIs422(g, () -> models.rewards(request.conversation(), pool.texts(), rewardIds));
         double rewardMs = clock.lap();
-
-        double[] refLogprobs = pool.recordedLogprobs();
-        if (refLogprobs == null && (g.supplied() || g.method().needsRefLogprobs())) {
-            refLogprobs = models.remoteReferenceOrPolicy() != null
-                    ? tooLongIs422(g, () -> remoteLogprobs(models, g, prompt, promptIds, pool))
-                    : models.reference() == null
-                    ? tooLongIs422(g, () -> ReferenceScorer.logprobs(models.policy(), promptIds, pool.ids()))
-                    : tooLongIs422(g, () -> {
-                        Prompt own = referencePrompt(models.referenceText(), g, prompt);
-                        return ReferenceScorer.logprobs(models.reference(), own.text(), own.specialTokens(),
-                                pool.texts());
-                    });
-        }
+        double[] refLogprobs = refLogprobs(request, pool);
         double referenceMs = clock.lap();
-
         double[][] similarity = g.supplied() || g.method().needsSimilarity()
                 ? tooLongIs422(g, () -> SimilarityScorer.similarity(models.embedder(), pool.texts()))
                 : null;
         double embedMs = clock.lap();
-        progress.scored();
+        request.progress().scored();
 
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
-        Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), rng);
-        int[] order = TopN.of(selection, g.returned(), rng); // the 2nd to n-th draws continue the request's stream
+        Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), request.rng());
+        // the 2nd to n-th draws of a stochastic method continue the request's stream
+        int[] order = TopN.of(selection, g.returned(), request.rng());
         List<Outcome.Candidate> candidates = candidates(pool, rewards, refLogprobs, lengths, selection);
         List<ReturnedTokens.Answer> returned = g.logprobs() == null ? null : ReturnedTokens.of(models.policy(),
-                promptIds, Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
+                request.promptIds(), Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
         double selectMs = clock.lap();
 
         Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, prefillMs, decodeMs, rewardMs,
                 referenceMs, embedMs, selectMs, clock.total());
-        return new Outcome(selection.chosen(), candidates, order, returned, promptIds.length,
+        return new Outcome(selection.chosen(), candidates, order, returned, request.promptIds().length,
                 g.supplied() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
+    }
+
+    /**
+     * l_i, where the method reads it (every score is computed for supplied candidates): the sum the sampler recorded
+     * when the policy is the reference, else a teacher-forced pass of the reference, local or on its engine.
+     */
+    private static double[] refLogprobs(Request request, Pool pool) {
+        Generation g = request.generation();
+        ModelSet models = request.models();
+        if (pool.recordedLogprobs() != null || !(g.supplied() || g.method().needsRefLogprobs())) {
+            return pool.recordedLogprobs();
+        }
+        if (models.remoteReferenceOrPolicy() != null) {
+            return tooLongIs422(g, () -> remoteLogprobs(models, g, request.prompt(), request.promptIds(), pool));
+        }
+        if (models.reference() == null) {
+            return tooLongIs422(g, () -> ReferenceScorer.logprobs(models.policy(), request.promptIds(), pool.ids()));
+        }
+        return tooLongIs422(g, () -> {
+            Prompt own = referencePrompt(models.referenceText(), g, request.prompt());
+            return ReferenceScorer.logprobs(models.reference(), own.text(), own.specialTokens(), pool.texts());
+        });
     }
 
     /**
