@@ -75,8 +75,8 @@ class ServingTest {
      */
     @Test
     void aRequestPastItsDeadlineGets504AndTheWorkerStopsDecoding() {
-        double abandonedBefore = metric("rbon_requests_abandoned_total");
-        double busyBefore = metric("rbon_worker_busy_seconds_sum");
+        double abandonedBefore = Http.metric("rbon_requests_abandoned_total");
+        double busyBefore = Http.metric("rbon_worker_busy_seconds_sum");
         long start = System.nanoTime();
         Map<String, Object> slow = new java.util.HashMap<>(SLOW);
         slow.put("n", 64);
@@ -87,19 +87,12 @@ class ServingTest {
         assertTrue(waitedMs < 3000, "504 should come at about the deadline, came after " + waitedMs + " ms");
         Http.post("/v1/generate", Map.of("prompt", "The licence grants you", "n", 1, "max_new_tokens", 4))
                 .then().statusCode(200); // the worker is free again
-        assertEquals(abandonedBefore + 1, metric("rbon_requests_abandoned_total"));
-        double busySeconds = metric("rbon_worker_busy_seconds_sum") - busyBefore;
+        assertEquals(abandonedBefore + 1, Http.metric("rbon_requests_abandoned_total"));
+        double busySeconds = Http.metric("rbon_worker_busy_seconds_sum") - busyBefore;
         assertTrue(busySeconds < 0.6, "the worker spent " + busySeconds + " s: it kept decoding past the deadline");
     }
 
     private static double queueDepth() {
-        return metric("rbon_queue_depth");
-    }
-
-    /** A metric's value summed over its series (0 when it has none yet). */
-    private static double metric(String name) {
-        return given().get("/q/metrics").asString().lines()
-                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return Http.metric("rbon_queue_depth");
     }
 }

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(AdmissionTest.SmallBudget.class)
-class AdmissionTest {
+public class AdmissionTest {
 
+    /** A 4 MiB memory budget (also OpenAiAdmissionTest's: one Quarkus start for both). */
     public static class SmallBudget implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {

@@ -39,7 +39,9 @@ public final class RbonProcess implements AutoCloseable {
         this.log = Path.of("target", "remote-" + name + ".log").toAbsolutePath();
     }
 
+    /** Starts the server; its log begins empty, so what a test reads of it is this run's. */
     public RbonProcess start() throws IOException {
+        Files.deleteIfExists(log);
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx768m", "-Xss4m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", "-jar",
                 APP.toString())

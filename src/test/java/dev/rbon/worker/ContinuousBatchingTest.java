@@ -1,5 +1,6 @@
 package dev.rbon.worker;
 
+import dev.rbon.api.Http;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,7 +95,7 @@ class ContinuousBatchingTest {
             assertEquals(200, response.statusCode(), response.asString());
             alone.add(answer(response.jsonPath()));
         }
-        double widestBefore = metric("rbon_batch_step_rows_max");
+        double widestBefore = Http.metric("rbon_batch_step_rows_max");
 
         ExecutorService clients = Executors.newFixedThreadPool(24);
         try {
@@ -120,17 +121,9 @@ class ContinuousBatchingTest {
         } finally {
             clients.shutdownNow();
         }
-        double widest = metric("rbon_batch_step_rows_max");
+        double widest = Http.metric("rbon_batch_step_rows_max");
         assertTrue(widest > 8, "no decoding step held rows of several requests (widest step: " + widest
                 + " rows, before: " + widestBefore + ")");
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> metric("rbon_batch_rows") == 0.0);
-    }
-
-    /** A metric's value summed over its series (0 when it has none yet); a _max takes the largest. */
-    private static double metric(String name) {
-        return given().get("/q/metrics").asString().lines()
-                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .reduce(0, name.endsWith("_max") ? Math::max : Double::sum);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Http.metric("rbon_batch_rows") == 0.0);
     }
 }

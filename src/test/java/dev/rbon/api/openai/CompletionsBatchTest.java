@@ -65,13 +65,13 @@ class CompletionsBatchTest {
         } finally {
             clients.shutdownNow();
         }
-        double widest = metric("rbon_batch_step_rows_max");
+        double widest = Http.metric("rbon_batch_step_rows_max");
         assertTrue(widest > 8, "each request decodes 8 rows: a wider step held both (widest: " + widest + ")");
     }
 
     @Test
     void aStreamItsClientClosesIsAbandonedAtTheNextStep() throws Exception {
-        double before = metric("rbon_requests_abandoned_total");
+        double before = Http.metric("rbon_requests_abandoned_total");
         String body = "{\"model\": \"llama\", \"prompt\": \"The licence grants you\", \"best_of\": 48,"
                 + " \"max_tokens\": 240, \"method\": \"bon\", \"seed\": 3, \"stream\": true}";
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
@@ -91,15 +91,7 @@ class CompletionsBatchTest {
             assertTrue(line != null, "the stream opened with its first comment");
         } // the client goes away mid-stream
         Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> metric("rbon_requests_abandoned_total") > before);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> metric("rbon_batch_rows") == 0.0);
-    }
-
-    /** A metric's value summed over its series (0 when it has none yet); a _max takes the largest. */
-    private static double metric(String name) {
-        return given().get("/q/metrics").asString().lines()
-                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .reduce(0, name.endsWith("_max") ? Math::max : Double::sum);
+                .until(() -> Http.metric("rbon_requests_abandoned_total") > before);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Http.metric("rbon_batch_rows") == 0.0);
     }
 }

@@ -1,6 +1,6 @@
 package dev.rbon.api.openai;
 
-import static io.restassured.RestAssured.given;
+import dev.rbon.decode.AdmissionTest;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
@@ -9,11 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rbon.api.Http;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,31 +20,20 @@ import org.junit.jupiter.api.Test;
  * field the client sent (best_of, max_tokens, max_completion_tokens), not rbon's n or max_new_tokens.
  */
 @QuarkusTest
-@TestProfile(OpenAiAdmissionTest.SmallBudget.class)
+@TestProfile(AdmissionTest.SmallBudget.class)
 class OpenAiAdmissionTest {
-
-    public static class SmallBudget implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("rbon.limits.max-request-memory", "4M");
-        }
-    }
 
     @BeforeEach
     void waitUntilReady() {
         Http.awaitReady();
     }
 
-    private static Response post(String path, String body) {
-        return given().contentType(ContentType.JSON).body(body).post(path);
-    }
-
     @Test
     void aStreamRefusedByAdmissionGetsTheSameStatusAndBodyAsAPlainRequest() {
         String body = "{\"model\": \"llama\", \"prompt\": \"hello there\", \"best_of\": 64, \"max_tokens\": 200,"
                 + " \"method\": \"bon\", \"stream\": %s}";
-        Response plain = post("/v1/completions", String.format(body, "false"));
-        Response streamed = post("/v1/completions", String.format(body, "true"));
+        Response plain = Http.post("/v1/completions", String.format(body, "false"));
+        Response streamed = Http.post("/v1/completions", String.format(body, "true"));
         plain.then().statusCode(400).contentType(startsWith("application/json"))
                 .body("error.param", equalTo("best_of"))
                 .body("error.type", equalTo("invalid_request_error"))
@@ -59,13 +45,13 @@ class OpenAiAdmissionTest {
 
     @Test
     void aContextRefusalNamesTheClientsTokenField() {
-        post("/v1/completions", "{\"model\": \"llama\", \"prompt\": \"hello there\", \"max_tokens\": 255,"
+        Http.post("/v1/completions", "{\"model\": \"llama\", \"prompt\": \"hello there\", \"max_tokens\": 255,"
                 + " \"best_of\": 1, \"method\": \"bon\", \"stream\": true}")
                 .then().statusCode(400).body("error.param", equalTo("max_tokens"))
                 .body("error.message", containsString("max_tokens ("))
                 .body("error.message", not(containsString("max_new_tokens")));
         // rbon's own route keeps rbon's names
-        post("/v1/generate", "{\"prompt\": \"hello there\", \"max_new_tokens\": 255, \"n\": 1}")
+        Http.post("/v1/generate", "{\"prompt\": \"hello there\", \"max_new_tokens\": 255, \"n\": 1}")
                 .then().statusCode(422).body("errors[0].field", equalTo("max_new_tokens"));
     }
 }
