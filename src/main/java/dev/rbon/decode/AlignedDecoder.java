@@ -180,7 +180,7 @@ public class AlignedDecoder {
                 request.promptIds(), Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
         double selectMs = clock.lap();
 
-        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, prefillMs, decodeMs, rewardMs,
+        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, prefillMs, decodeMs, 0, rewardMs,
                 referenceMs, embedMs, selectMs, clock.total());
         return new Outcome(selection.chosen(), candidates, order, returned, request.promptIds().length,
                 g.supplied() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
@@ -242,7 +242,7 @@ public class AlignedDecoder {
                     pool.finishReasons().get(i), rewards[i], refLogprobs == null ? null : refLogprobs[i],
                     selection.meanSimilarity() == null ? null : selection.meanSimilarity()[i],
                     selection.objectives()[i],
-                    selection.probabilities() == null ? null : selection.probabilities()[i]));
+                    selection.probabilities() == null ? null : selection.probabilities()[i], null));
         }
         return candidates;
     }

@@ -2,6 +2,7 @@ package dev.rbon.decode;
 
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
+import dev.rbon.select.Prune;
 import dev.rbon.select.RewardNormalization;
 import java.util.List;
 
@@ -17,6 +18,7 @@ import java.util.List;
  * @param seed seeds the sampler and the stochastic methods' draw; null: fresh randomness
  * @param returned how many of the best the answer returns, in the method's order (OpenAI's n; 1 elsewhere)
  * @param logprobs null: none; else each returned answer's token log-probs with this many alternatives (0 to 20)
+ * @param prune speculative rejection of the sampled candidates while they decode, else null
  */
 public record Generation(
         String prompt,
@@ -29,7 +31,8 @@ public record Generation(
         RewardNormalization rewardNormalization,
         Long seed,
         int returned,
-        Integer logprobs) {
+        Integer logprobs,
+        Prune prune) {
 
     /** One turn of a conversation. */
     public record Message(String role, String content) {}
@@ -37,20 +40,26 @@ public record Generation(
     public static Generation sample(String prompt, List<Message> messages, SamplingParams sampling, int n,
             Method method, double beta, RewardNormalization rewardNormalization) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), null, sampling, n, method, beta,
-                rewardNormalization, sampling.seed(), 1, null);
+                rewardNormalization, sampling.seed(), 1, null, null);
     }
 
     /** /v1/select: selection among the client's candidates for a prompt or, {@code prompt} null, a conversation. */
     public static Generation select(String prompt, List<Message> messages, List<String> candidates, Method method,
             double beta, RewardNormalization rewardNormalization, Long seed) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), List.copyOf(candidates), null,
-                candidates.size(), method, beta, rewardNormalization, seed, 1, null);
+                candidates.size(), method, beta, rewardNormalization, seed, 1, null, null);
     }
 
     /** The same request, answering with the best {@code returned} and, when not null, their tokens' log-probs. */
     public Generation returning(int returned, Integer logprobs) {
         return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
-                seed, returned, logprobs);
+                seed, returned, logprobs, prune);
+    }
+
+    /** The same request, its candidates pruned as {@code prune} says (null: none). */
+    public Generation pruning(Prune prune) {
+        return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
+                seed, returned, logprobs, prune);
     }
 
     /** The client supplied the candidates (/v1/select, /v1/rerank): nothing is sampled. */

@@ -21,7 +21,8 @@ public record Outcome(
     /**
      * One candidate. {@code refLogprob} is null when nothing needed it and it was not free (a separate reference
      * model and a method that does not read it); {@code meanSimilarity} likewise; {@code probability} is set for
-     * the stochastic methods only.
+     * the stochastic methods only. A pruned candidate ({@code prunedAt}: the tokens it had generated when it left,
+     * else null) carries its partial text and the scores it was pruned on; finish reason {@code pruned}.
      */
     public record Candidate(
             int index,
@@ -33,15 +34,22 @@ public record Outcome(
             Double refLogprob,
             Double meanSimilarity,
             double objective,
-            Double probability) {}
+            Double probability,
+            Integer prunedAt) {
+
+        public boolean pruned() {
+            return prunedAt != null;
+        }
+    }
 
     /**
      * Milliseconds per stage. {@code sample} runs from the worker taking the request to the last candidate's last
      * token: {@code prefill} (the prompt's chunks) and {@code decode} (the candidates' steps, shared with the other
-     * requests in the batch) are within it, as is any wait for room in the batch.
+     * requests in the batch) are within it, as is any wait for room in the batch, and so is {@code prune}, the
+     * scoring of partial candidates at the decision points.
      */
-    public record Timings(double queue, double sample, double prefill, double decode, double reward, double reference,
-            double embed, double select, double total) {}
+    public record Timings(double queue, double sample, double prefill, double decode, double prune, double reward,
+            double reference, double embed, double select, double total) {}
 
     public record ModelNames(String policy, String reward, String reference, String embedding) {}
 
