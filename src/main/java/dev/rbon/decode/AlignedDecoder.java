@@ -9,6 +9,7 @@ import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingRequest;
 import dev.rbon.score.Conversation;
 import dev.rbon.score.ReferenceScorer;
+import dev.rbon.score.ScoringPass;
 import dev.rbon.score.SimilarityScorer;
 import dev.rbon.select.Scores;
 import dev.rbon.select.Selection;
@@ -23,12 +24,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import java.util.stream.IntStream;
 
 /**
  * One request's path on a worker: sample N candidates (or take the client's), score them with the reward model,
@@ -66,18 +69,21 @@ public class AlignedDecoder {
         CompletableFuture<Outcome> result = deadline.bound(pool.submitSampling(generation.supplied() ? 0 : generation.n(),
                 (models, cancelled) -> CallContext.during(deadline.nanos(), cancelled,
                         () -> start(models, generation, submitted, steps(cancelled, progress), progress,
-                                rest -> CallContext.during(deadline.nanos(), cancelled, rest)))));
+                                new Within(deadline.nanos(), cancelled)))));
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
     }
 
-    /** The candidates of one request: sampled, or supplied by the client (/v1/select, /v1/rerank). */
+    /**
+     * The candidates of one request: sampled, or supplied by the client (/v1/select, /v1/rerank). A sampled
+     * candidate that pruning dropped keeps its partial text, and finish reason {@code pruned}.
+     */
     private record Pool(List<String> texts, List<long[]> ids, List<String> finishReasons, double[] recordedLogprobs) {
 
         static Pool sampled(List<SampledSequence> rows, boolean policyIsReference) {
             return new Pool(rows.stream().map(SampledSequence::text).toList(),
                     rows.stream().map(SampledSequence::tokenIds).toList(),
-                    rows.stream().map(s -> s.finishReason().wireName()).toList(),
+                    rows.stream().map(s -> s.finishReason() == null ? null : s.finishReason().wireName()).toList(),
                     policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
         }
 
@@ -85,6 +91,38 @@ public class AlignedDecoder {
             return new Pool(texts, texts.stream().map(t -> policy.tokenizer()
                             .encodeContinuation(prompt.text(), promptIds, prompt.specialTokens(), t)).toList(),
                     Collections.nCopies(texts.size(), null), null);
+        }
+
+        int size() {
+            return texts.size();
+        }
+
+        boolean pruned(int i) {
+            return PRUNED.equals(finishReasons.get(i));
+        }
+
+        /** The candidates at {@code indices}, in that order. */
+        Pool only(int[] indices) {
+            List<Integer> picked = Arrays.stream(indices).boxed().toList();
+            return new Pool(picked.stream().map(texts::get).toList(), picked.stream().map(ids::get).toList(),
+                    picked.stream().map(finishReasons::get).toList(), recordedLogprobs == null ? null
+                    : picked.stream().mapToDouble(i -> recordedLogprobs[i]).toArray());
+        }
+    }
+
+    private static final String PRUNED = SampledSequence.FinishReason.PRUNED.wireName();
+
+    /** A part of a request on its worker, within the request's deadline and cancellation (remote calls read them). */
+    private record Within(long deadlineNanos, BooleanSupplier cancelled) {
+        <T> T run(Supplier<T> part) {
+            return CallContext.during(deadlineNanos, cancelled, part);
+        }
+
+        ScoringPass wrap(ScoringPass pass) {
+            return new ScoringPass(pass.stage(), pass.tokens(), () -> run(() -> {
+                pass.run().run();
+                return null;
+            }));
         }
     }
 
@@ -103,7 +141,7 @@ public class AlignedDecoder {
      * runs once they are sampled (the request's deadline and cancellation again).
      */
     private Phase<Outcome> start(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled,
-            Progress progress, Function<Supplier<Outcome>, Outcome> later) {
+            Progress progress, Within within) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
         CausalLMText policy = models.policyText();
@@ -118,13 +156,13 @@ public class AlignedDecoder {
         Conversation conversation = g.messages() == null
                 ? Conversation.of(g.prompt())
                 : new Conversation(prompt.text(), chatMessages(g));
-        Request request = new Request(models, g, prompt, conversation, promptIds, rng, clock, progress);
+        Request request = new Request(models, g, prompt, conversation, promptIds, rng, clock, progress, within);
         if (g.supplied()) { // every model's limit and the memory budget, before any work
             Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
             List<long[]> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
             admission.supplied(models, rewardIds, promptIds.length, pool.ids());
             progress.started(g.n(), 0); // only once admitted: a stream opens its 200 here
-            return Phase.done(score(request, pool, rewardIds, 0, 0));
+            return score(request, pool, rewardIds, null, 0, 0);
         }
         long memory = tooLongIs422(g, () -> admission.sampling(models, conversation, promptIds.length, g.n(),
                 g.sampling().maxNewTokens()));
@@ -132,13 +170,18 @@ public class AlignedDecoder {
         if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
             Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
                     models.policyIsReference());
-            return Phase.done(score(request, pool, null, 0, 0));
+            return score(request, pool, null, null, 0, 0);
         }
         SamplingRequest sampling = new SamplingRequest(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled)
                 .withMemory(memory, admission.limit(models));
-        return Phase.sample(sampling, sampled -> later.apply(() -> {
+        Partials partials = g.prune() == null ? null : new Partials(new Partial[g.n()], new double[1]);
+        if (partials != null) {
+            sampling.withPruning(g.prune(), g.returned(), (rows, alive) -> within.run(() -> rank(request, partials,
+                    rows, alive)));
+        }
+        return Phase.sample(sampling, sampled -> within.run(() -> {
             Pool pool = Pool.sampled(sampled.sequences(), models.policyIsReference());
-            return score(request, pool, null, sampled.prefillMs(), sampled.decodeMs());
+            return score(request, pool, null, partials, sampled.prefillMs(), sampled.decodeMs());
         }));
     }
 
@@ -148,64 +191,148 @@ public class AlignedDecoder {
      * models read it, the request's generator, its clock and its progress listener.
      */
     private record Request(ModelSet models, Generation generation, Prompt prompt, Conversation conversation,
-            long[] promptIds, RandomGenerator rng, Stopwatch clock, Progress progress) {}
+            long[] promptIds, RandomGenerator rng, Stopwatch clock, Progress progress, Within within) {}
 
     /**
-     * The rest of a request, on its worker once the candidates are there: score, select, answer. {@code rewardIds}
-     * are the reward model's ids of the candidates when admission already encoded them, else null.
+     * A pool's scores, filled in by its scoring passes: R_i, l_i (null unless the method reads it or it came free),
+     * the unit embeddings (null unless the method reads the similarity), and the method's objective once selected.
      */
-    private Outcome score(Request request, Pool pool, List<long[]> rewardIds, double prefillMs, double decodeMs) {
+    private record PoolScores(double[] rewards, double[] refLogprobs, float[][] embeddings) {
+
+        double[][] similarity() {
+            return embeddings == null ? null : SimilarityScorer.similarity(embeddings);
+        }
+    }
+
+    /** A candidate's scores at its last decision point: those of its partial text, and its objective. */
+    private record Partial(double reward, Double refLogprob, Double meanSimilarity, double objective) {}
+
+    /** What pruning learnt of each candidate (by row), and the milliseconds its rankings took. */
+    private record Partials(Partial[] byRow, double[] ms) {}
+
+    /** The objective of each candidate alive at a decision point: the method over their partial (or whole) texts. */
+    private double[] rank(Request request, Partials partials, int[] rows, List<SampledSequence> alive) {
+        long start = System.nanoTime();
+        Generation g = request.generation();
+        Pool pool = Pool.sampled(alive, request.models().policyIsReference());
+        List<ScoringPass> passes = new ArrayList<>();
+        PoolScores scores = passes(request, pool, null, passes);
+        ScoringPass.runAll(passes);
+        int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
+        Scores read = new Scores(scores.rewards(), scores.refLogprobs(), lengths, scores.similarity());
+        // a stochastic rule's draw is not wanted here: a generator of its own keeps the request's stream untouched
+        Selection ranked = select(g, read, RequestRandom.of(0L));
+        for (int i = 0; i < rows.length; i++) {
+            partials.byRow()[rows[i]] = new Partial(scores.rewards()[i],
+                    scores.refLogprobs() == null ? null : scores.refLogprobs()[i],
+                    ranked.meanSimilarity() == null ? null : ranked.meanSimilarity()[i], ranked.objectives()[i]);
+        }
+        partials.ms()[0] += (System.nanoTime() - start) / 1e6;
+        return ranked.objectives();
+    }
+
+    /**
+     * The rest of a request, on its worker once the candidates are there: the scoring passes of the candidates that
+     * finished (the scheduler runs them between decoding steps), then selection among them and the answer.
+     * {@code rewardIds} are the reward model's ids of the candidates when admission already encoded them, else null;
+     * {@code partials} what pruning scored, else null.
+     */
+    private Phase<Outcome> score(Request request, Pool pool, List<long[]> rewardIds, Partials partials,
+            double prefillMs, double decodeMs) {
+        Generation g = request.generation();
+        double sampleMs = request.clock().lap();
+        request.progress().sampled(g.n());
+        int[] finished = IntStream.range(0, pool.size()).filter(i -> !pool.pruned(i)).toArray();
+        Pool scored = finished.length == pool.size() ? pool : pool.only(finished);
+        Map<String, Double> stageMs = new HashMap<>();
+        List<ScoringPass> passes = new ArrayList<>();
+        PoolScores scores = passes(request, scored, rewardIds, passes);
+        List<ScoringPass> timed = passes.stream().map(pass -> new ScoringPass(pass.stage(), pass.tokens(), () -> {
+            long start = System.nanoTime();
+            request.within().wrap(pass).run().run();
+            stageMs.merge(pass.stage(), (System.nanoTime() - start) / 1e6, Double::sum);
+        })).toList();
+        return Phase.score(timed, () -> request.within().run(() -> {
+            request.clock().lap(); // the passes' turns, between decoding steps: their own time is in stageMs
+            request.progress().scored();
+            Outcome.Timings timings = new Outcome.Timings(request.clock().first(), sampleMs, prefillMs, decodeMs,
+                    partials == null ? 0 : partials.ms()[0], stageMs.getOrDefault("reward", 0.0),
+                    stageMs.getOrDefault("reference", 0.0), stageMs.getOrDefault("embed", 0.0), 0, 0);
+            return select(request, pool, finished, scores, partials, timings);
+        }));
+    }
+
+    /** Selection among the finished candidates, and the answer with every candidate (pruned ones as they left). */
+    private Outcome select(Request request, Pool pool, int[] finished, PoolScores scores, Partials partials,
+            Outcome.Timings scoring) {
         Generation g = request.generation();
         ModelSet models = request.models();
-        Stopwatch clock = request.clock();
-        double sampleMs = clock.lap();
-        request.progress().sampled(g.n());
-
-        double[] rewards = tooLongIs422(g, () -> models.rewards(request.conversation(), pool.texts(), rewardIds));
-        double rewardMs = clock.lap();
-        double[] refLogprobs = refLogprobs(request, pool);
-        double referenceMs = clock.lap();
-        double[][] similarity = g.supplied() || g.method().needsSimilarity()
-                ? tooLongIs422(g, () -> SimilarityScorer.similarity(models.embedder(), pool.texts()))
-                : null;
-        double embedMs = clock.lap();
-        request.progress().scored();
-
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
-        Selection selection = select(g, new Scores(rewards, refLogprobs, lengths, similarity), request.rng());
+        int[] finishedLengths = Arrays.stream(finished).map(i -> lengths[i]).toArray();
+        Selection selection = select(g, new Scores(scores.rewards(), scores.refLogprobs(), finishedLengths,
+                scores.similarity()), request.rng());
         // the 2nd to n-th draws of a stochastic method continue the request's stream
-        int[] order = TopN.of(selection, g.returned(), request.rng());
-        List<Outcome.Candidate> candidates = candidates(pool, rewards, refLogprobs, lengths, selection);
+        int[] order = Arrays.stream(TopN.of(selection, g.returned(), request.rng())).map(k -> finished[k]).toArray();
+        List<Outcome.Candidate> candidates = candidates(pool, lengths, finished, scores, selection, partials);
         List<ReturnedTokens.Answer> returned = g.logprobs() == null ? null : ReturnedTokens.of(models.policy(),
                 request.promptIds(), Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
-        double selectMs = clock.lap();
-
-        Outcome.Timings timings = new Outcome.Timings(clock.first(), sampleMs, prefillMs, decodeMs, 0, rewardMs,
-                referenceMs, embedMs, selectMs, clock.total());
-        return new Outcome(selection.chosen(), candidates, order, returned, request.promptIds().length,
+        double selectMs = request.clock().lap();
+        Outcome.Timings timings = new Outcome.Timings(scoring.queue(), scoring.sample(), scoring.prefill(),
+                scoring.decode(), scoring.prune(), scoring.reward(), scoring.reference(), scoring.embed(), selectMs,
+                request.clock().total());
+        return new Outcome(finished[selection.chosen()], candidates, order, returned, request.promptIds().length,
                 g.supplied() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
     }
 
     /**
-     * l_i, where the method reads it (every score is computed for supplied candidates): the sum the sampler recorded
-     * when the policy is the reference, else a teacher-forced pass of the reference, local or on its engine.
+     * The scoring passes of {@code pool} (added to {@code passes}) and the scores they fill in: R_i always, l_i where
+     * the method reads it (every score for supplied candidates), the embeddings where it reads the similarity.
      */
-    private static double[] refLogprobs(Request request, Pool pool) {
+    private static PoolScores passes(Request request, Pool pool, List<long[]> rewardIds, List<ScoringPass> passes) {
+        Generation g = request.generation();
+        ModelSet models = request.models();
+        double[] rewards = new double[pool.size()];
+        passes.addAll(tooLongIs422(g, () -> models.rewardPasses(request.conversation(), pool.texts(), rewardIds,
+                rewards)));
+        double[] refLogprobs = refLogprobs(request, pool, passes);
+        float[][] embeddings = g.supplied() || g.method().needsSimilarity() ? new float[pool.size()][] : null;
+        if (embeddings != null) {
+            passes.addAll(SimilarityScorer.passes(models.embedder(), pool.texts(), embeddings));
+        }
+        List<ScoringPass> guarded = passes.stream().map(pass -> new ScoringPass(pass.stage(), pass.tokens(),
+                () -> tooLongIs422(g, () -> {
+                    pass.run().run();
+                    return null;
+                }))).toList();
+        passes.clear();
+        passes.addAll(guarded);
+        return new PoolScores(rewards, refLogprobs, embeddings);
+    }
+
+    /**
+     * l_i, where the method reads it (every score is computed for supplied candidates): the sum the sampler recorded
+     * when the policy is the reference, else the passes (added to {@code passes}) of a teacher-forced reference, local
+     * or on its engine, that fill in the array returned; null when nothing reads it.
+     */
+    private static double[] refLogprobs(Request request, Pool pool, List<ScoringPass> passes) {
         Generation g = request.generation();
         ModelSet models = request.models();
         if (pool.recordedLogprobs() != null || !(g.supplied() || g.method().needsRefLogprobs())) {
             return pool.recordedLogprobs();
         }
+        double[] out = new double[pool.size()];
         if (models.remoteReferenceOrPolicy() != null) {
-            return tooLongIs422(g, () -> remoteLogprobs(models, g, request.prompt(), request.promptIds(), pool));
-        }
-        if (models.reference() == null) {
-            return tooLongIs422(g, () -> ReferenceScorer.logprobs(models.policy(), request.promptIds(), pool.ids()));
-        }
-        return tooLongIs422(g, () -> {
+            passes.add(new ScoringPass("reference", 0, () -> System.arraycopy(remoteLogprobs(models, g,
+                    request.prompt(), request.promptIds(), pool), 0, out, 0, out.length)));
+        } else if (models.reference() == null) {
+            passes.addAll(tooLongIs422(g, () -> ReferenceScorer.passes(models.policy(), request.promptIds(),
+                    pool.ids(), out)));
+        } else {
             Prompt own = referencePrompt(models.referenceText(), g, request.prompt());
-            return ReferenceScorer.logprobs(models.reference(), own.text(), own.specialTokens(), pool.texts());
-        });
+            passes.addAll(tooLongIs422(g, () -> ReferenceScorer.passes(models.reference(), own.text(),
+                    own.specialTokens(), pool.texts(), out)));
+        }
+        return out;
     }
 
     /**
@@ -234,17 +361,26 @@ public class AlignedDecoder {
                 own.specialTokens(), pool.texts());
     }
 
-    private static List<Outcome.Candidate> candidates(Pool pool, double[] rewards, double[] refLogprobs,
-            int[] lengths, Selection selection) {
-        List<Outcome.Candidate> candidates = new ArrayList<>();
-        for (int i = 0; i < lengths.length; i++) {
-            candidates.add(new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i],
-                    pool.finishReasons().get(i), rewards[i], refLogprobs == null ? null : refLogprobs[i],
-                    selection.meanSimilarity() == null ? null : selection.meanSimilarity()[i],
-                    selection.objectives()[i],
-                    selection.probabilities() == null ? null : selection.probabilities()[i], null));
+    private static List<Outcome.Candidate> candidates(Pool pool, int[] lengths, int[] finished, PoolScores scores,
+            Selection selection, Partials partials) {
+        Outcome.Candidate[] candidates = new Outcome.Candidate[pool.size()];
+        for (int k = 0; k < finished.length; k++) {
+            int i = finished[k];
+            candidates[i] = new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i],
+                    pool.finishReasons().get(i), scores.rewards()[k],
+                    scores.refLogprobs() == null ? null : scores.refLogprobs()[k],
+                    selection.meanSimilarity() == null ? null : selection.meanSimilarity()[k],
+                    selection.objectives()[k],
+                    selection.probabilities() == null ? null : selection.probabilities()[k], null);
         }
-        return candidates;
+        for (int i = 0; i < candidates.length; i++) {
+            if (candidates[i] == null) { // pruned: the scores of its partial text when it left
+                Partial left = partials.byRow()[i];
+                candidates[i] = new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i], PRUNED,
+                        left.reward(), left.refLogprob(), left.meanSimilarity(), left.objective(), null, lengths[i]);
+            }
+        }
+        return List.of(candidates);
     }
 
     /**

@@ -125,8 +125,8 @@ public class PlainDecoder {
             return Phase.done(choices(lm, ask, p, ids, text, samples, promptTokens));
         }
         SamplingRequest rows = new SamplingRequest(lm, ids, ask.n(), ask.sampling(), rng, cancelled);
-        return Phase.sample(rows, sampled -> later.apply(
-                () -> choices(lm, ask, p, ids, text, sampled.sequences(), promptTokens)));
+        return Phase.sample(rows, sampled -> Phase.done(later.apply(
+                () -> choices(lm, ask, p, ids, text, sampled.sequences(), promptTokens))));
     }
 
     /** One prompt's samples as choices, with their tokens' log-probs when asked (a teacher-forced pass). */

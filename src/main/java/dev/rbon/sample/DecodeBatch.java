@@ -114,6 +114,7 @@ public final class DecodeBatch implements AutoCloseable {
             List<SamplingRequest.Row> joining = Arrays.asList(request.rows);
             choose(logits.repeat(0, request.n()), joining); // (N, V)
         }
+        prune(request);
         long slots = Math.max(cache.length(), prompt.length);
         for (SamplingRequest.Row row : rows) {
             row.padding += slots - cache.length();
@@ -190,6 +191,16 @@ public final class DecodeBatch implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             NDArray logits = lm.forward(step.create(last), step.create(mask, new Shape(batch, slots)), cache);
             choose(logits.reshape(batch, -1), rows); // (B, V)
+        }
+        requests().forEach(DecodeBatch::prune);
+    }
+
+    /** A request at a decision point of its pruning loses its worst rows; they leave at the next retire. */
+    private static void prune(SamplingRequest request) {
+        try {
+            request.pruneIfDue();
+        } catch (RuntimeException e) { // its ranking (its scoring models, its parameters): this request's own
+            fail(request, e);
         }
     }
 

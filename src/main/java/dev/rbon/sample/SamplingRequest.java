@@ -1,8 +1,9 @@
 package dev.rbon.sample;
 
+import ai.djl.ndarray.NDManager;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.KvCache;
-import ai.djl.ndarray.NDManager;
+import dev.rbon.select.Prune;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.random.RandomGeneratorFactory;
  * <p>Seeds: row r draws from its own generator, an L64X128MixRandom seeded with the r-th {@code nextLong()} of
  * the request's generator. Row r's tokens therefore depend only on the seed, r, the prompt and the parameters: not
  * on N, on when the other rows finish, nor on which other requests share the batch, up to the float rounding of a
- * batched matmul (see {@link DecodeBatch}).
+ * batched matmul (see {@link DecodeBatch}). So pruning some rows ({@link #withPruning}) never changes the others.
  */
 public final class SamplingRequest {
 
@@ -62,6 +63,17 @@ public final class SamplingRequest {
         }
     }
 
+    /** Ranks a request's candidates at a decision point of its pruning, by the method's objective. */
+    @FunctionalInterface
+    public interface Ranking {
+        /**
+         * @param rows the rows not pruned so far, in row order
+         * @param alive their sequences: finished ones whole, running ones (finish reason null) as decoded so far
+         * @return the objective of each, in the same order
+         */
+        double[] objectives(int[] rows, List<SampledSequence> alive);
+    }
+
     private final CausalLM lm;
     private final long[] promptIds;
     private final SamplingParams params;
@@ -70,6 +82,9 @@ public final class SamplingRequest {
     private Throwable failure;
     private long memoryBytes;
     private long memoryBudget;
+    private Prune prune;
+    private int atLeast;
+    private Ranking ranking;
 
     // prefill: the prompt's own one-row cache, filled chunk by chunk before the rows join the batch
     NDManager prefillManager;
@@ -106,8 +121,21 @@ public final class SamplingRequest {
         return this;
     }
 
+    /**
+     * Prunes the rows at the decision points of {@code prune}: all but the best of the running rows by
+     * {@code ranking} leave, keeping at least {@code atLeast} rows (finished or running) in the pool.
+     */
+    public SamplingRequest withPruning(Prune prune, int atLeast, Ranking ranking) {
+        this.prune = prune;
+        this.atLeast = atLeast;
+        this.ranking = ranking;
+        return this;
+    }
+
+    /** The estimated peak memory of the rows still decoding or finished (a pruned row's share is freed). */
     public long memoryBytes() {
-        return memoryBytes;
+        long pruned = Arrays.stream(rows).filter(row -> row.finish == SampledSequence.FinishReason.PRUNED).count();
+        return memoryBytes - memoryBytes * pruned / rows.length;
     }
 
     /** 0: none. */
@@ -157,7 +185,47 @@ public final class SamplingRequest {
         }
     }
 
-    /** Every row has finished (a stop, an end-of-sequence token or max_new_tokens). */
+    /**
+     * At a decision point (the running rows have generated a multiple of {@code every} tokens, and more than one
+     * runs), ranks the rows not pruned so far and prunes the running ones that lose. The running rows of a request
+     * always have the same count: they join the batch together and take one token per step.
+     */
+    void pruneIfDue() {
+        if (prune == null || failure != null) {
+            return;
+        }
+        List<Integer> alive = new ArrayList<>();
+        int running = 0;
+        int generated = 0;
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r].finish != SampledSequence.FinishReason.PRUNED) {
+                alive.add(r);
+            }
+            if (rows[r].finish == null) {
+                running++;
+                generated = rows[r].length - promptIds.length;
+            }
+        }
+        if (running < 2 || !prune.decides(generated)) {
+            return;
+        }
+        String promptText = lm.tokenizer().decode(promptIds, true);
+        int[] aliveRows = alive.stream().mapToInt(Integer::intValue).toArray();
+        List<SampledSequence> sequences = alive.stream().map(r -> sequence(rows[r], promptText)).toList();
+        double[] objectives = ranking.objectives(aliveRows, sequences);
+        boolean[] runningFlags = new boolean[aliveRows.length];
+        for (int i = 0; i < aliveRows.length; i++) {
+            runningFlags[i] = rows[aliveRows[i]].finish == null;
+        }
+        boolean[] on = prune.decodeOn(objectives, runningFlags, atLeast);
+        for (int i = 0; i < aliveRows.length; i++) {
+            if (runningFlags[i] && !on[i]) {
+                rows[aliveRows[i]].finish = SampledSequence.FinishReason.PRUNED;
+            }
+        }
+    }
+
+    /** Every row has finished (a stop, an end-of-sequence token or max_new_tokens) or was pruned. */
     public boolean finished() {
         for (Row row : rows) {
             if (row.finish == null) {
@@ -177,18 +245,18 @@ public final class SamplingRequest {
         return Math.max(0, decodeEndNanos - decodeStartNanos) / 1e6;
     }
 
-    /** The finished rows in candidate order, their texts decoded (once per row, here). */
+    /** The rows in candidate order (pruned ones as they were when they left), their texts decoded once, here. */
     public List<SampledSequence> sequences() {
-        List<SampledSequence> out = new ArrayList<>(rows.length);
         String promptText = lm.tokenizer().decode(promptIds, true);
-        for (Row row : rows) {
-            long[] generated = Arrays.copyOfRange(row.ids, promptIds.length, row.length);
-            String text = continuation(row, promptText);
-            int stopAt = StopStringMatcher.firstStop(text, params.stop());
-            out.add(new SampledSequence(generated, stopAt >= 0 ? text.substring(0, stopAt) : text, row.finish,
-                    row.logprob));
-        }
-        return out;
+        return Arrays.stream(rows).map(row -> sequence(row, promptText)).toList();
+    }
+
+    private SampledSequence sequence(Row row, String promptText) {
+        long[] generated = Arrays.copyOfRange(row.ids, promptIds.length, row.length);
+        String text = continuation(row, promptText);
+        int stopAt = StopStringMatcher.firstStop(text, params.stop());
+        return new SampledSequence(generated, stopAt >= 0 ? text.substring(0, stopAt) : text, row.finish,
+                row.logprob);
     }
 
     /** The generated text as it continues the prompt ({@link ContinuationText#of}). */

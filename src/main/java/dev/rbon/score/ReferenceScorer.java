@@ -2,6 +2,7 @@ package dev.rbon.score;
 
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.InputTooLongException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,7 +26,27 @@ public final class ReferenceScorer {
                 .map(r -> reference.tokenizer().encodeContinuation(prompt, promptIds, specialTokens, r)).toList());
     }
 
+    /** The passes of {@link #logprobs(CausalLM, String, boolean, List)}, filling {@code out}. */
+    public static List<ScoringPass> passes(CausalLM reference, String prompt, boolean specialTokens,
+            List<String> responses, double[] out) {
+        long[] promptIds = reference.tokenizer().encode(prompt, specialTokens);
+        return passes(reference, promptIds, responses.stream()
+                .map(r -> reference.tokenizer().encodeContinuation(prompt, promptIds, specialTokens, r)).toList(), out);
+    }
+
     public static double[] logprobs(CausalLM reference, long[] promptIds, List<long[]> responses) {
+        double[] out = new double[responses.size()];
+        ScoringPass.runAll(passes(reference, promptIds, responses, out));
+        return out;
+    }
+
+    /**
+     * The token-budget passes that put l_i of response i into {@code out[i]}.
+     *
+     * @throws InputTooLongException at once if a prompt + response is longer than the reference's positions
+     */
+    public static List<ScoringPass> passes(CausalLM reference, long[] promptIds, List<long[]> responses,
+            double[] out) {
         for (int i = 0; i < responses.size(); i++) {
             int tokens = promptIds.length + responses.get(i).length;
             if (tokens > reference.maxPositionEmbeddings()) {
@@ -34,14 +55,16 @@ public final class ReferenceScorer {
             }
         }
         int[] lengths = responses.stream().mapToInt(r -> promptIds.length + r.length).toArray();
-        double[] out = new double[responses.size()];
+        List<ScoringPass> passes = new ArrayList<>();
         for (int[] pass : TokenBudget.passes(lengths)) {
-            double[] sums = pass(reference, promptIds, TokenBudget.pick(responses, pass));
-            for (int i = 0; i < pass.length; i++) {
-                out[pass[i]] = sums[i];
-            }
+            passes.add(new ScoringPass("reference", pass.length * lengths[pass[0]], () -> {
+                double[] sums = pass(reference, promptIds, TokenBudget.pick(responses, pass));
+                for (int i = 0; i < pass.length; i++) {
+                    out[pass[i]] = sums[i];
+                }
+            }));
         }
-        return out;
+        return passes;
     }
 
     private static double[] pass(CausalLM reference, long[] promptIds, List<long[]> responses) {

@@ -2,6 +2,7 @@ package dev.rbon.score;
 
 import dev.rbon.model.InputTooLongException;
 import dev.rbon.model.SequenceClassifier;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,12 +45,22 @@ public final class RewardScorer {
     /** The reward model's score of each row of {@link #encode}'s ids, in token-budget passes. */
     public static double[] rewards(SequenceClassifier reward, List<long[]> ids) {
         double[] out = new double[ids.size()];
-        for (int[] pass : TokenBudget.passes(ids.stream().mapToInt(t -> t.length).toArray())) {
-            float[] scores = reward.score(TokenBudget.pick(ids, pass));
-            for (int i = 0; i < pass.length; i++) {
-                out[pass[i]] = scores[i];
-            }
-        }
+        ScoringPass.runAll(passes(reward, ids, out));
         return out;
+    }
+
+    /** The token-budget passes that put the score of row i of {@code ids} into {@code out[i]}. */
+    public static List<ScoringPass> passes(SequenceClassifier reward, List<long[]> ids, double[] out) {
+        List<ScoringPass> passes = new ArrayList<>();
+        int[] lengths = ids.stream().mapToInt(t -> t.length).toArray();
+        for (int[] pass : TokenBudget.passes(lengths)) {
+            passes.add(new ScoringPass("reward", pass.length * lengths[pass[0]], () -> {
+                float[] scores = reward.score(TokenBudget.pick(ids, pass));
+                for (int i = 0; i < pass.length; i++) {
+                    out[pass[i]] = scores[i];
+                }
+            }));
+        }
+        return passes;
     }
 }

@@ -1,6 +1,7 @@
 package dev.rbon.score;
 
 import dev.rbon.model.SentenceEmbedder;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,7 +13,13 @@ public final class SimilarityScorer {
     private SimilarityScorer() {}
 
     public static double[][] similarity(SentenceEmbedder embedder, List<String> responses) {
-        float[][] e = embeddings(embedder, responses); // (N, dim), unit rows
+        float[][] e = new float[responses.size()][];
+        ScoringPass.runAll(passes(embedder, responses, e));
+        return similarity(e);
+    }
+
+    /** S = E E^T of unit embeddings (N, dim). */
+    public static double[][] similarity(float[][] e) {
         int n = e.length;
         double[][] s = new double[n][n];
         for (int i = 0; i < n; i++) {
@@ -29,18 +36,21 @@ public final class SimilarityScorer {
     }
 
     /**
-     * The embeddings in passes sized by the token budget, as the other scorers' ({@link TokenBudget}): a text of c
-     * characters has at most c + 2 tokens (its special tokens; every other token covers a character or more).
+     * The passes that put the unit embedding of text i into {@code e[i]}, sized by the token budget as the other
+     * scorers' ({@link TokenBudget}): a text of c characters has at most c + 2 tokens (its special tokens; every
+     * other token covers a character or more).
      */
-    private static float[][] embeddings(SentenceEmbedder embedder, List<String> texts) {
-        float[][] e = new float[texts.size()][];
+    public static List<ScoringPass> passes(SentenceEmbedder embedder, List<String> texts, float[][] e) {
         int[] lengths = texts.stream().mapToInt(t -> (int) Math.min(t.length() + 2L, embedder.maxSeqLength())).toArray();
+        List<ScoringPass> passes = new ArrayList<>();
         for (int[] pass : TokenBudget.passes(lengths)) {
-            float[][] embedded = embedder.embed(TokenBudget.pick(texts, pass));
-            for (int i = 0; i < pass.length; i++) {
-                e[pass[i]] = embedded[i];
-            }
+            passes.add(new ScoringPass("embed", pass.length * lengths[pass[0]], () -> {
+                float[][] embedded = embedder.embed(TokenBudget.pick(texts, pass));
+                for (int i = 0; i < pass.length; i++) {
+                    e[pass[i]] = embedded[i];
+                }
+            }));
         }
-        return e;
+        return passes;
     }
 }

@@ -42,6 +42,14 @@ public record Prune(int every, double keep) {
      * @return a flag per candidate: true for a running candidate that decodes on
      */
     public boolean[] decodeOn(double[] objectives, boolean[] running) {
+        return decodeOn(objectives, running, 1);
+    }
+
+    /**
+     * As {@link #decodeOn(double[], boolean[])}, keeping more running candidates when fewer than {@code atLeast}
+     * candidates would be left in all (finished ones included): a request that returns its best k needs k.
+     */
+    public boolean[] decodeOn(double[] objectives, boolean[] running, int atLeast) {
         if (objectives.length != running.length) {
             throw new IllegalArgumentException("objectives has length " + objectives.length + ", running "
                     + running.length);
@@ -49,8 +57,10 @@ public record Prune(int every, double keep) {
         int[] ranked = IntStream.range(0, running.length).filter(i -> running[i]).boxed()
                 .sorted(Comparator.comparingDouble((Integer i) -> -objectives[i]).thenComparingInt(i -> i))
                 .mapToInt(Integer::intValue).toArray();
+        int finished = running.length - ranked.length;
+        int survivors = Math.min(ranked.length, Math.max(survivors(ranked.length), atLeast - finished));
         boolean[] on = new boolean[running.length];
-        Arrays.stream(ranked, 0, survivors(ranked.length)).forEach(i -> on[i] = true);
+        Arrays.stream(ranked, 0, survivors).forEach(i -> on[i] = true);
         return on;
     }
 

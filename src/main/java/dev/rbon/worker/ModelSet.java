@@ -14,6 +14,7 @@ import dev.rbon.remote.RemoteReward;
 import dev.rbon.score.Conversation;
 import dev.rbon.score.RewardInput;
 import dev.rbon.score.RewardScorer;
+import dev.rbon.score.ScoringPass;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,13 +97,18 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
     }
 
     /**
-     * R_i of each response: the local reward head read by its {@link RewardInput} ({@code rewardIds}, the
-     * {@link #rewardIds} of the responses when already encoded, else null), or the remote engine's, which is sent the
-     * rendered prompt text and each response (the engine applies its own convention).
+     * The scoring passes that put R_i of response i into {@code out[i]}: the local reward head's token-budget
+     * passes over its {@link RewardInput} ids ({@code rewardIds}, the {@link #rewardIds} of the responses when
+     * already encoded, else null), or one call to the remote engine, which is sent the rendered prompt text and each
+     * response (the engine applies its own convention).
      */
-    public double[] rewards(Conversation conversation, List<String> responses, List<long[]> rewardIds) {
-        return remoteReward != null ? remoteReward.rewards(conversation.prompt(), responses)
-                : RewardScorer.rewards(reward, rewardIds != null ? rewardIds : rewardIds(conversation, responses));
+    public List<ScoringPass> rewardPasses(Conversation conversation, List<String> responses, List<long[]> rewardIds,
+            double[] out) {
+        if (remoteReward != null) {
+            return List.of(new ScoringPass("reward", 0, () -> System.arraycopy(
+                    remoteReward.rewards(conversation.prompt(), responses), 0, out, 0, out.length)));
+        }
+        return RewardScorer.passes(reward, rewardIds != null ? rewardIds : rewardIds(conversation, responses), out);
     }
 
     /**

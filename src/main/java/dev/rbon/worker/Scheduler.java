@@ -2,6 +2,7 @@ package dev.rbon.worker;
 
 import dev.rbon.sample.DecodeBatch;
 import dev.rbon.sample.SamplingRequest;
+import dev.rbon.score.ScoringPass;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.IdentityHashMap;
@@ -11,19 +12,23 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
  * The loop of one device's worker thread: continuous batching. Each iteration it
  * <ol>
  *   <li>starts waiting jobs in arrival order while their rows fit ({@code max-batch-rows}; the memory budget of the
- *       running requests together): a plain job (rerank, pooling) runs there and then, a sampling job's first part
- *       (prompt, admission) runs and its rows wait for their prefill;</li>
+ *       running requests together): a job's first part (prompt, admission) runs, and its rows wait for their
+ *       prefill, or its scoring passes for their turn (supplied candidates); a plain job (pooling) runs there;</li>
  *   <li>prefills one chunk of the oldest waiting prompt, as many tokens as the step's budget leaves
  *       ({@code max-batch-tokens} minus the running rows);</li>
  *   <li>runs ONE decoding step over every running row of every request;</li>
- *   <li>retires finished rows, failed and abandoned requests; a request whose rows are all done is scored and
- *       answered (the rest of its task), on this thread, before the next step.</li>
+ *   <li>retires finished rows, failed and abandoned requests; a request whose rows are all done queues its
+ *       scoring passes;</li>
+ *   <li>runs scoring passes within what is left of the step's budget (at least one), taking the waiting scoring
+ *       jobs in turn, one pass each, so a short job never waits behind a long one's passes; a job whose passes are
+ *       done selects and answers (the rest of its task).</li>
  * </ol>
  * A request's own failure (its parameters, stop strings, callbacks, scoring or answer) fails that request alone; only
  * a forward pass that fails takes the batch's requests with it.
@@ -36,10 +41,13 @@ final class Scheduler {
 
     /** A job's sampling phase: the request's rows and what runs once they are sampled. */
     private record Active<T>(WorkerPool.Job<T> job, Phase.Sample<T> phase) {
-        void answer(SamplingRequest sampled) {
-            job.complete(() -> phase.then().apply(sampled));
+        Phase<T> next(SamplingRequest sampled) {
+            return job.advance(() -> phase.then().apply(sampled));
         }
     }
+
+    /** A job's scoring phase: the passes still to run, and what runs once they have. */
+    private record Scoring<T>(WorkerPool.Job<T> job, Deque<ScoringPass> passes, Supplier<T> then) {}
 
     /** Rows decoding at once, and tokens per step (decoding rows plus a prefill chunk). */
     record Limits(int maxRows, int maxTokens) {}
@@ -53,6 +61,7 @@ final class Scheduler {
     private final BooleanSupplier stopping;
     private final Deque<Active<?>> prefilling = new ArrayDeque<>(); // started, rows not yet in the batch
     private final Map<SamplingRequest, Active<?>> running = new IdentityHashMap<>();
+    private final Deque<Scoring<?>> scoring = new ArrayDeque<>(); // in turn: a job that ran a pass goes to the back
     private WorkerPool.Job<?> head; // taken off the queue, not started: it waits for room
 
     Scheduler(ModelSet models, BlockingQueue<WorkerPool.Job<?>> queue, Limits limits, SchedulerMetrics metrics,
@@ -68,7 +77,7 @@ final class Scheduler {
         DecodeBatch batch = newBatch();
         try {
             while (!stopping.getAsBoolean()) {
-                boolean idle = batch.rows() == 0 && prefilling.isEmpty();
+                boolean idle = batch.rows() == 0 && prefilling.isEmpty() && scoring.isEmpty();
                 if (head == null) {
                     head = idle ? queue.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS) : queue.poll();
                     if (idle && head == null) {
@@ -93,16 +102,18 @@ final class Scheduler {
                     batch = newBatch();
                     left = List.of();
                 }
-                for (SamplingRequest request : left) { // answering runs the task's own guarded part
+                for (SamplingRequest request : left) { // the task's next part is guarded: its failure is its own
                     Active<?> active = running.remove(request);
                     if (request.failure() != null) { // its own parameters or callbacks: the others went on
                         active.job().fail(request.failure());
                     } else if (request.finished()) {
-                        active.answer(request);
+                        sampled(active, request);
                     } else {
                         active.job().abandon(new CancellationException("request abandoned between decoding steps"));
                     }
                 }
+                int scoringTokens = score(limits.maxTokens() - batch.rows() - prefillTokens);
+                metrics.scored(scoringTokens);
                 metrics.running(batch.rows());
                 metrics.busy(System.nanoTime() - start);
             }
@@ -113,6 +124,7 @@ final class Scheduler {
                 active.job().fail(unfinished());
             }
             running.values().forEach(active -> active.job().fail(unfinished()));
+            scoring.forEach(waiting -> waiting.job().fail(unfinished()));
             if (head != null) {
                 head.fail(unfinished());
             }
@@ -147,10 +159,71 @@ final class Scheduler {
 
     private <T> void start(WorkerPool.Job<T> job) {
         metrics.started(job);
-        Phase<T> phase = job.start(models);
+        enter(job, job.start(models));
+    }
+
+    private <T> void sampled(Active<T> active, SamplingRequest request) {
+        enter(active.job(), active.next(request));
+    }
+
+    /** Queues {@code job} for its phase: its rows' prefill, or its scoring passes' turn (null: it is over). */
+    private <T> void enter(WorkerPool.Job<T> job, Phase<T> phase) {
         if (phase instanceof Phase.Sample<T> sample) {
             prefilling.add(new Active<>(job, sample));
+        } else if (phase instanceof Phase.Score<T> score) {
+            scoring.add(new Scoring<>(job, new ArrayDeque<>(score.passes()), score.then()));
         }
+    }
+
+    /**
+     * Runs scoring passes of the waiting jobs in turn, one pass per turn, while they fit in {@code budget} tokens
+     * (at least one pass, so scoring always moves); a job whose last pass ran selects and answers. Returns the tokens
+     * scored.
+     */
+    private int score(int budget) {
+        int spent = 0;
+        while (!scoring.isEmpty()) {
+            Scoring<?> next = scoring.peek();
+            ScoringPass pass = next.passes().peek();
+            if (pass != null && spent > 0 && spent + pass.tokens() > budget) {
+                break;
+            }
+            scoring.poll();
+            if (next.job().abandoned()) { // answered by its deadline, or its caller left
+                next.job().abandon(new CancellationException("request abandoned while it was scored"));
+                continue;
+            }
+            if (pass != null) {
+                next.passes().poll();
+                spent += Math.max(1, pass.tokens());
+                if (!run(next.job(), pass)) {
+                    continue;
+                }
+            }
+            if (next.passes().isEmpty()) {
+                answer(next);
+            } else {
+                scoring.add(next);
+            }
+        }
+        return spent;
+    }
+
+    /** Runs one pass of {@code job}'s; a pass that throws fails that job alone. */
+    private static boolean run(WorkerPool.Job<?> job, ScoringPass pass) {
+        try {
+            pass.run().run();
+            return true;
+        } catch (CancellationException e) {
+            job.abandon(e);
+        } catch (RuntimeException | Error e) {
+            job.fail(e);
+        }
+        return false;
+    }
+
+    private static <T> void answer(Scoring<T> done) {
+        done.job().complete(done.then());
     }
 
     /**

@@ -7,12 +7,16 @@ import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** What one device's scheduler reports: rows per step, tokens per step, queue wait and time to first token. */
+/**
+ * What one device's scheduler reports: rows per step, tokens per step (decoding and scoring), queue wait and time to
+ * first token.
+ */
 final class SchedulerMetrics {
 
     private final AtomicInteger runningRows = new AtomicInteger();
     private final DistributionSummary stepRows;
     private final DistributionSummary stepTokens;
+    private final DistributionSummary stepScoringTokens;
     private final Timer queueWait;
     private final Timer firstToken;
 
@@ -28,6 +32,9 @@ final class SchedulerMetrics {
         stepTokens = DistributionSummary.builder("rbon.batch.step.tokens")
                 .description("Tokens in one step: one per decoding row plus the prefill chunk").tag("worker", worker)
                 .publishPercentileHistogram().register(registry);
+        stepScoringTokens = DistributionSummary.builder("rbon.batch.step.scoring.tokens")
+                .description("Tokens of scoring passes run after one step (reward, reference, embeddings)")
+                .tag("worker", worker).publishPercentileHistogram().register(registry);
         queueWait = Timer.builder("rbon.queue.wait").description("From arrival to a worker starting the request")
                 .tag("worker", worker).publishPercentileHistogram().register(registry);
         firstToken = Timer.builder("rbon.pool.first.token")
@@ -42,6 +49,12 @@ final class SchedulerMetrics {
     void step(int rows, int tokens) {
         stepRows.record(rows);
         stepTokens.record(tokens);
+    }
+
+    void scored(int tokens) {
+        if (tokens > 0) {
+            stepScoringTokens.record(tokens);
+        }
     }
 
     void running(int rows) {

@@ -82,8 +82,8 @@ public class WorkerPool {
         }
 
         /**
-         * Runs the task's first part unless its caller already gave up. Returns its sampling phase, or null when
-         * the job is over (answered, failed or skipped).
+         * Runs the task's first part unless its caller already gave up. Returns its next phase (sampling or
+         * scoring), or null when the job is over (answered, failed or skipped).
          */
         Phase<T> start(ModelSet models) {
             if (result.isDone()) {
@@ -92,8 +92,16 @@ public class WorkerPool {
             }
             inFlight.incrementAndGet();
             result.whenComplete((value, error) -> inFlight.decrementAndGet());
+            return advance(() -> task.run(models, result::isDone));
+        }
+
+        /**
+         * Runs the task's next part ({@code next}, guarded: its failure is this job's alone). Returns the phase it
+         * reached, or null when that answered the job (or failed it).
+         */
+        Phase<T> advance(Supplier<Phase<T>> next) {
             try {
-                Phase<T> phase = task.run(models, result::isDone);
+                Phase<T> phase = next.get();
                 if (phase instanceof Phase.Done<T> done) {
                     result.complete(done.value());
                     return null;
@@ -107,15 +115,9 @@ public class WorkerPool {
             return null;
         }
 
-        /** Answers with what {@code rest} returns: the task's part after sampling. */
+        /** Answers with what {@code rest} returns: the task's last part. */
         void complete(Supplier<T> rest) {
-            try {
-                result.complete(rest.get());
-            } catch (CancellationException e) {
-                abandon(e);
-            } catch (RuntimeException | Error e) {
-                fail(e);
-            }
+            advance(() -> Phase.done(rest.get()));
         }
 
         void fail(Throwable e) {
@@ -169,11 +171,13 @@ public class WorkerPool {
     }
 
     void onStart(@Observes StartupEvent event) {
-        // how large a pass may grow: process-wide, before any model runs
+        // how large a pass may grow: process-wide, before any model runs. A scoring pass runs between two decoding
+        // steps, so it is also held to a step's tokens: the running rows wait for at most one pass
+        int scoringTokens = Math.min(passes.scoringTokens(), config.maxBatchTokens());
         DecoderModel.attentionBlockElements(passes.attentionBlockElements());
-        TokenBudget.configure(passes.scoringTokens(), passes.logitElements());
+        TokenBudget.configure(scoringTokens, passes.logitElements());
         LOG.infof("passes: attention blocks of %d elements, %d tokens per scoring pass, logit blocks of %d elements",
-                passes.attentionBlockElements(), passes.scoringTokens(), passes.logitElements());
+                passes.attentionBlockElements(), scoringTokens, passes.logitElements());
         // process-wide PyTorch threads: set before the engine first loads (an explicit -D wins)
         String threadsKey = "ai.djl.pytorch.num_threads";
         if (System.getProperty(threadsKey) == null) {
@@ -328,9 +332,9 @@ public class WorkerPool {
     }
 
     /**
-     * Queues a task that may sample {@code rows} candidates in its device's shared decoding batch: its first part
-     * returns {@link Phase#sample}, and the scheduler runs the rest once they are sampled. Otherwise as
-     * {@link #submit}.
+     * Queues a task that may sample {@code rows} candidates in its device's shared decoding batch and score them
+     * between decoding steps: its first part returns {@link Phase#sample} or {@link Phase#score}, and the scheduler
+     * runs each next part when its phase is over. Otherwise as {@link #submit}.
      */
     public <T> CompletableFuture<T> submitSampling(int rows, WorkerTask<Phase<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();

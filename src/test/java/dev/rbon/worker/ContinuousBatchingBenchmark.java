@@ -123,7 +123,7 @@ public final class ContinuousBatchingBenchmark {
                             System.out.printf("    n=%d: prefill %.0f ms, decode %.0f ms%n", r.n(), sampled.prefillMs(),
                                     sampled.decodeMs());
                         }
-                        return sampled.sequences();
+                        return Phase.done(sampled.sequences());
                     }), result, r.n(), new SimpleMeterRegistry().counter("a"),
                     new AtomicInteger()));
             return result;

@@ -100,7 +100,7 @@ class SchedulerTest {
                         return cancelled.getAsBoolean();
                     }), sampled -> {
                         events.add("done " + name);
-                        return answer.apply(sampled);
+                        return Phase.done(answer.apply(sampled));
                     });
         }, result, n, abandoned, new AtomicInteger()));
         return result;
