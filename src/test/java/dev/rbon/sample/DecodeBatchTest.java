@@ -262,4 +262,99 @@ class DecodeBatchTest {
             }
         }
     }
+
+    /** Ranks by the candidates' own log-probability so far (a real score of partial texts), recording each call. */
+    private static SamplingRequest.Ranking byLogprob(List<String> calls) {
+        return (rows, alive) -> {
+            calls.add(Arrays.toString(rows) + " running " + alive.stream().filter(s -> s.finishReason() == null)
+                    .map(s -> s.tokenIds().length).toList());
+            return alive.stream().mapToDouble(SampledSequence::logprob).toArray();
+        };
+    }
+
+    @Test
+    void prunedRowsLeaveAtDecisionPointsAndTheSurvivorsDrawWhatTheyDrawUnpruned() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+            SamplingParams seeded = new SamplingParams(1.0, 0.9, 0, 0.0, 0, 40, null, 7L);
+            List<SampledSequence> unpruned = BatchSampler.sample(stories, prompt, 16, seeded, rng(7), () -> false);
+
+            List<String> calls = new ArrayList<>();
+            SamplingRequest pruned = new SamplingRequest(stories, prompt, 16, seeded, rng(7), () -> false)
+                    .withPruning(new dev.rbon.select.Prune(8, 0.5), 1, byLogprob(calls));
+            SamplingRequest beside = new SamplingRequest(stories, stories.tokenizer().encode("Tom", true), 3,
+                    new SamplingParams(0.7, 1.0, 20, 0.0, 0, 30, null, 3L), rng(3), () -> false);
+            List<SampledSequence> besideAlone = BatchSampler.sample(stories, stories.tokenizer().encode("Tom", true),
+                    3, new SamplingParams(0.7, 1.0, 20, 0.0, 0, 30, null, 3L), rng(3), () -> false);
+            try (DecodeBatch batch = new DecodeBatch(stories)) {
+                runAsTheScheduler(batch, List.of(beside, pruned));
+                assertEquals(0, batch.heldArrays());
+            }
+            assertFalse(calls.isEmpty());
+            int survivors = 0;
+            for (int r = 0; r < 16; r++) {
+                SampledSequence row = pruned.sequences().get(r);
+                long[] full = unpruned.get(r).tokenIds();
+                if (row.finishReason() == SampledSequence.FinishReason.PRUNED) {
+                    assertEquals(0, row.tokenIds().length % 8, "row " + r + " left at a decision point");
+                    assertArrayEquals(Arrays.copyOf(full, row.tokenIds().length), row.tokenIds(), "row " + r);
+                    assertTrue(full.length > row.tokenIds().length, "row " + r + " was still running when pruned");
+                } else {
+                    survivors++;
+                    assertArrayEquals(full, row.tokenIds(), "row " + r);
+                    assertEquals(unpruned.get(r).finishReason(), row.finishReason());
+                    assertEquals(unpruned.get(r).logprob(), row.logprob(), 1e-4);
+                }
+            }
+            assertTrue(survivors >= 1 && survivors < 16, survivors + " survivors");
+            for (int r = 0; r < 3; r++) {
+                assertArrayEquals(besideAlone.get(r).tokenIds(), beside.sequences().get(r).tokenIds(), "beside " + r);
+            }
+        }
+    }
+
+    @Test
+    void keepOneChangesNothingAndAtLeastKeepsEnough() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+            SamplingParams seeded = new SamplingParams(1.0, 1.0, 0, 0.0, 0, 24, null, 5L);
+            List<SampledSequence> unpruned = BatchSampler.sample(stories, prompt, 8, seeded, rng(5), () -> false);
+            SamplingRequest all = new SamplingRequest(stories, prompt, 8, seeded, rng(5), () -> false)
+                    .withPruning(new dev.rbon.select.Prune(2, 1.0), 1, byLogprob(new ArrayList<>()));
+            SamplingRequest few = new SamplingRequest(stories, prompt, 8, seeded, rng(5), () -> false)
+                    .withPruning(new dev.rbon.select.Prune(2, 0.01), 3, byLogprob(new ArrayList<>()));
+            try (DecodeBatch batch = new DecodeBatch(stories)) {
+                runAsTheScheduler(batch, List.of(all, few));
+            }
+            for (int r = 0; r < 8; r++) {
+                assertArrayEquals(unpruned.get(r).tokenIds(), all.sequences().get(r).tokenIds(), "row " + r);
+                assertEquals(unpruned.get(r).finishReason(), all.sequences().get(r).finishReason());
+            }
+            long alive = few.sequences().stream().filter(s -> s.finishReason() != SampledSequence.FinishReason.PRUNED)
+                    .count();
+            assertTrue(alive >= 3, alive + " candidates left; at least 3 were asked for");
+        }
+    }
+
+    @Test
+    void aRankingThatThrowsFailsItsRequestAlone() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+            SamplingParams seeded = new SamplingParams(1.0, 0.9, 0, 0.0, 0, 30, null, 7L);
+            List<SampledSequence> alone = BatchSampler.sample(stories, prompt, 16, seeded, rng(7), () -> false);
+            SamplingRequest canary = new SamplingRequest(stories, prompt, 16, seeded, rng(7), () -> false);
+            SamplingRequest broken = new SamplingRequest(stories, prompt, 4, seeded, rng(1), () -> false)
+                    .withPruning(new dev.rbon.select.Prune(4, 0.5), 1, (rows, partial) -> {
+                        throw new IllegalStateException("the reward model refused");
+                    });
+            try (DecodeBatch batch = new DecodeBatch(stories)) {
+                runAsTheScheduler(batch, List.of(canary, broken));
+                assertEquals(0, batch.heldArrays());
+            }
+            assertEquals("the reward model refused", broken.failure().getMessage());
+            for (int r = 0; r < alone.size(); r++) {
+                assertArrayEquals(alone.get(r).tokenIds(), canary.sequences().get(r).tokenIds(), "row " + r);
+            }
+        }
+    }
 }

@@ -174,6 +174,49 @@ class SchedulerTest {
         assertEquals(0.0, abandoned.count());
     }
 
+    @Test
+    void aShortRequestAnswersWhileALongOneIsStillScoredAndTheScoresAreUnchanged() throws Exception {
+        long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+        List<long[]> responses = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 24; i++) {
+            responses.add(random.longs(200, 3, stories.vocabSize()).toArray());
+        }
+        double[] expected = dev.rbon.score.ReferenceScorer.logprobs(stories, prompt, responses);
+        double[] scored = new double[responses.size()];
+        dev.rbon.score.TokenBudget.configure(256, 1L << 25); // one response per pass: 24 passes
+        try {
+            List<dev.rbon.score.ScoringPass> passes =
+                    dev.rbon.score.ReferenceScorer.passes(stories, prompt, responses, scored);
+            assertEquals(responses.size(), passes.size());
+            run(64);
+            CompletableFuture<double[]> longOne = new CompletableFuture<>();
+            int[] ran = {0};
+            queue.add(new WorkerPool.Job<>((models, cancelled) -> {
+                events.add("joined long");
+                return Phase.score(passes.stream().map(pass -> new dev.rbon.score.ScoringPass(pass.stage(),
+                        pass.tokens(), () -> {
+                            pass.run().run();
+                            ran[0]++;
+                        })).toList(), () -> {
+                            events.add("done long");
+                            return scored;
+                        });
+            }, longOne, 0, abandoned, new AtomicInteger()));
+            while (!events.contains("joined long")) {
+                Thread.onSpinWait();
+            }
+            assertEquals(1, submit("short", 1, 4).get());
+            assertFalse(longOne.isDone(), "the short request waited for the long one's scoring");
+            assertTrue(ran[0] < passes.size() / 2, "passes run before the short request answered: " + ran[0]);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, longOne.get(), 0.0);
+            assertEquals(List.of("joined long", "joined short", "done short", "done long"), events);
+            assertTrue(registry.find("rbon.batch.step.scoring.tokens").summary().count() > 0);
+        } finally {
+            dev.rbon.score.TokenBudget.configure(4096, 1L << 25);
+        }
+    }
+
     private static void assertTokens(List<long[]> expected, List<long[]> actual) {
         assertEquals(expected.size(), actual.size());
         for (int r = 0; r < expected.size(); r++) {
