@@ -177,7 +177,7 @@ public class AlignedDecoder {
         Partials partials = g.prune() == null ? null : new Partials(new Partial[g.n()], new double[1]);
         if (partials != null) {
             sampling.withPruning(g.prune(), g.returned(), (rows, alive) -> within.run(() -> rank(request, partials,
-                    rows, alive)));
+                    rows, alive))).withWinner(winner -> progress.winner(winner.text()));
         }
         return Phase.sample(sampling, sampled -> within.run(() -> {
             Pool pool = Pool.sampled(sampled.sequences(), models.policyIsReference());

@@ -15,6 +15,13 @@ public interface Progress {
     /** One decoding step of the pool is done ({@code step} counts from 1). */
     default void step(int step) {}
 
+    /**
+     * Pruning has left one candidate, and none finished: it is the answer, and {@code text} is its text so far (called
+     * after each step until it ends, each text extending the last one's tokens; a tail that a later token or a stop
+     * string changes is the caller's to hold back). Never called for a request that returns more than one answer.
+     */
+    default void winner(String text) {}
+
     /** Every candidate is sampled (or supplied). */
     default void sampled(int candidates) {}
 

@@ -195,10 +195,14 @@ public final class DecodeBatch implements AutoCloseable {
         requests().forEach(DecodeBatch::prune);
     }
 
-    /** A request at a decision point of its pruning loses its worst rows; they leave at the next retire. */
+    /**
+     * A request at a decision point of its pruning loses its worst rows (they leave at the next retire); one whose
+     * pruning has left a single row reports it as the winner.
+     */
     private static void prune(SamplingRequest request) {
         try {
             request.pruneIfDue();
+            request.reportWinner();
         } catch (RuntimeException e) { // its ranking (its scoring models, its parameters): this request's own
             fail(request, e);
         }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 
@@ -85,6 +86,7 @@ public final class SamplingRequest {
     private Prune prune;
     private int atLeast;
     private Ranking ranking;
+    private Consumer<SampledSequence> winner = sequence -> { };
 
     // prefill: the prompt's own one-row cache, filled chunk by chunk before the rows join the batch
     NDManager prefillManager;
@@ -129,6 +131,16 @@ public final class SamplingRequest {
         this.prune = prune;
         this.atLeast = atLeast;
         this.ranking = ranking;
+        return this;
+    }
+
+    /**
+     * Called after each step, once pruning has left one row running and none finished, with that row as decoded so
+     * far: it is the answer whatever the method (the selection runs over the finished rows, and it will be the only
+     * one), so its tokens can be streamed before it ends.
+     */
+    public SamplingRequest withWinner(Consumer<SampledSequence> winner) {
+        this.winner = winner;
         return this;
     }
 
@@ -222,6 +234,25 @@ public final class SamplingRequest {
             if (runningFlags[i] && !on[i]) {
                 rows[aliveRows[i]].finish = SampledSequence.FinishReason.PRUNED;
             }
+        }
+    }
+
+    /** Reports the row that must win ({@link #withWinner}), if pruning has left one. */
+    void reportWinner() {
+        if (prune == null || failure != null) {
+            return;
+        }
+        Row lone = null;
+        for (Row row : rows) {
+            if (row.finish != SampledSequence.FinishReason.PRUNED) {
+                if (lone != null) {
+                    return;
+                }
+                lone = row;
+            }
+        }
+        if (lone != null && rows.length > 1) {
+            winner.accept(sequence(lone, lm.tokenizer().decode(promptIds, true)));
         }
     }
 
