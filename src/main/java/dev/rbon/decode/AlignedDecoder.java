@@ -167,6 +167,10 @@ public class AlignedDecoder {
         long memory = tooLongIs422(g, () -> admission.sampling(models, conversation, promptIds.length, g.n(),
                 g.sampling().maxNewTokens()));
         progress.started(g.n(), g.sampling().maxNewTokens()); // only once admitted: a stream opens its 200 here
+        if (models.remotePolicy() != null && g.prune() != null) { // its rows are the engine's, not in this batch
+            throw new FieldException("prune", "not available with a remote policy (" + models.policyName()
+                    + "): pruning drops rows of the local decoding batch");
+        }
         if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
             Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
                     models.policyIsReference());

@@ -203,8 +203,26 @@ public final class SamplingRequest {
      * always have the same count: they join the batch together and take one token per step.
      */
     void pruneIfDue() {
+        decide(false);
+    }
+
+    /**
+     * A decision point out of turn, when the device's memory budget would otherwise hold another request back: the
+     * running rows are ranked and pruned now. Returns whether any row left (a ranking that throws fails this request,
+     * whose rows all leave).
+     */
+    public boolean pruneNow() {
+        try {
+            return decide(true);
+        } catch (RuntimeException e) {
+            fail(e);
+            return true;
+        }
+    }
+
+    private boolean decide(boolean now) {
         if (prune == null || failure != null) {
-            return;
+            return false;
         }
         List<Integer> alive = new ArrayList<>();
         int running = 0;
@@ -218,8 +236,8 @@ public final class SamplingRequest {
                 generated = rows[r].length - promptIds.length;
             }
         }
-        if (running < 2 || !prune.decides(generated)) {
-            return;
+        if (running < 2 || !(now || prune.decides(generated))) {
+            return false;
         }
         String promptText = lm.tokenizer().decode(promptIds, true);
         int[] aliveRows = alive.stream().mapToInt(Integer::intValue).toArray();
@@ -230,11 +248,14 @@ public final class SamplingRequest {
             runningFlags[i] = rows[aliveRows[i]].finish == null;
         }
         boolean[] on = prune.decodeOn(objectives, runningFlags, atLeast);
+        boolean pruned = false;
         for (int i = 0; i < aliveRows.length; i++) {
             if (runningFlags[i] && !on[i]) {
                 rows[aliveRows[i]].finish = SampledSequence.FinishReason.PRUNED;
+                pruned = true;
             }
         }
+        return pruned;
     }
 
     /** Reports the row that must win ({@link #withWinner}), if pruning has left one. */

@@ -4,6 +4,7 @@ import dev.rbon.sample.DecodeBatch;
 import dev.rbon.sample.SamplingRequest;
 import dev.rbon.score.ScoringPass;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -238,8 +239,12 @@ final class Scheduler {
             active.job().abandon(new CancellationException("request abandoned before its prefill"));
             active = prefilling.peek();
         }
-        if (active == null || !memoryAllows(active.phase().request())) {
+        if (active == null) {
             return 0;
+        }
+        if (!memoryAllows(active.phase().request())) {
+            pruneForRoom(active.phase().request());
+            return 0; // the pruned rows leave at the next retire, and their memory with them
         }
         SamplingRequest request = active.phase().request();
         int tokens = Math.max(limits.maxTokens() - batch.rows(), 16);
@@ -256,6 +261,20 @@ final class Scheduler {
             active.job().fail(e);
         }
         return request.prefilledTokens() - before;
+    }
+
+    /**
+     * Decision points out of turn for the running requests that prune, oldest first, until {@code waiting} would fit:
+     * pruning's own rule (the best fraction goes on) makes the room rather than the waiting request waiting.
+     */
+    private void pruneForRoom(SamplingRequest waiting) {
+        for (SamplingRequest request : running.keySet().stream()
+                .sorted(Comparator.comparingLong(r -> running.get(r).job().submittedNanos())).toList()) {
+            if (memoryAllows(waiting)) {
+                return;
+            }
+            request.pruneNow();
+        }
     }
 
     /** The running requests' estimated peaks and this one's, together within its budget (each fits alone). */

@@ -217,6 +217,37 @@ class SchedulerTest {
         }
     }
 
+    @Test
+    void aRequestHeldBackByTheMemoryBudgetMakesARunningOnePruneOutOfTurn() throws Exception {
+        run(64);
+        long[] prompt = stories.tokenizer().encode("Once upon a time", true);
+        SamplingParams params = new SamplingParams(1.0, 1.0, 0, 0.0, 0, 200, List.of(), 1L);
+        SamplingRequest[] big = new SamplingRequest[1];
+        CompletableFuture<List<SampledSequence>> pruned = new CompletableFuture<>();
+        queue.add(new WorkerPool.Job<>((models, cancelled) -> {
+            events.add("joined big");
+            big[0] = new SamplingRequest(stories, prompt, 16, params, RandomGeneratorFactory.of("L64X128MixRandom")
+                    .create(1), cancelled).withMemory(1000, 1500)
+                    .withPruning(new dev.rbon.select.Prune(10_000, 0.5), 1, (rows, alive) -> alive.stream()
+                            .mapToDouble(SampledSequence::logprob).toArray());
+            return Phase.sample(big[0], sampled -> Phase.done(sampled.sequences()));
+        }, pruned, 16, abandoned, new AtomicInteger()));
+        while (!events.contains("joined big")) {
+            Thread.onSpinWait();
+        }
+        CompletableFuture<Integer> held = new CompletableFuture<>();
+        queue.add(new WorkerPool.Job<>((models, cancelled) -> Phase.sample(new SamplingRequest(stories, prompt, 2,
+                new SamplingParams(1.0, 1.0, 0, 0.0, 0, 4, List.of(), 2L), RandomGeneratorFactory
+                        .of("L64X128MixRandom").create(2), cancelled).withMemory(1000, 1500),
+                sampled -> Phase.done(sampled.n())), held, 2, abandoned, new AtomicInteger()));
+        assertEquals(2, held.get());
+        long left = pruned.get().stream().filter(s -> s.finishReason() == SampledSequence.FinishReason.PRUNED)
+                .count();
+        assertEquals(8, left, "one decision out of turn halved the running rows, which made room");
+        assertTrue(pruned.get().stream().filter(s -> s.finishReason() == SampledSequence.FinishReason.PRUNED)
+                .allMatch(s -> s.tokenIds().length < 200));
+    }
+
     private static void assertTokens(List<long[]> expected, List<long[]> actual) {
         assertEquals(expected.size(), actual.size());
         for (int r = 0; r < expected.size(); r++) {
