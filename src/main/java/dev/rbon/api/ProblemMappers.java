@@ -2,6 +2,7 @@ package dev.rbon.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -44,7 +46,18 @@ public class ProblemMappers {
     public Response unknownField(UnrecognizedPropertyException e) {
         String field = path(e);
         return problem(422, "Unprocessable Content", "unknown field " + field,
-                List.of(new Problem.FieldError(field, "is not a field of this request")));
+                List.of(new Problem.FieldError(field, unknown(field))));
+    }
+
+    /** Fields of the decoding routes that a route on supplied candidates refuses, and why. */
+    private static final Map<String, String> DECODING_ONLY = Map.of("prune", "nothing is decoded here (the candidates"
+            + " are supplied), so nothing is pruned; prune is a field of /v1/generate, /v1/chat/completions and "
+            + "/v1/completions");
+
+    /** What is wrong with an unknown field: that it is not this request's, and for a decoding route's, why. */
+    public static String unknown(String field) {
+        String why = DECODING_ONLY.get(field);
+        return "is not a field of this request" + (why == null ? "" : ": " + why);
     }
 
     /** Wrong JSON types (a string for a number); declared for this subtype to win over Quarkus's own mapper. */
@@ -104,15 +117,17 @@ public class ProblemMappers {
 
     /**
      * The field a JSON failure is about, e.g. {@code stop[1]}: the mapping's path, or where the parser stood when a
-     * number did not fit its type (a seed past the long range); null when the body itself is not JSON.
+     * number did not fit its type (a seed past the long range) or was NaN or Infinity; null when the body itself is
+     * not JSON.
      */
     public static String field(JsonProcessingException e) {
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             return path(mapping);
         }
-        if (e instanceof InputCoercionException coercion && coercion.getProcessor() != null) {
+        if (e instanceof StreamReadException read && read.getProcessor() != null
+                && (e instanceof InputCoercionException || notANumber(e))) {
             StringBuilder path = new StringBuilder();
-            for (JsonStreamContext c = coercion.getProcessor().getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+            for (JsonStreamContext c = read.getProcessor().getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
                 path.insert(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
             }
             return path.length() == 0 ? null : path.toString().replaceFirst("^\\.", "");
@@ -122,8 +137,17 @@ public class ProblemMappers {
 
     /** What is wrong with {@link #field}'s value. */
     public static String fault(JsonProcessingException e) {
+        if (notANumber(e)) {
+            return "must be a number: JSON has no NaN or Infinity";
+        }
         return (e instanceof InputCoercionException ? "is out of range: " : "has the wrong type: ")
                 + e.getOriginalMessage();
+    }
+
+    /** NaN, Infinity and -Infinity, which Jackson's parser refuses as it meets them (JSON has no such numbers). */
+    private static boolean notANumber(JsonProcessingException e) {
+        return e instanceof StreamReadException && e.getOriginalMessage() != null
+                && e.getOriginalMessage().startsWith("Non-standard token");
     }
 
     /** The JSON path of the offending field, e.g. {@code stop[1]}. */
