@@ -121,33 +121,42 @@ public class ProblemMappers {
      * not JSON.
      */
     public static String field(JsonProcessingException e) {
-        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+        StreamReadException notANumber = notANumber(e);
+        if (notANumber == null && e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             return path(mapping);
         }
-        if (e instanceof StreamReadException read && read.getProcessor() != null
-                && (e instanceof InputCoercionException || notANumber(e))) {
+        StreamReadException read = notANumber != null ? notANumber
+                : e instanceof InputCoercionException coercion ? coercion : null;
+        if (read != null && read.getProcessor() != null) {
             StringBuilder path = new StringBuilder();
             for (JsonStreamContext c = read.getProcessor().getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
                 path.insert(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
             }
-            return path.length() == 0 ? null : path.toString().replaceFirst("^\\.", "");
+            if (path.length() > 0) {
+                return path.toString().replaceFirst("^\\.", "");
+            }
         }
-        return null;
+        return e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty() ? path(mapping) : null;
     }
 
     /** What is wrong with {@link #field}'s value. */
     public static String fault(JsonProcessingException e) {
-        if (notANumber(e)) {
+        if (notANumber(e) != null) {
             return "must be a number: JSON has no NaN or Infinity";
         }
         return (e instanceof InputCoercionException ? "is out of range: " : "has the wrong type: ")
                 + e.getOriginalMessage();
     }
 
-    /** NaN, Infinity and -Infinity, which Jackson's parser refuses as it meets them (JSON has no such numbers). */
-    private static boolean notANumber(JsonProcessingException e) {
-        return e instanceof StreamReadException && e.getOriginalMessage() != null
-                && e.getOriginalMessage().startsWith("Non-standard token");
+    /**
+     * The parser's refusal of a NaN, Infinity or -Infinity literal (JSON has no such numbers), itself or as the cause
+     * of a mapping failure (which names only the object it was reading); else null. Its parser still stands on the
+     * field.
+     */
+    private static StreamReadException notANumber(JsonProcessingException e) {
+        Throwable t = e instanceof JsonMappingException && e.getCause() != null ? e.getCause() : e;
+        return t instanceof StreamReadException read && read.getOriginalMessage() != null
+                && read.getOriginalMessage().startsWith("Non-standard token") ? read : null;
     }
 
     /** The JSON path of the offending field, e.g. {@code stop[1]}. */
