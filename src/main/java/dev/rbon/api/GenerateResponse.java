@@ -41,8 +41,8 @@ public record GenerateResponse(
             @Schema(description = "From arrival to answer.") double total) {
 
         public static Timings of(Outcome.Timings t) {
-            return new Timings(t.queue(), t.sample(), t.prefill(), t.decode(), t.prune(), t.reward(), t.reference(), t.embed(),
-                    t.select(), t.total());
+            return new Timings(t.queue(), t.sample(), t.prefill(), t.decode(), t.prune(), t.reward(), t.reference(),
+                    t.embed(), t.select(), t.total());
         }
     }
 

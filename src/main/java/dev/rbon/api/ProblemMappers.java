@@ -129,7 +129,8 @@ public class ProblemMappers {
                 : e instanceof InputCoercionException coercion ? coercion : null;
         if (read != null && read.getProcessor() != null) {
             StringBuilder path = new StringBuilder();
-            for (JsonStreamContext c = read.getProcessor().getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+            for (JsonStreamContext c = read.getProcessor().getParsingContext(); c != null && !c.inRoot();
+                    c = c.getParent()) {
                 path.insert(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
             }
             if (path.length() > 0) {
