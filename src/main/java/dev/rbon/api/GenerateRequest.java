@@ -32,10 +32,33 @@ public record GenerateRequest(
                 Integer timeoutMs,
         @Schema(description = "none, or zscore: standardise rewards within the pool before selecting.",
                 defaultValue = "none", enumeration = {"none", "zscore"}) String rewardNormalization,
+        @Schema(description = Prune.DESCRIPTION) Prune prune,
         @Schema(description = "Include every candidate in the response.", defaultValue = "false")
                 Boolean returnCandidates,
         @Schema(description = "Include each candidate's generated token ids.", defaultValue = "false")
                 Boolean returnTokenIds) {
+
+    /**
+     * Speculative rejection of the sampled candidates while they decode (issue 20); the routes that decode take it
+     * (/v1/generate, /v1/chat/completions, /v1/completions). Both fields are required.
+     */
+    @Schema(name = "Prune", description = Prune.DESCRIPTION)
+    public record Prune(
+            @Schema(description = "A decision point every this many generated tokens; >= 1. An every past "
+                    + "max_new_tokens never prunes.", required = true, minimum = "1", examples = "16")
+                    Integer every,
+            @Schema(description = "The fraction of the running candidates that decodes on at each decision point, "
+                    + "in (0, 1]: ceil(keep x running), at least one; 1 prunes nothing.", required = true,
+                    minimum = "0", exclusiveMinimum = true, maximum = "1", examples = "0.5") Double keep) {
+
+        static final String DESCRIPTION = "Speculative rejection on the method's own objective: every `every` "
+                + "generated tokens the running candidates are scored on their partial text by the method's objective "
+                + "(e.g. R + beta log pi_ref for rbon_kl) and all but the best `keep` fraction leave the batch. "
+                + "Survivors' tokens are unchanged (the same seeded request without prune samples them alike); "
+                + "finished candidates are never pruned. A pruned candidate stays among the candidates with "
+                + "finish_reason pruned, its partial text, pruned_at and the scores it was pruned on. Absent or null: "
+                + "no pruning.";
+    }
 
     /** One turn of a conversation. */
     public record ChatMessage(

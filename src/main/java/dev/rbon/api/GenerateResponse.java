@@ -31,6 +31,8 @@ public record GenerateResponse(
                     double prefill,
             @Schema(description = "Decoding the candidates, in steps shared with the other requests of the batch.")
                     double decode,
+            @Schema(description = "Scoring the running candidates' partial texts at prune's decision points (within"
+                    + " sample; 0 without prune).") double prune,
             @Schema(description = "Reward model scoring.") double reward,
             @Schema(description = "Reference log-probs (0 when the sampler's own were used).") double reference,
             @Schema(description = "Embeddings and the similarity matrix (0 when the method needs none).")
@@ -39,8 +41,8 @@ public record GenerateResponse(
             @Schema(description = "From arrival to answer.") double total) {
 
         public static Timings of(Outcome.Timings t) {
-            return new Timings(t.queue(), t.sample(), t.prefill(), t.decode(), t.reward(), t.reference(), t.embed(),
-                    t.select(), t.total());
+            return new Timings(t.queue(), t.sample(), t.prefill(), t.decode(), t.prune(), t.reward(), t.reference(),
+                    t.embed(), t.select(), t.total());
         }
     }
 
@@ -61,18 +63,22 @@ public record GenerateResponse(
             String text,
             @Schema(description = "Generated token ids (return_token_ids).") long[] tokenIds,
             @Schema(description = "L_i: response tokens, including an EOS that ended it.") int tokens,
-            @Schema(description = "stop (EOS or stop string) or length; absent for supplied candidates.")
-                    String finishReason,
+            @Schema(description = "stop (EOS or stop string), length, or pruned (left the batch at a prune decision "
+                    + "point); absent for supplied candidates.") String finishReason,
             @Schema(description = "R_i as the reward model gave it (before any normalisation).") double reward,
             @Schema(description = "l_i = log pi_ref(y|x), natural log, summed over response tokens.")
                     Double refLogprob,
             @Schema(description = "(1/N) sum_j cos(e_i, e_j), j over all N.") Double meanSimilarity,
             @Schema(description = "What the method maximises for this candidate.") double objective,
-            @Schema(description = "p_i of the stochastic methods (srbon_kl, srbon_wd, random).") Double probability) {
+            @Schema(description = "p_i of the stochastic methods (srbon_kl, srbon_wd, random).") Double probability,
+            @Schema(description = "A pruned candidate's generated tokens when it left the batch (a multiple of "
+                    + "prune.every; tokens and text are what it had then, and reward, ref_logprob and objective the "
+                    + "scores it was pruned on); absent for a candidate that finished.") Integer prunedAt) {
 
         public static Candidate of(Outcome.Candidate c, boolean withTokenIds) {
             return new Candidate(c.index(), c.text(), withTokenIds ? c.tokenIds() : null, c.tokens(), c.finishReason(),
-                    c.reward(), c.refLogprob(), c.meanSimilarity(), c.objective(), c.probability());
+                    c.reward(), c.refLogprob(), c.meanSimilarity(), c.objective(), c.probability(),
+                    c.prunedAt());
         }
     }
 

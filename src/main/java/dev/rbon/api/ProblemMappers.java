@@ -2,6 +2,7 @@ package dev.rbon.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -44,7 +46,18 @@ public class ProblemMappers {
     public Response unknownField(UnrecognizedPropertyException e) {
         String field = path(e);
         return problem(422, "Unprocessable Content", "unknown field " + field,
-                List.of(new Problem.FieldError(field, "is not a field of this request")));
+                List.of(new Problem.FieldError(field, unknown(field))));
+    }
+
+    /** Fields of the decoding routes that a route on supplied candidates refuses, and why. */
+    private static final Map<String, String> DECODING_ONLY = Map.of("prune", "nothing is decoded here (the candidates"
+            + " are supplied), so nothing is pruned; prune is a field of /v1/generate, /v1/chat/completions and "
+            + "/v1/completions");
+
+    /** What is wrong with an unknown field: that it is not this request's, and for a decoding route's, why. */
+    public static String unknown(String field) {
+        String why = DECODING_ONLY.get(field);
+        return "is not a field of this request" + (why == null ? "" : ": " + why);
     }
 
     /** Wrong JSON types (a string for a number); declared for this subtype to win over Quarkus's own mapper. */
@@ -104,26 +117,47 @@ public class ProblemMappers {
 
     /**
      * The field a JSON failure is about, e.g. {@code stop[1]}: the mapping's path, or where the parser stood when a
-     * number did not fit its type (a seed past the long range); null when the body itself is not JSON.
+     * number did not fit its type (a seed past the long range) or was NaN or Infinity; null when the body itself is
+     * not JSON.
      */
     public static String field(JsonProcessingException e) {
-        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+        StreamReadException notANumber = notANumber(e);
+        if (notANumber == null && e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             return path(mapping);
         }
-        if (e instanceof InputCoercionException coercion && coercion.getProcessor() != null) {
+        StreamReadException read = notANumber != null ? notANumber
+                : e instanceof InputCoercionException coercion ? coercion : null;
+        if (read != null && read.getProcessor() != null) {
             StringBuilder path = new StringBuilder();
-            for (JsonStreamContext c = coercion.getProcessor().getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+            for (JsonStreamContext c = read.getProcessor().getParsingContext(); c != null && !c.inRoot();
+                    c = c.getParent()) {
                 path.insert(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
             }
-            return path.length() == 0 ? null : path.toString().replaceFirst("^\\.", "");
+            if (path.length() > 0) {
+                return path.toString().replaceFirst("^\\.", "");
+            }
         }
-        return null;
+        return e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty() ? path(mapping) : null;
     }
 
     /** What is wrong with {@link #field}'s value. */
     public static String fault(JsonProcessingException e) {
+        if (notANumber(e) != null) {
+            return "must be a number: JSON has no NaN or Infinity";
+        }
         return (e instanceof InputCoercionException ? "is out of range: " : "has the wrong type: ")
                 + e.getOriginalMessage();
+    }
+
+    /**
+     * The parser's refusal of a NaN, Infinity or -Infinity literal (JSON has no such numbers), itself or as the cause
+     * of a mapping failure (which names only the object it was reading); else null. Its parser still stands on the
+     * field.
+     */
+    private static StreamReadException notANumber(JsonProcessingException e) {
+        Throwable t = e instanceof JsonMappingException && e.getCause() != null ? e.getCause() : e;
+        return t instanceof StreamReadException read && read.getOriginalMessage() != null
+                && read.getOriginalMessage().startsWith("Non-standard token") ? read : null;
     }
 
     /** The JSON path of the offending field, e.g. {@code stop[1]}. */

@@ -4,6 +4,7 @@ import dev.rbon.RbonConfig;
 import dev.rbon.decode.Generation;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
+import dev.rbon.select.Prune;
 import dev.rbon.select.RewardNormalization;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,8 +44,9 @@ public final class RequestValidation {
                 maxNewTokens, r.stop(), r.seed());
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
+        Prune prune = v.prune(r.prune());
         v.throwIfAny();
-        return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization);
+        return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization).pruning(prune);
     }
 
     static Generation select(SelectRequest r, RbonConfig.Limits limits) {
@@ -200,6 +202,30 @@ public final class RequestValidation {
                 fail("candidates[" + i + "]", "must be a string");
             }
         }
+    }
+
+    /**
+     * prune: null (absent, or JSON null as for every other field) is none; else both fields, every >= 1 and keep in
+     * (0, 1], each refusal named {@code prune.every} or {@code prune.keep}. Null when refused.
+     */
+    public Prune prune(GenerateRequest.Prune prune) {
+        if (prune == null) {
+            return null;
+        }
+        int before = errors.size();
+        int every = 0;
+        double keep = 0;
+        if (prune.every() == null) {
+            fail("prune.every", "is required");
+        } else {
+            every = range("prune.every", prune.every(), 0, 1, Integer.MAX_VALUE);
+        }
+        if (prune.keep() == null) {
+            fail("prune.keep", "is required");
+        } else {
+            keep = number("prune.keep", prune.keep(), 0, x -> x > 0 && x <= 1, "must be in (0, 1]");
+        }
+        return errors.size() > before ? null : new Prune(every, keep);
     }
 
     public RewardNormalization normalization(String name) {

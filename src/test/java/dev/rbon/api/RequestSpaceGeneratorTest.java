@@ -5,20 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link RequestSpaceTest}'s generator and oracle on their own (no server), over 3000 seeds: a seed always draws the
  * same request, so a printed seed replays it; an invalid case always names a field and a valid one none; every body
- * but the deliberately malformed ones is a JSON object; a stream is never expected to be refused.
+ * but the deliberately malformed ones is a JSON object; a stream is never expected to be refused. prune (issue 20)
+ * is judged by a rule of its own here: acceptable on the decoding routes iff absent, null, or {every, keep} with an
+ * integer every >= 1 and a keep in (0, 1] and nothing else; never a field of /v1/select or /v1/rerank; and it is
+ * drawn in valid and invalid forms on every decoding route.
  */
 class RequestSpaceGeneratorTest {
+
+    static final Set<String> DECODING = Set.of("/v1/generate", "/v1/chat/completions", "/v1/completions");
+    static final Set<String> SUPPLIED = Set.of("/v1/select", "/v1/rerank");
 
     @Test
     void aSeedDrawsOneRequestAndItsOracleIsConsistent() {
         RequestSpaceTest.Env env = new RequestSpaceTest.Env("policy", "reward");
         SplittableRandom seeds = new SplittableRandom(3000);
+        Map<String, Integer> validPrunes = new TreeMap<>();
+        Map<String, Integer> invalidPrunes = new TreeMap<>();
         for (int i = 0; i < 3000; i++) {
             long seed = seeds.nextLong();
             RequestSpaceTest.Case a = RequestSpaceTest.draw(seed, env);
@@ -31,10 +42,54 @@ class RequestSpaceGeneratorTest {
             if (a.expect() != RequestSpaceTest.Expect.MALFORMED) {
                 JsonNode body = RequestSpaceTest.parse(a.body());
                 assertTrue(body != null && body.isObject(), a.describe());
+                pruneJudged(a, body, validPrunes, invalidPrunes);
             }
             if (a.stream()) {
                 assertTrue(a.expect() != RequestSpaceTest.Expect.INVALID, a.describe());
             }
         }
+        for (String route : DECODING) {
+            assertTrue(validPrunes.getOrDefault(route, 0) > 10, "valid prunes drawn: " + validPrunes);
+            assertTrue(invalidPrunes.getOrDefault(route, 0) > 3, "invalid prunes drawn: " + invalidPrunes);
+        }
+    }
+
+    /** The case's expectation agrees with prune's own rule; counts the prunes drawn per route. */
+    static void pruneJudged(RequestSpaceTest.Case a, JsonNode body, Map<String, Integer> valid,
+            Map<String, Integer> invalid) {
+        boolean namesPrune = a.fields().stream().anyMatch(f -> f.equals("prune") || f.startsWith("prune."));
+        if (SUPPLIED.contains(a.route())) {
+            assertEquals(body.has("prune"), namesPrune, a.describe());
+            if (body.has("prune")) {
+                assertEquals(RequestSpaceTest.Expect.INVALID, a.expect(), a.describe());
+            }
+            return;
+        }
+        if (!DECODING.contains(a.route()) || !body.has("prune")) {
+            assertFalse(namesPrune, a.describe());
+            return;
+        }
+        boolean acceptable = acceptable(body.get("prune"));
+        assertEquals(!acceptable, namesPrune, a.describe());
+        if (!acceptable) {
+            assertTrue(a.expect() == RequestSpaceTest.Expect.INVALID, a.describe());
+            invalid.merge(a.route(), 1, Integer::sum);
+        } else if (a.expect() == RequestSpaceTest.Expect.VALID && body.get("prune").isObject()) {
+            valid.merge(a.route(), 1, Integer::sum);
+        }
+    }
+
+    /** prune's rule, written apart from the generator: null, or exactly {every, keep} in range. */
+    static boolean acceptable(JsonNode prune) {
+        if (prune.isNull()) {
+            return true;
+        }
+        if (!prune.isObject() || prune.size() != 2) {
+            return false;
+        }
+        JsonNode every = prune.path("every");
+        JsonNode keep = prune.path("keep");
+        return every.isIntegralNumber() && every.canConvertToInt() && every.asInt() >= 1
+                && keep.isNumber() && Double.isFinite(keep.asDouble()) && keep.asDouble() > 0 && keep.asDouble() <= 1;
     }
 }

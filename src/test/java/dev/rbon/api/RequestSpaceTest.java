@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Cases are drawn from every route's grammar (rbon's /v1/generate and /v1/select, the OpenAI routes
  * /v1/chat/completions and /v1/completions in pool and engine mode, streamed and not, Cohere's /v1/rerank, vLLM's
- * /classify and /v1/embeddings), each field from its boundary values, and about 40% of them carry one or two invalid
+ * /classify and /v1/embeddings), each field from its boundary values (prune too, issue 20: on the routes that
+ * decode, and refused where the candidates are supplied), and about 40% of them carry one or two invalid
  * values (out of range, wrong JSON type, unknown field, empty string, missing). Every case knows what it expects:
  * 200 and a well-formed body (SSE ending with {@code data: [DONE]}), or a 4xx that names an offending field
  * (problem+json {@code errors[].field} on rbon's routes, {@code error.param} on the OpenAI ones). Never a 5xx. The
@@ -485,6 +486,89 @@ class RequestSpaceTest {
         }
     }
 
+    static final int[] PRUNE_EVERY = {1, 2, 3, 4, 8, 16, 64, 1000};
+    static final double[] PRUNE_KEEP = {1e-6, 0.1, 0.25, 0.5, 0.75, 0.999, 1};
+
+    /**
+     * prune on a decoding route (issue 20): {every, keep} with some chance, now and then null (absent, as for every
+     * other field); an invalid form with a small one, naming prune.every, prune.keep or prune.
+     */
+    static void prune(Gen g, Draft d, double bad) {
+        if (g.chance(0.2)) {
+            ObjectNode p = d.body.putObject("prune");
+            p.put("every", PRUNE_EVERY[g.r.nextInt(PRUNE_EVERY.length)]);
+            p.put("keep", g.chance(0.8) ? PRUNE_KEEP[g.r.nextInt(PRUNE_KEEP.length)]
+                    : 1e-6 + g.r.nextDouble() * (1 - 1e-6));
+        } else if (g.chance(0.03)) {
+            d.body.putNull("prune");
+        }
+        if (g.chance(bad / 2)) {
+            badPrune(g, d);
+        }
+    }
+
+    static void badPrune(Gen g, Draft d) {
+        ObjectNode p = d.body.path("prune").isObject() ? (ObjectNode) d.body.get("prune")
+                : d.body.putObject("prune").put("every", 4).put("keep", 0.5);
+        switch (g.between(0, 6)) {
+            case 0 -> {
+                p.put("every", g.pick(0, -1, -16));
+                d.invalid("prune.every");
+            }
+            case 1 -> {
+                p.put("keep", g.pick(0.0, -0.5, 1.0001, 1.5));
+                d.invalid("prune.keep");
+            }
+            case 2 -> {
+                String field = g.pick("every", "keep");
+                if (g.chance(0.5)) {
+                    p.remove(field);
+                } else {
+                    p.putNull(field);
+                }
+                d.invalid("prune." + field);
+            }
+            case 3 -> {
+                switch (g.between(0, 2)) {
+                    case 0 -> p.put("every", 2.5);
+                    case 1 -> p.put("every", "16");
+                    default -> p.set("every", raw("3000000000"));
+                }
+                d.invalid("prune.every");
+            }
+            case 4 -> {
+                switch (g.between(0, 2)) {
+                    case 0 -> p.put("keep", "0.5");
+                    case 1 -> p.put("keep", true);
+                    default -> p.set("keep", raw("1e999"));
+                }
+                d.invalid("prune.keep");
+            }
+            case 5 -> {
+                String name = g.pick("colour", "fraction", "every_n");
+                p.put(name, 1);
+                d.invalid("prune." + name);
+            }
+            default -> {
+                switch (g.between(0, 3)) {
+                    case 0 -> d.body.put("prune", 16);
+                    case 1 -> d.body.put("prune", "every=16;keep=0.5");
+                    case 2 -> d.body.putArray("prune").add(16).add(0.5);
+                    default -> d.body.put("prune", true);
+                }
+                d.invalid("prune");
+            }
+        }
+    }
+
+    /** prune on a route that decodes nothing (the client's candidates): not a field there. */
+    static void pruneWhereNothingIsDecoded(Gen g, Draft d, double bad) {
+        if (g.chance(bad / 3)) {
+            d.body.putObject("prune").put("every", g.pick(1, 4, 16)).put("keep", 0.5);
+            d.invalid("prune");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ the routes
 
     static Draft generate(Gen g, double bad) {
@@ -520,6 +604,7 @@ class RequestSpaceTest {
         if (g.chance(bad / 3)) {
             unknownField(g, d, false);
         }
+        prune(g, d, bad);
         return d;
     }
 
@@ -557,6 +642,7 @@ class RequestSpaceTest {
         if (g.chance(bad / 3)) {
             unknownField(g, d, false);
         }
+        pruneWhereNothingIsDecoded(g, d, bad);
         return d;
     }
 
@@ -678,6 +764,7 @@ class RequestSpaceTest {
         streamFields(g, d);
         timeout(g, d, bad);
         openAiNoise(g, d, bad);
+        prune(g, d, bad);
         return d;
     }
 
@@ -719,6 +806,7 @@ class RequestSpaceTest {
         streamFields(g, d);
         timeout(g, d, bad);
         openAiNoise(g, d, bad);
+        prune(g, d, bad);
         return d;
     }
 
@@ -855,6 +943,7 @@ class RequestSpaceTest {
                 }
             }
         }
+        pruneWhereNothingIsDecoded(g, d, bad);
         return d;
     }
 
@@ -1174,6 +1263,8 @@ class RequestSpaceTest {
                         expect(wrong, cand.path("tokens").asInt() <= max && cand.path("tokens").asInt() >= 0,
                                 "a candidate's tokens <= max_new_tokens " + max, a);
                     }
+                    pruned(req, b.path("candidates"), wrong, a);
+                    expect(wrong, b.path("timings_ms").path("prune").isNumber(), "timings_ms.prune a number", a);
                     if (req.path("return_token_ids").asBoolean(false)) {
                         expect(wrong, b.path("chosen").path("token_ids").size() == b.path("chosen").path("tokens")
                                 .asInt(), "chosen.token_ids has chosen.tokens ids", a);
@@ -1185,8 +1276,8 @@ class RequestSpaceTest {
                 expect(wrong, b.path("choices").size() == c.choices(), c.choices() + " choices", a);
                 for (JsonNode ch : b.path("choices")) {
                     expect(wrong, ch.path("message").path("content").isTextual(), "message.content a string", a);
-                    expect(wrong, Set.of("stop", "length").contains(ch.path("finish_reason").asText()),
-                            "finish_reason stop or length", a);
+                    expect(wrong, finishReasons(req).contains(ch.path("finish_reason").asText()),
+                            "finish_reason " + finishReasons(req), a);
                     if (req.path("logprobs").asBoolean(false)) {
                         expect(wrong, ch.path("logprobs").path("content").isArray(), "logprobs.content", a);
                     }
@@ -1198,8 +1289,8 @@ class RequestSpaceTest {
                 expect(wrong, b.path("choices").size() == c.choices(), c.choices() + " choices", a);
                 for (JsonNode ch : b.path("choices")) {
                     expect(wrong, ch.path("text").isTextual(), "text a string", a);
-                    expect(wrong, Set.of("stop", "length").contains(ch.path("finish_reason").asText()),
-                            "finish_reason stop or length", a);
+                    expect(wrong, finishReasons(req).contains(ch.path("finish_reason").asText()),
+                            "finish_reason " + finishReasons(req), a);
                 }
             }
             case "/v1/rerank" -> {
@@ -1273,6 +1364,26 @@ class RequestSpaceTest {
         }
         if (finishes != c.choices()) {
             wrong.add("stream finished " + finishes + " choices, expected " + c.choices() + ": " + a.excerpt());
+        }
+    }
+
+    /** stop or length; with prune also pruned (best n past the survivors include pruned candidates). */
+    static Set<String> finishReasons(JsonNode req) {
+        return req.path("prune").isObject() ? Set.of("stop", "length", "pruned") : Set.of("stop", "length");
+    }
+
+    /** A pruned candidate: finish_reason pruned, its tokens when it left, at a decision point (a multiple of every). */
+    static void pruned(JsonNode req, JsonNode candidates, List<String> wrong, Answer a) {
+        int every = req.path("prune").path("every").asInt(0);
+        for (JsonNode c : candidates) {
+            boolean pruned = c.has("pruned_at");
+            expect(wrong, pruned == c.path("finish_reason").asText().equals("pruned"),
+                    "pruned_at exactly on the pruned candidates", a);
+            if (pruned) {
+                int at = c.path("pruned_at").asInt(-1);
+                expect(wrong, every > 0 && at > 0 && at % every == 0 && at == c.path("tokens").asInt(),
+                        "pruned_at a positive multiple of prune.every, the candidate's tokens", a);
+            }
         }
     }
 

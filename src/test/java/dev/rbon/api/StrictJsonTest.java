@@ -35,7 +35,10 @@ class StrictJsonTest {
             "boolean", List.of("1", "\"true\"", "0.0", "\"\""),
             "strings", List.of("\"a\"", "[1]", "[true]", "7"),
             "messages", List.of("\"hi\"", "[1]", "[{\"role\": 1, \"content\": \"x\"}]",
-                    "[{\"role\": \"user\", \"content\": 5}]"));
+                    "[{\"role\": \"user\", \"content\": 5}]"),
+            "prune", List.of("16", "\"every=16;keep=0.5\"", "[16, 0.5]", "true", "{\"every\": 2.5, \"keep\": 0.5}",
+                    "{\"every\": \"16\", \"keep\": 0.5}", "{\"every\": 4, \"keep\": \"0.5\"}",
+                    "{\"every\": 4, \"keep\": true}"));
 
     /** route, a valid body with {} where the field goes, the field, its kind. */
     static final List<String[]> FIELDS = List.of(
@@ -56,6 +59,7 @@ class StrictJsonTest {
             new String[] {"/v1/generate", "{\"prompt\": \"x\", %s}", "return_candidates", "boolean"},
             new String[] {"/v1/generate", "{\"prompt\": \"x\", %s}", "return_token_ids", "boolean"},
             new String[] {"/v1/generate", "{%s}", "messages", "messages"},
+            new String[] {"/v1/generate", "{\"prompt\": \"x\", %s}", "prune", "prune"},
             new String[] {"/v1/select", "{\"candidates\": [\"a\"], %s}", "prompt", "string"},
             new String[] {"/v1/select", "{\"prompt\": \"x\", %s}", "candidates", "strings"},
             new String[] {"/v1/select", "{\"candidates\": [\"a\"], %s}", "messages", "messages"},

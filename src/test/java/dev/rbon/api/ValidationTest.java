@@ -53,6 +53,10 @@ class ValidationTest {
         "{\"prompt\": \"x\", \"n\": \"four\"}              | 400 | n",
         "{\"prompt\": [1, 2]}                              | 400 | prompt",
         "{\"prompt\": \"x\", \"seed\": 18446744073709551616} | 400 | seed",
+        "{\"prompt\": \"x\", \"beta\": NaN}              | 400 | beta",
+        "{\"prompt\": \"x\", \"top_p\": -Infinity}       | 400 | top_p",
+        "{\"prompt\": \"x\", \"prune\": {\"every\": 0, \"keep\": 0.5}} | 422 | prune.every",
+        "{\"prompt\": \"x\", \"prune\": {\"every\": 4, \"keep\": 1.5}} | 422 | prune.keep",
     })
     void generateRejects(String body, int status, String field) {
         given().contentType(ContentType.JSON).body(body).post("/v1/generate")

@@ -1,6 +1,7 @@
 package dev.rbon.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rbon.api.GenerateRequest;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -8,8 +9,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 /**
  * POST /v1/chat/completions, as vLLM's OpenAI server takes it. rbon's selection rides on extra fields (the SDKs'
  * extra_body): best_of, method, beta, reward_normalization, epsilon, top_k, no_repeat_ngram_size,
- * return_candidates. OpenAI fields rbon does not implement are refused (400) unless they hold their neutral value;
- * fields unknown to both are ignored with a log line, as vLLM does.
+ * return_candidates, prune. OpenAI fields rbon does not implement are refused (400) unless they hold their neutral
+ * value; fields unknown to both are ignored with a log line, as vLLM does.
  */
 @Schema(description = "A chat completion: best_of candidates are sampled, scored and the method's best n returned.")
 public record ChatCompletionRequest(
@@ -44,6 +45,8 @@ public record ChatCompletionRequest(
         @Schema(description = "rbon: none or zscore.", defaultValue = "none") String rewardNormalization,
         @Schema(description = "rbon: add every candidate of the pool to the response's rbon object.",
                 defaultValue = "false") Boolean returnCandidates,
+        @Schema(description = "rbon: prune the pool's candidates while they decode, as /v1/generate's prune: "
+                + "speculative rejection on the method's own objective.") GenerateRequest.Prune prune,
         @Schema(description = "rbon: deadline in milliseconds.") Integer timeoutMs,
         @Schema(description = "An end-user id; accepted and ignored.") String user) {
 

@@ -1,6 +1,7 @@
 package dev.rbon.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rbon.api.GenerateRequest;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -48,5 +49,7 @@ public record CompletionRequest(
         @Schema(description = "rbon: none or zscore.", defaultValue = "none") String rewardNormalization,
         @Schema(description = "rbon: add every candidate of the pool to the response's rbon object.",
                 defaultValue = "false") Boolean returnCandidates,
+        @Schema(description = "rbon: prune the pool's candidates while they decode, as /v1/generate's prune: "
+                + "speculative rejection on the method's own objective.") GenerateRequest.Prune prune,
         @Schema(description = "rbon: deadline in milliseconds.") Integer timeoutMs,
         @Schema(description = "An end-user id; accepted and ignored.") String user) {}

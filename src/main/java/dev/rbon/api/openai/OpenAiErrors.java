@@ -53,7 +53,7 @@ final class OpenAiErrors {
             return respond(400, field.field() + ": " + field.getMessage(), field.field(), null);
         } else if (e instanceof UnrecognizedPropertyException unknown) {
             String field = ProblemMappers.path(unknown);
-            return respond(400, "unknown field " + field, field, null);
+            return respond(400, "unknown field " + field + ": " + ProblemMappers.unknown(field), field, null);
         } else if (e instanceof JsonProcessingException json) {
             String field = ProblemMappers.field(json);
             return field != null ? respond(400, field + " " + ProblemMappers.fault(json), field, null)
