@@ -149,6 +149,10 @@ public class AlignedDecoder {
             throw new FieldException("logprobs", "not available with a remote policy (" + models.policyName()
                     + "); ask the engine itself for per-token log-probs");
         }
+        if (models.remotePolicy() != null && g.prune() != null) { // its rows are the engine's, not in this batch
+            throw new FieldException("prune", "not available with a remote policy (" + models.policyName()
+                    + "): pruning drops rows of the local decoding batch");
+        }
         Prompt prompt = prompt(policy, g);
         long[] promptIds = policy.tokenizer().encode(prompt.text(), prompt.specialTokens());
         checkPromptLength(policy, g, promptIds.length, g.supplied() ? 0 : g.sampling().maxNewTokens());
@@ -167,10 +171,6 @@ public class AlignedDecoder {
         long memory = tooLongIs422(g, () -> admission.sampling(models, conversation, promptIds.length, g.n(),
                 g.sampling().maxNewTokens()));
         progress.started(g.n(), g.sampling().maxNewTokens()); // only once admitted: a stream opens its 200 here
-        if (models.remotePolicy() != null && g.prune() != null) { // its rows are the engine's, not in this batch
-            throw new FieldException("prune", "not available with a remote policy (" + models.policyName()
-                    + "): pruning drops rows of the local decoding batch");
-        }
         if (models.remotePolicy() != null) { // the engine samples; this thread waits for its answer
             Pool pool = Pool.sampled(RemoteDecoding.sample(models.remotePolicy(), promptIds, g, rng),
                     models.policyIsReference());
