@@ -142,9 +142,10 @@ public class CompletionsResource {
         OpenAiShapes shapes = new OpenAiShapes(call, served.policy());
         SseStream sse = call.stream() ? new SseStream(json) : null;
         CompletableFuture<Void> started = new CompletableFuture<>();
-        Progress progress = sse == null ? Progress.NONE : progress(sse, started);
+        StreamProgress progress = sse == null ? null : new StreamProgress(sse, started, shapes, call);
         CompletableFuture<Outcome> decoding = decoder.decode(call.generation(),
-                call.timeoutMs() == null ? null : Duration.ofMillis(call.timeoutMs()), progress);
+                call.timeoutMs() == null ? null : Duration.ofMillis(call.timeoutMs()),
+                progress == null ? Progress.NONE : progress);
         CompletableFuture<Outcome> answer = lifecycle.run(decoding, call.generation().method().wireName(), o -> o)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(call.inClientFields(e)));
         if (sse == null) {
@@ -154,7 +155,7 @@ public class CompletionsResource {
         }
         answer.whenComplete((a, error) -> {
             if (error == null) {
-                shapes.stream(a, sse);
+                shapes.stream(a, sse, progress.sent());
             } else if (!started.completeExceptionally(error)) { // the stream had begun: an error event
                 sse.data(OpenAiError.of(error));
             }
@@ -173,40 +174,76 @@ public class CompletionsResource {
         return OpenAiErrors.of(e);
     }
 
-    /** Comment lines while the pool is built; the first one opens the stream. */
-    private static Progress progress(SseStream sse, CompletableFuture<Void> started) {
-        return new Progress() {
-            private int candidates;
-            private int maxNewTokens;
-            private long lastStep;
+    /**
+     * Comment lines while the pool is built, the first one opening the stream; and the winner's text as it decodes
+     * once pruning has left it alone, without its last characters while a later token or a stop string could still
+     * change them (a trailing space, a partial character, the start of a stop string).
+     */
+    private static final class StreamProgress implements Progress {
+        private final SseStream sse;
+        private final CompletableFuture<Void> started;
+        private final OpenAiShapes shapes;
+        private final boolean early;
+        private final int holdBack;
+        private int candidates;
+        private int maxNewTokens;
+        private long lastStep;
+        private String sent = "";
 
-            @Override
-            public void started(int candidates, int maxNewTokens) {
-                this.candidates = candidates;
-                this.maxNewTokens = maxNewTokens;
-                sse.comment("sampling " + candidates + " candidates, up to " + maxNewTokens + " tokens each");
-                started.complete(null);
-            }
+        StreamProgress(SseStream sse, CompletableFuture<Void> started, OpenAiShapes shapes, OpenAiValidation.Call call) {
+            this.sse = sse;
+            this.started = started;
+            this.shapes = shapes;
+            this.early = call.topLogprobs() == null; // log-probs come with the pool's answer
+            List<String> stop = call.generation().sampling() == null ? List.of() : call.generation().sampling().stop();
+            this.holdBack = Math.max(0, stop.stream().mapToInt(String::length).max().orElse(0) - 1);
+        }
 
-            @Override
-            public void step(int step) {
-                long now = System.currentTimeMillis();
-                if (now - lastStep >= STEP_COMMENT_MS) {
-                    lastStep = now;
-                    sse.comment("step " + step + "/" + maxNewTokens);
-                }
-            }
+        /** What {@link #winner} streamed of the first choice's text. */
+        synchronized String sent() {
+            return sent;
+        }
 
-            @Override
-            public void sampled(int n) {
-                sse.comment("sampled " + n + "/" + candidates);
-            }
+        @Override
+        public void started(int candidates, int maxNewTokens) {
+            this.candidates = candidates;
+            this.maxNewTokens = maxNewTokens;
+            sse.comment("sampling " + candidates + " candidates, up to " + maxNewTokens + " tokens each");
+            started.complete(null);
+        }
 
-            @Override
-            public void scored() {
-                sse.comment("scored");
+        @Override
+        public void step(int step) {
+            long now = System.currentTimeMillis();
+            if (now - lastStep >= STEP_COMMENT_MS) {
+                lastStep = now;
+                sse.comment("step " + step + "/" + maxNewTokens);
             }
-        };
+        }
+
+        @Override
+        public synchronized void winner(String text) {
+            int end = Math.max(0, text.length() - holdBack);
+            while (end > 0 && (Character.isWhitespace(text.charAt(end - 1)) || text.charAt(end - 1) == '\uFFFD'
+                    || Character.isHighSurrogate(text.charAt(end - 1)))) {
+                end--;
+            }
+            if (!early || end <= sent.length() || !text.startsWith(sent)) {
+                return;
+            }
+            shapes.early(sse, text.substring(sent.length(), end), sent.isEmpty());
+            sent = text.substring(0, end);
+        }
+
+        @Override
+        public void sampled(int n) {
+            sse.comment("sampled " + n + "/" + candidates);
+        }
+
+        @Override
+        public void scored() {
+            sse.comment("scored");
+        }
     }
 
     private byte[] bytes(Object response) {

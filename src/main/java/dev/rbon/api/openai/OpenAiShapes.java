@@ -50,18 +50,38 @@ final class OpenAiShapes {
                 OpenAiResponses.Usage.of(o), pool);
     }
 
-    /** Per choice: (chat: a role delta,) content deltas, a finish chunk; then the usage chunk if asked for. */
-    void stream(Outcome o, SseStream sse) {
+    /**
+     * The first choice's opening chunks while it is still decoding (pruning left it alone: it is the answer): a role
+     * delta (chat) before the first text, then {@code text} as a content delta. {@link #stream} sends the rest.
+     */
+    void early(SseStream sse, String text, boolean first) {
+        if (call.chat() && first) {
+            sse.data(chat(new OpenAiResponses.ChunkChoice(0, new OpenAiResponses.Delta("assistant", ""), null, null,
+                    null), null));
+        }
+        sse.data(call.chat()
+                ? chat(new OpenAiResponses.ChunkChoice(0, new OpenAiResponses.Delta(null, text), null, null, null), null)
+                : completion(new OpenAiResponses.CompletionChoice(0, text, null, null, null), null));
+    }
+
+    /**
+     * Per choice: (chat: a role delta,) content deltas, a finish chunk; then the usage chunk if asked for. {@code sent}
+     * is the first choice's text already streamed by {@link #early} (empty: none).
+     */
+    void stream(Outcome o, SseStream sse, String sent) {
         OpenAiResponses.Pool pool = OpenAiResponses.Pool.of(call, o);
         for (int i = 0; i < o.order().length; i++) {
             Outcome.Candidate c = o.candidates().get(o.order()[i]);
             ReturnedTokens.Answer tokens = o.returnedTokens() == null ? null : o.returnedTokens().get(i);
-            if (call.chat()) {
+            boolean begun = i == 0 && !sent.isEmpty() && c.text().startsWith(sent);
+            if (call.chat() && !begun) {
                 sse.data(chat(new OpenAiResponses.ChunkChoice(i, new OpenAiResponses.Delta("assistant", ""), null,
                         null, null), null));
             }
             int offset = 0;
-            for (Piece p : pieces(c.text(), tokens)) {
+            String text = begun ? c.text().substring(sent.length()) : c.text();
+            for (Piece p : begun ? (text.isEmpty() ? List.<Piece>of() : List.of(new Piece(text, null, null)))
+                    : pieces(c.text(), tokens)) {
                 sse.data(call.chat()
                         ? chat(new OpenAiResponses.ChunkChoice(i, new OpenAiResponses.Delta(null, p.text()),
                                 p.tokens() == null ? null : OpenAiResponses.ChatLogprobs.of(p.tokens()), null, null),

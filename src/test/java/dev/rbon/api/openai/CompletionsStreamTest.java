@@ -60,6 +60,32 @@ class CompletionsStreamTest {
     }
 
     @Test
+    void aPrunedPoolsLoneSurvivorStreamsBeforeThePoolEndsAndJoinsToTheAnswer() throws Exception {
+        String body = "{\"model\": \"llama\", \"prompt\": \"what colour is snow ?\", \"best_of\": 16, \"seed\": 3, "
+                + "\"max_tokens\": 24, \"prune\": {\"every\": 1, \"keep\": 0.01}, \"stream\": %s}";
+        String sse = given().contentType(ContentType.JSON).body(String.format(body, "true")).post("/v1/completions")
+                .then().statusCode(200).extract().asString();
+        List<String> events = List.of(sse.split("\n\n"));
+        int sampled = events.indexOf(": sampled 16/16");
+        int firstText = -1;
+        StringBuilder text = new StringBuilder();
+        for (int e = 0; e < events.size(); e++) {
+            if (events.get(e).startsWith("data: {")) {
+                String piece = new ObjectMapper().readTree(events.get(e).substring(6)).path("choices").path(0)
+                        .path("text").asText();
+                if (!piece.isEmpty() && firstText < 0) {
+                    firstText = e;
+                }
+                text.append(piece);
+            }
+        }
+        assertTrue(firstText >= 0 && firstText < sampled, "text streamed before the pool ended: " + sse);
+        JsonNode whole = new ObjectMapper().readTree(given().contentType(ContentType.JSON)
+                .body(String.format(body, "false")).post("/v1/completions").then().statusCode(200).extract().asString());
+        assertEquals(whole.path("choices").path(0).path("text").asText(), text.toString(), sse);
+    }
+
+    @Test
     void failuresBeforeTheStreamOpensAreOrdinaryHttpErrors() {
         given().contentType(ContentType.JSON)
                 .body("{\"model\": \"llama\", \"prompt\": \"" + "word ".repeat(3000) + "\", \"stream\": true}")
