@@ -10,9 +10,11 @@ import dev.rbon.model.SequenceClassifier;
 import dev.rbon.model.TextTokenizer;
 import dev.rbon.remote.CallContext;
 import dev.rbon.score.RewardScorer;
+import dev.rbon.score.ScoringPass;
+import dev.rbon.score.SimilarityScorer;
 import dev.rbon.worker.ModelSet;
+import dev.rbon.worker.Phase;
 import dev.rbon.worker.WorkerPool;
-import dev.rbon.worker.WorkerTask;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -72,15 +75,29 @@ public class Pooling {
         }
     }
 
-    private <T> CompletableFuture<T> submit(Duration timeout, Function<ModelSet, T> work) {
+    /**
+     * Queues {@code work} for a worker: its checks run when the worker takes it, its passes between decoding steps
+     * (as a decoding request's scoring), each within the request's deadline.
+     */
+    private <T> CompletableFuture<T> submit(Duration timeout, Function<ModelSet, Phase<T>> work) {
         RequestDeadline deadline = RequestDeadline.of(timeout, limits.requestTimeout());
-        WorkerTask<T> task = (models, cancelled) ->
-                CallContext.during(deadline.nanos(), cancelled, () -> work.apply(models));
-        return deadline.bound(pool.submit(task));
+        return deadline.bound(pool.submitSampling(0, (models, cancelled) -> CallContext.during(deadline.nanos(),
+                cancelled, () -> within(deadline.nanos(), cancelled, work.apply(models)))));
     }
 
-    private static Classified classify(ModelSet models, List<String> texts, List<long[]> ids, boolean addSpecialTokens,
-            boolean activation) {
+    private static <T> Phase<T> within(long deadline, BooleanSupplier cancelled, Phase<T> phase) {
+        if (!(phase instanceof Phase.Score<T> score)) {
+            return phase;
+        }
+        return Phase.score(score.passes().stream().map(pass -> new ScoringPass(pass.stage(), pass.tokens(),
+                () -> CallContext.during(deadline, cancelled, () -> {
+                    pass.run().run();
+                    return null;
+                }))).toList(), score.then());
+    }
+
+    private static Phase<Classified> classify(ModelSet models, List<String> texts, List<long[]> ids,
+            boolean addSpecialTokens, boolean activation) {
         SequenceClassifier reward = models.reward();
         if (reward == null) {
             throw new FieldException("input", "this server's reward model is remote (" + models.rewardName()
@@ -99,23 +116,28 @@ public class Pooling {
             }
             promptTokens += row.length;
         }
-        double[] scores = RewardScorer.rewards(reward, tokens); // in the scorer's token-budget passes
-        return new Classified(reward.name(), head.label(),
-                activation ? Arrays.stream(scores).map(s -> 1 / (1 + Math.exp(-s))).toArray() : scores, promptTokens);
+        double[] scores = new double[tokens.size()];
+        int inputTokens = promptTokens;
+        return Phase.score(RewardScorer.passes(reward, tokens, scores), () -> new Classified(reward.name(),
+                head.label(), activation ? Arrays.stream(scores).map(s -> 1 / (1 + Math.exp(-s))).toArray() : scores,
+                inputTokens));
     }
 
-    private static Embedded embed(SentenceEmbedder embedder, List<String> texts) {
-        float[][] embeddings;
-        try {
-            embeddings = embedder.embed(texts);
-        } catch (IllegalArgumentException e) {
-            throw new FieldException("input", e.getMessage());
-        }
+    private static Phase<Embedded> embed(SentenceEmbedder embedder, List<String> texts) {
+        float[][] embeddings = new float[texts.size()][];
+        List<ScoringPass> passes = SimilarityScorer.passes(embedder, texts, embeddings).stream()
+                .map(pass -> new ScoringPass(pass.stage(), pass.tokens(), () -> {
+                    try {
+                        pass.run().run();
+                    } catch (IllegalArgumentException e) {
+                        throw new FieldException("input", e.getMessage());
+                    }
+                })).toList();
         TextTokenizer tokenizer = embedder instanceof Bert bert ? bert.tokenizer()
                 : embedder instanceof OnnxSentenceEmbedder onnx ? onnx.tokenizer()
                 : null;
         int promptTokens = tokenizer == null ? 0 : texts.stream().mapToInt(t -> tokenizer.encode(t, true).length).sum();
-        return new Embedded(embedder.name(), embeddings, promptTokens);
+        return Phase.score(passes, () -> new Embedded(embedder.name(), embeddings, promptTokens));
     }
 
     /** What config.json says of a reward head: its one label's name, and the vocabulary its ids index. */
