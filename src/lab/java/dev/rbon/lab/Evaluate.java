@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.DoubleStream;
+import java.util.stream.IntStream;
 
 /**
  * The reward-hacking evaluation (the paper's protocol): one pool of N candidates per held-out prompt, sampled once
@@ -29,11 +31,13 @@ import java.util.Random;
 public final class Evaluate {
 
     /**
-     * The pruning grid: decisions every 4 or 8 tokens (responses here have at most 32, so every 16 would barely
-     * prune), keeping half or a quarter of the running candidates at each.
+     * The pruning grid: decisions every 2, 4 or 8 tokens (responses here have at most 32, so every 16 would barely
+     * prune), keeping a half, a quarter or an eighth of the running candidates at each. Every 2 and keep 1/8 are
+     * there because N candidates decode N * every tokens before the first decision: at N = 64 and every 4 that is
+     * already more than all 16 candidates of N = 16 decode in full (about 200 tokens).
      */
-    static final List<Prune> PRUNES = List.of(new Prune(4, 0.5), new Prune(4, 0.25), new Prune(8, 0.5),
-            new Prune(8, 0.25));
+    static final List<Prune> PRUNES = IntStream.of(2, 4, 8).boxed()
+            .flatMap(every -> DoubleStream.of(0.5, 0.25, 0.125).mapToObj(keep -> new Prune(every, keep))).toList();
 
     private Evaluate() {}
 

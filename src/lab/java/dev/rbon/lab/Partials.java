@@ -140,7 +140,7 @@ final class Partials {
             }
         }
         if (similarity.length < texts.size()) {
-            float[][] grown = new float[Math.max(texts.size(), 2 * similarity.length)][];
+            float[][] grown = new float[texts.size() + 64][]; // room for a few more, not double: pools hold many
             for (int a = 0; a < grown.length; a++) {
                 grown[a] = new float[grown.length];
                 Arrays.fill(grown[a], Float.NaN);
