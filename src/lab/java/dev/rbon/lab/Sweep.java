@@ -69,18 +69,23 @@ final class Sweep {
             }
         }
         if (prune == null) {
-            double[][] oracle = new double[4][prefixes.size()];
-            for (int k = 0; k < prefixes.size(); k++) {
-                Pool pool = prefixes.get(k);
-                int best = Selector.argmaxLowestIndex(pool.gold());
-                oracle[0][k] = pool.gold()[best];
-                oracle[1][k] = pool.rewards().get(proxy)[best];
-                oracle[2][k] = oracle[0][k] > bonGold[k] ? 1 : oracle[0][k] == bonGold[k] ? 0.5 : 0;
-                oracle[3][k] = IntStream.of(pool.lengths()).sum();
-            }
-            rows.add(row(proxy, n, ORACLE, null, Double.NaN, oracle));
+            rows.add(oracle(prefixes, proxy, n, bonGold));
         }
         return rows;
+    }
+
+    /** The argmax of gold: the ceiling any selection from these pools can reach. */
+    private static Row oracle(List<Pool> pools, String proxy, int n, double[] bonGold) {
+        double[][] outcomes = new double[4][pools.size()];
+        for (int k = 0; k < pools.size(); k++) {
+            Pool pool = pools.get(k);
+            int best = Selector.argmaxLowestIndex(pool.gold());
+            outcomes[0][k] = pool.gold()[best];
+            outcomes[1][k] = pool.rewards().get(proxy)[best];
+            outcomes[2][k] = outcomes[0][k] > bonGold[k] ? 1 : outcomes[0][k] == bonGold[k] ? 0.5 : 0;
+            outcomes[3][k] = IntStream.of(pool.lengths()).sum();
+        }
+        return row(proxy, n, ORACLE, null, Double.NaN, outcomes);
     }
 
     /** The selection distribution: one-hot at the pick for deterministic methods, p for stochastic ones. */
