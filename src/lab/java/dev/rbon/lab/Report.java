@@ -15,7 +15,7 @@ import java.util.Objects;
 final class Report {
 
     static final String HEADER =
-            "proxy,n,method,prune,beta,gold_mean,gold_se,proxy_mean,win_rate_vs_bon,decoded_tokens,prompts";
+            "proxy,n,method,prune,beta,gold_mean,gold_se,proxy_mean,proxy_se,win_rate_vs_bon,decoded_tokens,prompts";
     /** The methods whose pruned forms the table and the frontier plot show. */
     static final List<String> PRUNED_SHOWN = List.of("bon", "rbon_kl");
     static final List<String> REGULARIZED = List.of("rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd", "rbon_len");
@@ -27,9 +27,9 @@ final class Report {
     static void writeCsv(Path file, List<Sweep.Row> rows) throws IOException {
         StringBuilder out = new StringBuilder(HEADER).append('\n');
         for (Sweep.Row r : rows) {
-            out.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.2f,%d%n", r.proxy(), r.n(),
-                    r.method(), r.prune(), Double.isNaN(r.beta()) ? "" : beta(r.beta()), r.goldMean(), r.goldSe(),
-                    r.proxyMean(), r.winRateVsBon(), r.decodedTokens(), r.prompts()));
+            out.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%d%n", r.proxy(),
+                    r.n(), r.method(), r.prune(), Double.isNaN(r.beta()) ? "" : beta(r.beta()), r.goldMean(),
+                    r.goldSe(), r.proxyMean(), r.proxySe(), r.winRateVsBon(), r.decodedTokens(), r.prompts()));
         }
         Files.writeString(file, out);
     }
@@ -105,8 +105,8 @@ final class Report {
         List<String> prunes = tuned.stream().map(Sweep.Row::prune).distinct().sorted().toList();
         for (String proxy : tuned.stream().map(Sweep.Row::proxy).distinct().toList()) {
             md.append("\n**pruned, proxy `reward-").append(proxy).append("`**: test gold mean ± standard error")
-                    .append(" (beta chosen on the tune split), mean proxy reward in braces, mean decoded tokens per")
-                    .append(" prompt in brackets\n\n| method | prune |");
+                    .append(" (beta chosen on the tune split), mean proxy reward ± se in braces, mean decoded")
+                    .append(" tokens per prompt in brackets\n\n| method | prune |");
             ns.forEach(n -> md.append(" N = ").append(n).append(" |"));
             md.append("\n| --- | --- |");
             ns.forEach(n -> md.append(" --- |"));
@@ -116,9 +116,10 @@ final class Report {
                     md.append("| ").append(method).append(" | ").append(prune.isEmpty() ? "none" : prune).append(" |");
                     for (int n : ns) {
                         Sweep.Row r = find(tuned, proxy, n, method, prune);
-                        md.append(r == null ? " |" : String.format(Locale.ROOT, " %.3f ± %.3f%s {%.2f} [%.0f] |",
-                                r.goldMean(), r.goldSe(), Double.isNaN(r.beta()) ? "" : " (β " + beta(r.beta()) + ")",
-                                r.proxyMean(), r.decodedTokens()));
+                        md.append(r == null ? " |" : String.format(Locale.ROOT,
+                                " %.3f ± %.3f%s {%.2f ± %.2f} [%.0f] |", r.goldMean(), r.goldSe(),
+                                Double.isNaN(r.beta()) ? "" : " (β " + beta(r.beta()) + ")", r.proxyMean(), r.proxySe(),
+                                r.decodedTokens()));
                     }
                     md.append('\n');
                 }
@@ -143,8 +144,8 @@ final class Report {
         }
         for (String method : List.of("bon", "oracle", "mbr", "random")) {
             rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n && r.method().equals(method)
-                    && r.prune().isEmpty()).findFirst().ifPresent(r -> series.add(new Svg.Series(method, new double[] {Double.NaN},
-                            new double[] {r.goldMean()}, true)));
+                    && r.prune().isEmpty()).findFirst().ifPresent(r -> series.add(new Svg.Series(method,
+                            new double[] {Double.NaN}, new double[] {r.goldMean()}, true)));
         }
         Svg.lineChart(file, "gold reward vs beta, proxy reward-" + proxy + ", N = " + n + " (test split)", "beta",
                 "mean gold reward", series, true);
@@ -169,7 +170,8 @@ final class Report {
 
     /**
      * gold against mean decoded tokens per prompt, one point per N: BoN and RBoN_KL at their tuned beta, each
-     * unpruned and in every pruned form. Pruning moves a point left; the question is how far down.
+     * unpruned and in every pruned form: one colour per prune setting, BoN dashed. Pruning moves a point left; the
+     * question is how far down.
      */
     static void plotFrontier(Path file, List<Sweep.Row> tuned, String proxy) throws IOException {
         List<Svg.Series> series = new ArrayList<>();
@@ -182,7 +184,7 @@ final class Report {
                 if (!line.isEmpty()) {
                     series.add(new Svg.Series(method + (prune.isEmpty() ? "" : " " + shortPrune(prune)),
                             line.stream().mapToDouble(Sweep.Row::decodedTokens).toArray(),
-                            line.stream().mapToDouble(Sweep.Row::goldMean).toArray(), !prune.isEmpty()));
+                            line.stream().mapToDouble(Sweep.Row::goldMean).toArray(), method.equals("bon")));
                 }
             }
         }

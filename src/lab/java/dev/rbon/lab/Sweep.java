@@ -31,7 +31,7 @@ final class Sweep {
      * none), over a set of pools; {@code decodedTokens} is the mean over the pools of the tokens decoded for all N.
      */
     record Row(String proxy, int n, String method, String prune, double beta, double goldMean, double goldSe,
-            double proxyMean, double winRateVsBon, double decodedTokens, int prompts) {}
+            double proxyMean, double proxySe, double winRateVsBon, double decodedTokens, int prompts) {}
 
     private Sweep() {}
 
@@ -113,15 +113,20 @@ final class Sweep {
     }
 
     private static Row row(String proxy, int n, String method, Prune prune, double beta, double[][] outcomes) {
-        int m = outcomes[0].length;
-        double mean = mean(outcomes[0]);
+        return new Row(proxy, n, method, prune == null ? "" : prune.toString(), beta, mean(outcomes[0]),
+                standardError(outcomes[0]), mean(outcomes[1]), standardError(outcomes[1]), mean(outcomes[2]),
+                mean(outcomes[3]), outcomes[0].length);
+    }
+
+    /** The standard error of the mean over pools. */
+    private static double standardError(double[] x) {
+        int m = x.length;
+        double mean = mean(x);
         double var = 0;
-        for (double g : outcomes[0]) {
-            var += (g - mean) * (g - mean);
+        for (double v : x) {
+            var += (v - mean) * (v - mean);
         }
-        double se = m > 1 ? Math.sqrt(var / (m - 1) / m) : 0;
-        return new Row(proxy, n, method, prune == null ? "" : prune.toString(), beta, mean, se, mean(outcomes[1]),
-                mean(outcomes[2]), mean(outcomes[3]), m);
+        return m > 1 ? Math.sqrt(var / (m - 1) / m) : 0;
     }
 
     static double mean(double[] x) {

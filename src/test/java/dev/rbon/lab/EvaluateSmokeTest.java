@@ -31,7 +31,7 @@ class EvaluateSmokeTest {
                     double g = Double.parseDouble(f[5]);
                     assertTrue(g >= 0 && g <= 1, line);
                     assertTrue(g <= oracle + 1e-9 || !f[0].equals(proxy) || Integer.parseInt(f[1]) != n, line);
-                    assertEquals(3, Integer.parseInt(f[10]), "test prompts");
+                    assertEquals(3, Integer.parseInt(f[11]), "test prompts");
                 }
             }
         }
