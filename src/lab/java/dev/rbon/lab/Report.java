@@ -118,8 +118,8 @@ final class Report {
                         Sweep.Row r = find(tuned, proxy, n, method, prune);
                         md.append(r == null ? " |" : String.format(Locale.ROOT,
                                 " %.3f ± %.3f%s {%.2f ± %.2f} [%.0f] |", r.goldMean(), r.goldSe(),
-                                Double.isNaN(r.beta()) ? "" : " (β " + beta(r.beta()) + ")", r.proxyMean(), r.proxySe(),
-                                r.decodedTokens()));
+                                Double.isNaN(r.beta()) ? "" : " (β " + beta(r.beta()) + ")", r.proxyMean(),
+                                r.proxySe(), r.decodedTokens()));
                     }
                     md.append('\n');
                 }
