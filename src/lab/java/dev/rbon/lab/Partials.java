@@ -13,8 +13,8 @@ import java.util.Map;
  * What pruning reads of one pool's candidates at a decision point d: the text of each candidate's first d tokens
  * (its full text once it has finished), that text's proxy rewards and embedding, and the log-prob of its first d
  * tokens. Texts are decoded as the sampler decodes a whole continuation ({@link ContinuationText#of}) and scored on
- * demand, once per distinct text: the lab's word-level responses share most of their prefixes, so a pool of 128
- * candidates has a few hundred distinct texts over all its decision points, and a sweep asks for each many times.
+ * demand, once per distinct text: the lab's word-level responses share many of their prefixes, and a sweep asks
+ * for each text many times (every method, beta and prune setting).
  */
 final class Partials {
 
