@@ -17,6 +17,6 @@ esac
 # the lab's sources (src/lab/java) compile with the test classes, beside the service's, not into its jar
 ./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/lab-classpath.txt -Dmdep.includeScope=test
 mkdir -p target/djl-cache
-exec java -Xmx2g -Dai.djl.offline=true -DDJL_CACHE_DIR=target/djl-cache \
+exec java -Xmx4g -Dai.djl.offline=true -DDJL_CACHE_DIR=target/djl-cache \
   -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
   -cp "target/test-classes:target/classes:$(cat target/lab-classpath.txt)" "$main" "$@"

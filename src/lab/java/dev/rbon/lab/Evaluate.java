@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.SentenceEmbedder;
 import dev.rbon.model.SequenceClassifier;
+import dev.rbon.select.Prune;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,16 +16,28 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.DoubleStream;
+import java.util.stream.IntStream;
 
 /**
  * The reward-hacking evaluation (the paper's protocol): one pool of N candidates per held-out prompt, sampled once
  * at the largest N (smaller N are prefixes), every method over the beta grid plus the oracle on the same pools;
- * beta chosen on the tune split, reported on the test split. Usage:
+ * beta chosen on the tune split, reported on the test split; and every method pruned ({@link Pruning}) with each
+ * setting of {@link #PRUNES}, beta tuned the same way. Usage:
  * {@code Evaluate [--seed 1] [--prompts 200] [--tune-prompts 100] [--n 4,16,64] [--proxy noisy,clean]
- * [--models models] [--out src/lab/results]}. Writes results.csv (test split, every beta), tune.csv, table.md,
- * summary.md and SVG plots into --out.
+ * [--models models] [--out src/lab/results]}. Writes results.csv (test split, every beta and prune setting),
+ * tune.csv, results-tuned.csv, table.md, summary.md, samples.md and SVG plots into --out.
  */
 public final class Evaluate {
+
+    /**
+     * The pruning grid: decisions every 2, 4 or 8 tokens (responses here have at most 32, so every 16 would barely
+     * prune), keeping a half, a quarter or an eighth of the running candidates at each. Every 2 and keep 1/8 are
+     * there because N candidates decode N * every tokens before the first decision: at N = 64 and every 4 that is
+     * already more than all 16 candidates of N = 16 decode in full (about 200 tokens).
+     */
+    static final List<Prune> PRUNES = IntStream.of(2, 4, 8).boxed()
+            .flatMap(every -> DoubleStream.of(0.5, 0.25, 0.125).mapToObj(keep -> new Prune(every, keep))).toList();
 
     private Evaluate() {}
 
@@ -67,12 +80,22 @@ public final class Evaluate {
             double sampleSeconds = (System.nanoTime() - start) / 1e9;
             List<Sweep.Row> tuneRows = new ArrayList<>();
             List<Sweep.Row> testRows = new ArrayList<>();
+            List<Prune> prunes = new ArrayList<>();
+            prunes.add(null); // unpruned
+            prunes.addAll(PRUNES);
+            long sweepStart = System.nanoTime();
+            int done = 0;
             for (String proxy : proxyNames) {
                 for (int n : ns) {
-                    tuneRows.addAll(Sweep.run(tunePools, proxy, n));
-                    testRows.addAll(Sweep.run(testPools, proxy, n));
+                    for (Prune prune : prunes) {
+                        tuneRows.addAll(Sweep.run(tunePools, proxy, n, prune));
+                        testRows.addAll(Sweep.run(testPools, proxy, n, prune));
+                        TrainDefaults.progress("sweeping", ++done, proxyNames.size() * ns.size() * prunes.size(),
+                                sweepStart, proxy + " N=" + n + " " + (prune == null ? "unpruned" : prune));
+                    }
                 }
             }
+            System.err.println();
             List<Sweep.Row> tuned = Report.tuned(tuneRows, testRows);
             Report.writeCsv(out.resolve("results.csv"), testRows);
             Report.writeCsv(out.resolve("tune.csv"), tuneRows);
@@ -80,6 +103,7 @@ public final class Evaluate {
             Files.writeString(out.resolve("table.md"), Report.table(tuned, ns));
             for (String proxy : proxyNames) {
                 Report.plotN(out.resolve("gold-vs-n-" + proxy + ".svg"), tuned, proxy);
+                Report.plotFrontier(out.resolve("frontier-" + proxy + ".svg"), tuned, proxy);
                 for (int n : ns) {
                     Report.plotBeta(out.resolve("gold-vs-beta-" + proxy + "-n" + n + ".svg"), testRows, proxy, n);
                 }

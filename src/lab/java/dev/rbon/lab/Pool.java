@@ -8,11 +8,13 @@ import java.util.Map;
 /**
  * One prompt's candidates, sampled once at the largest N, with every number a method or the evaluation reads:
  * gold scores, each proxy's rewards, l_i (the sampler's log-probability: the policy is the reference), token
- * counts and the similarity matrix. {@link #prefix} gives the pool of the first n candidates, so every N is
- * evaluated on nested pools from one sampling run.
+ * counts and the similarity matrix; and the scores of their partial texts that pruning reads. {@link #prefix} gives
+ * the pool of the first n candidates, so every N is evaluated on nested pools from one sampling run.
+ *
+ * @param partials indexed as the pool this one is a prefix of (a prefix's candidate i is its candidate i)
  */
 record Pool(Task task, List<String> texts, double[] gold, Map<String, double[]> rewards, double[] logprobs,
-        int[] lengths, double[][] similarity) {
+        int[] lengths, double[][] similarity, Partials partials) {
 
     int size() {
         return texts.size();
@@ -29,6 +31,6 @@ record Pool(Task task, List<String> texts, double[] gold, Map<String, double[]> 
             s[i] = Arrays.copyOf(similarity[i], n);
         }
         return new Pool(task, texts.subList(0, n), Arrays.copyOf(gold, n), r, Arrays.copyOf(logprobs, n),
-                Arrays.copyOf(lengths, n), s);
+                Arrays.copyOf(lengths, n), s, partials);
     }
 }

@@ -14,7 +14,10 @@ import java.util.Objects;
 /** The evaluation's outputs: CSV files, the markdown table with beta tuned on the tune split, and SVG plots. */
 final class Report {
 
-    static final String HEADER = "proxy,n,method,beta,gold_mean,gold_se,proxy_mean,win_rate_vs_bon,prompts";
+    static final String HEADER =
+            "proxy,n,method,prune,beta,gold_mean,gold_se,proxy_mean,proxy_se,win_rate_vs_bon,decoded_tokens,prompts";
+    /** The methods whose pruned forms the table and the frontier plot show. */
+    static final List<String> PRUNED_SHOWN = List.of("bon", "rbon_kl");
     static final List<String> REGULARIZED = List.of("rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd", "rbon_len");
     static final List<String> ORDER = List.of("oracle", "bon", "rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd",
             "rbon_len", "mbr", "random");
@@ -24,21 +27,21 @@ final class Report {
     static void writeCsv(Path file, List<Sweep.Row> rows) throws IOException {
         StringBuilder out = new StringBuilder(HEADER).append('\n');
         for (Sweep.Row r : rows) {
-            out.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%.6f,%.6f,%.6f,%.6f,%d%n", r.proxy(), r.n(), r.method(),
-                    Double.isNaN(r.beta()) ? "" : beta(r.beta()), r.goldMean(), r.goldSe(), r.proxyMean(),
-                    r.winRateVsBon(), r.prompts()));
+            out.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%d%n", r.proxy(),
+                    r.n(), r.method(), r.prune(), Double.isNaN(r.beta()) ? "" : beta(r.beta()), r.goldMean(),
+                    r.goldSe(), r.proxyMean(), r.proxySe(), r.winRateVsBon(), r.decodedTokens(), r.prompts()));
         }
         Files.writeString(file, out);
     }
 
     /**
-     * For each (proxy, n, method): the beta with the best gold mean on the TUNE rows (the smallest such beta on
+     * For each (proxy, n, method, prune): the beta with the best gold mean on the TUNE rows (the smallest such beta on
      * ties), and the TEST row at that beta.
      */
     static List<Sweep.Row> tuned(List<Sweep.Row> tune, List<Sweep.Row> test) {
         Map<String, Sweep.Row> best = new LinkedHashMap<>();
         for (Sweep.Row r : tune) {
-            String key = r.proxy() + "|" + r.n() + "|" + r.method();
+            String key = r.proxy() + "|" + r.n() + "|" + r.method() + "|" + r.prune();
             Sweep.Row current = best.get(key);
             if (current == null || r.goldMean() > current.goldMean()) {
                 best.put(key, r);
@@ -48,11 +51,12 @@ final class Report {
         for (Sweep.Row chosen : best.values()) {
             test.stream()
                     .filter(r -> r.proxy().equals(chosen.proxy()) && r.n() == chosen.n()
-                            && r.method().equals(chosen.method()) && sameBeta(r.beta(), chosen.beta()))
+                            && r.method().equals(chosen.method()) && r.prune().equals(chosen.prune())
+                            && sameBeta(r.beta(), chosen.beta()))
                     .findFirst().ifPresent(out::add);
         }
         out.sort(Comparator.comparing(Sweep.Row::proxy).thenComparingInt(Sweep.Row::n)
-                .thenComparingInt(r -> ORDER.indexOf(r.method())));
+                .thenComparing(Sweep.Row::prune).thenComparingInt(r -> ORDER.indexOf(r.method())));
         return out;
     }
 
@@ -60,8 +64,20 @@ final class Report {
         return Double.isNaN(a) ? Double.isNaN(b) : a == b;
     }
 
-    /** Markdown: per proxy, one row per method, one column per N: test gold ± se with the tuned beta. */
+    /**
+     * Markdown: per proxy, one row per method, one column per N: test gold ± se with the tuned beta; then BoN and
+     * RBoN_KL beside their pruned forms, with proxy reward and decoded tokens.
+     */
     static String table(List<Sweep.Row> tuned, List<Integer> ns) {
+        StringBuilder md = new StringBuilder();
+        md.append(unprunedTable(tuned.stream().filter(r -> r.prune().isEmpty()).toList(), ns));
+        if (tuned.stream().anyMatch(r -> !r.prune().isEmpty())) {
+            md.append(prunedTable(tuned, ns));
+        }
+        return md.toString();
+    }
+
+    private static String unprunedTable(List<Sweep.Row> tuned, List<Integer> ns) {
         StringBuilder md = new StringBuilder();
         for (String proxy : tuned.stream().map(Sweep.Row::proxy).distinct().toList()) {
             md.append("\n**proxy `reward-").append(proxy).append("`**: test gold mean ± standard error")
@@ -74,8 +90,7 @@ final class Report {
             for (String method : ORDER) {
                 md.append("| ").append(method).append(" |");
                 for (int n : ns) {
-                    Sweep.Row r = tuned.stream().filter(x -> x.proxy().equals(proxy) && x.n() == n
-                            && x.method().equals(method)).findFirst().orElse(null);
+                    Sweep.Row r = find(tuned, proxy, n, method, "");
                     md.append(r == null ? " |" : String.format(Locale.ROOT, " %.3f ± %.3f%s [%.2f] |", r.goldMean(),
                             r.goldSe(), Double.isNaN(r.beta()) ? "" : " (β " + beta(r.beta()) + ")", r.winRateVsBon()));
                 }
@@ -85,19 +100,52 @@ final class Report {
         return md.toString();
     }
 
+    private static String prunedTable(List<Sweep.Row> tuned, List<Integer> ns) {
+        StringBuilder md = new StringBuilder();
+        List<String> prunes = tuned.stream().map(Sweep.Row::prune).distinct().sorted().toList();
+        for (String proxy : tuned.stream().map(Sweep.Row::proxy).distinct().toList()) {
+            md.append("\n**pruned, proxy `reward-").append(proxy).append("`**: test gold mean ± standard error")
+                    .append(" (beta chosen on the tune split), mean proxy reward ± se in braces, mean decoded")
+                    .append(" tokens per prompt in brackets\n\n| method | prune |");
+            ns.forEach(n -> md.append(" N = ").append(n).append(" |"));
+            md.append("\n| --- | --- |");
+            ns.forEach(n -> md.append(" --- |"));
+            md.append('\n');
+            for (String method : PRUNED_SHOWN) {
+                for (String prune : prunes) {
+                    md.append("| ").append(method).append(" | ").append(prune.isEmpty() ? "none" : prune).append(" |");
+                    for (int n : ns) {
+                        Sweep.Row r = find(tuned, proxy, n, method, prune);
+                        md.append(r == null ? " |" : String.format(Locale.ROOT,
+                                " %.3f ± %.3f%s {%.2f ± %.2f} [%.0f] |", r.goldMean(), r.goldSe(),
+                                Double.isNaN(r.beta()) ? "" : " (β " + beta(r.beta()) + ")", r.proxyMean(),
+                                r.proxySe(), r.decodedTokens()));
+                    }
+                    md.append('\n');
+                }
+            }
+        }
+        return md.toString();
+    }
+
+    private static Sweep.Row find(List<Sweep.Row> rows, String proxy, int n, String method, String prune) {
+        return rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n && r.method().equals(method)
+                && r.prune().equals(prune)).findFirst().orElse(null);
+    }
+
     /** gold against beta, one line per regularized method, flat lines for the beta-free ones. */
     static void plotBeta(Path file, List<Sweep.Row> rows, String proxy, int n) throws IOException {
         List<Svg.Series> series = new ArrayList<>();
         for (String method : REGULARIZED) {
             List<Sweep.Row> line = rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n
-                    && r.method().equals(method)).toList();
+                    && r.method().equals(method) && r.prune().isEmpty()).toList();
             series.add(new Svg.Series(method, line.stream().mapToDouble(Sweep.Row::beta).toArray(),
                     line.stream().mapToDouble(Sweep.Row::goldMean).toArray(), false));
         }
         for (String method : List.of("bon", "oracle", "mbr", "random")) {
-            rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n && r.method().equals(method)).findFirst()
-                    .ifPresent(r -> series.add(new Svg.Series(method, new double[] {Double.NaN},
-                            new double[] {r.goldMean()}, true)));
+            rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n && r.method().equals(method)
+                    && r.prune().isEmpty()).findFirst().ifPresent(r -> series.add(new Svg.Series(method,
+                            new double[] {Double.NaN}, new double[] {r.goldMean()}, true)));
         }
         Svg.lineChart(file, "gold reward vs beta, proxy reward-" + proxy + ", N = " + n + " (test split)", "beta",
                 "mean gold reward", series, true);
@@ -107,8 +155,8 @@ final class Report {
     static void plotN(Path file, List<Sweep.Row> tuned, String proxy) throws IOException {
         List<Svg.Series> series = new ArrayList<>();
         for (String method : ORDER) {
-            List<Sweep.Row> line = tuned.stream().filter(r -> r.proxy().equals(proxy) && r.method().equals(method))
-                    .sorted(Comparator.comparingInt(Sweep.Row::n)).toList();
+            List<Sweep.Row> line = tuned.stream().filter(r -> r.proxy().equals(proxy) && r.method().equals(method)
+                    && r.prune().isEmpty()).sorted(Comparator.comparingInt(Sweep.Row::n)).toList();
             if (!line.isEmpty()) {
                 series.add(new Svg.Series(method + (REGULARIZED.contains(method) ? " (tuned β)" : ""),
                         line.stream().mapToDouble(Sweep.Row::n).toArray(),
@@ -118,6 +166,35 @@ final class Report {
         }
         Svg.lineChart(file, "gold reward vs N, proxy reward-" + proxy + " (test split)", "N (log scale)",
                 "mean gold reward", series, false);
+    }
+
+    /**
+     * gold against mean decoded tokens per prompt, one point per N: BoN and RBoN_KL at their tuned beta, each
+     * unpruned and in every pruned form: one colour per prune setting, BoN dashed. Pruning moves a point left; the
+     * question is how far down.
+     */
+    static void plotFrontier(Path file, List<Sweep.Row> tuned, String proxy) throws IOException {
+        List<Svg.Series> series = new ArrayList<>();
+        List<String> prunes = tuned.stream().map(Sweep.Row::prune).distinct().sorted().toList();
+        for (String method : PRUNED_SHOWN) {
+            for (String prune : prunes) {
+                List<Sweep.Row> line = tuned.stream().filter(r -> r.proxy().equals(proxy)
+                        && r.method().equals(method) && r.prune().equals(prune))
+                        .sorted(Comparator.comparingInt(Sweep.Row::n)).toList();
+                if (!line.isEmpty()) {
+                    series.add(new Svg.Series(method + (prune.isEmpty() ? "" : " " + shortPrune(prune)),
+                            line.stream().mapToDouble(Sweep.Row::decodedTokens).toArray(),
+                            line.stream().mapToDouble(Sweep.Row::goldMean).toArray(), method.equals("bon")));
+                }
+            }
+        }
+        Svg.lineChart(file, "gold reward vs decoded tokens, proxy reward-" + proxy + " (test split, a point per N)",
+                "mean decoded tokens per prompt (log scale)", "mean gold reward", series, false);
+    }
+
+    /** every=4;keep=0.5 as e=4 k=0.5, to fit the legend. */
+    private static String shortPrune(String prune) {
+        return prune.replace("every=", "e=").replace(";keep=", " k=");
     }
 
     static String beta(double beta) {

@@ -12,8 +12,9 @@ final class Svg {
     /** One line; a flat reference line when {@code xs} has a single NaN entry. */
     record Series(String name, double[] xs, double[] ys, boolean dashed) {}
 
+    /** Ten colours, so the k-th and (k + 10)-th lines share one (the frontier plot pairs its lines that way). */
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
-        "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000"};
+        "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     private static final int W = 720;
     private static final int H = 440;
     private static final int LEFT = 60;

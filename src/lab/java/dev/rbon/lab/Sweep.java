@@ -1,6 +1,7 @@
 package dev.rbon.lab;
 
 import dev.rbon.select.Method;
+import dev.rbon.select.Prune;
 import dev.rbon.select.RewardNormalization;
 import dev.rbon.select.Scores;
 import dev.rbon.select.Selection;
@@ -9,11 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.DoubleStream;
+import java.util.stream.IntStream;
 
 /**
- * Every method over the beta grid on the same pools, plus the oracle (argmax gold). A stochastic method is scored
- * by its expectation over its selection distribution (sum_i p_i gold_i), not by one draw: the same mean with less
- * noise. The win rate against BoN counts a tie as half.
+ * Every method over the beta grid on the same pools, plus the oracle (argmax gold); with a {@link Prune}, every
+ * method's pruned form ({@link Pruning}) instead, and no oracle. A stochastic method is scored by its expectation
+ * over its selection distribution (sum_i p_i gold_i), not by one draw: the same mean with less noise. The win rate
+ * against (unpruned) BoN counts a tie as half.
  */
 final class Sweep {
 
@@ -23,9 +26,12 @@ final class Sweep {
     static final double[] EXTRA_BETAS = {2, 5, 10, 20, 50, 100, 200, 500, 1000};
     static final String ORACLE = "oracle";
 
-    /** One row of results: a method at one beta (NaN where beta is ignored) over a set of pools. */
-    record Row(String proxy, int n, String method, double beta, double goldMean, double goldSe, double proxyMean,
-            double winRateVsBon, int prompts) {}
+    /**
+     * One row of results: a method at one beta (NaN where beta is ignored), pruned as {@code prune} says ("" for
+     * none), over a set of pools; {@code decodedTokens} is the mean over the pools of the tokens decoded for all N.
+     */
+    record Row(String proxy, int n, String method, String prune, double beta, double goldMean, double goldSe,
+            double proxyMean, double proxySe, double winRateVsBon, double decodedTokens, int prompts) {}
 
     private Sweep() {}
 
@@ -33,47 +39,67 @@ final class Sweep {
         return DoubleStream.concat(DoubleStream.of(PAPER_BETAS), DoubleStream.of(EXTRA_BETAS)).toArray();
     }
 
-    static List<Row> run(List<Pool> pools, String proxy, int n) {
+    /** @param prune null for the methods as they are */
+    static List<Row> run(List<Pool> pools, String proxy, int n, Prune prune) {
         List<Pool> prefixes = pools.stream().map(p -> p.prefix(n)).toList();
-        double[] bonGold = new double[prefixes.size()];
+        double[] bonGold = prefixes.stream()
+                .mapToDouble(pool -> dot(distribution(Method.BON, 0, pool, proxy), pool.gold())).toArray();
         List<Row> rows = new ArrayList<>();
         for (Method method : Method.values()) {
             double[] grid = method.usesBeta() ? betas() : new double[] {Double.NaN};
             for (double beta : grid) {
-                double[][] outcomes = new double[3][prefixes.size()]; // gold, proxy, win vs bon
+                double[][] outcomes = new double[4][prefixes.size()]; // gold, proxy, win vs bon, decoded tokens
                 for (int k = 0; k < prefixes.size(); k++) {
                     Pool pool = prefixes.get(k);
-                    double[] p = distribution(method, Double.isNaN(beta) ? 0 : beta, pool, proxy);
+                    double b = Double.isNaN(beta) ? 0 : beta;
+                    double[] p;
+                    if (prune == null) {
+                        p = distribution(method, b, pool, proxy);
+                        outcomes[3][k] = IntStream.of(pool.lengths()).sum();
+                    } else {
+                        Pruning.Outcome pruned = Pruning.select(method, b, pool, proxy, prune);
+                        p = pruned.distribution();
+                        outcomes[3][k] = pruned.decodedTokens();
+                    }
                     outcomes[0][k] = dot(p, pool.gold());
                     outcomes[1][k] = dot(p, pool.rewards().get(proxy));
-                    if (method == Method.BON) {
-                        bonGold[k] = outcomes[0][k];
-                    }
                     outcomes[2][k] = winProbability(p, pool.gold(), bonGold[k]);
                 }
-                rows.add(row(proxy, n, method.wireName(), beta, outcomes));
+                rows.add(row(proxy, n, method.wireName(), prune, beta, outcomes));
             }
         }
-        double[][] oracle = new double[3][prefixes.size()];
-        for (int k = 0; k < prefixes.size(); k++) {
-            Pool pool = prefixes.get(k);
-            int best = Selector.argmaxLowestIndex(pool.gold());
-            oracle[0][k] = pool.gold()[best];
-            oracle[1][k] = pool.rewards().get(proxy)[best];
-            oracle[2][k] = oracle[0][k] > bonGold[k] ? 1 : oracle[0][k] == bonGold[k] ? 0.5 : 0;
+        if (prune == null) {
+            rows.add(oracle(prefixes, proxy, n, bonGold));
         }
-        rows.add(row(proxy, n, ORACLE, Double.NaN, oracle));
         return rows;
+    }
+
+    /** The argmax of gold: the ceiling any selection from these pools can reach. */
+    private static Row oracle(List<Pool> pools, String proxy, int n, double[] bonGold) {
+        double[][] outcomes = new double[4][pools.size()];
+        for (int k = 0; k < pools.size(); k++) {
+            Pool pool = pools.get(k);
+            int best = Selector.argmaxLowestIndex(pool.gold());
+            outcomes[0][k] = pool.gold()[best];
+            outcomes[1][k] = pool.rewards().get(proxy)[best];
+            outcomes[2][k] = outcomes[0][k] > bonGold[k] ? 1 : outcomes[0][k] == bonGold[k] ? 0.5 : 0;
+            outcomes[3][k] = IntStream.of(pool.lengths()).sum();
+        }
+        return row(proxy, n, ORACLE, null, Double.NaN, outcomes);
     }
 
     /** The selection distribution: one-hot at the pick for deterministic methods, p for stochastic ones. */
     static double[] distribution(Method method, double beta, Pool pool, String proxy) {
-        Scores scores = new Scores(pool.rewards().get(proxy), pool.logprobs(), pool.lengths(), pool.similarity());
+        return distribution(method, beta,
+                new Scores(pool.rewards().get(proxy), pool.logprobs(), pool.lengths(), pool.similarity()));
+    }
+
+    static double[] distribution(Method method, double beta, Scores scores) {
         Selection s = Selector.select(method, beta, RewardNormalization.NONE, scores, new SplittableRandom(0));
         if (s.probabilities() != null) {
             return s.probabilities();
         }
-        double[] p = new double[pool.size()];
+        double[] p = new double[scores.size()];
         p[s.chosen()] = 1;
         return p;
     }
@@ -86,15 +112,21 @@ final class Sweep {
         return win;
     }
 
-    private static Row row(String proxy, int n, String method, double beta, double[][] outcomes) {
-        int m = outcomes[0].length;
-        double mean = mean(outcomes[0]);
+    private static Row row(String proxy, int n, String method, Prune prune, double beta, double[][] outcomes) {
+        return new Row(proxy, n, method, prune == null ? "" : prune.toString(), beta, mean(outcomes[0]),
+                standardError(outcomes[0]), mean(outcomes[1]), standardError(outcomes[1]), mean(outcomes[2]),
+                mean(outcomes[3]), outcomes[0].length);
+    }
+
+    /** The standard error of the mean over pools. */
+    private static double standardError(double[] x) {
+        int m = x.length;
+        double mean = mean(x);
         double var = 0;
-        for (double g : outcomes[0]) {
-            var += (g - mean) * (g - mean);
+        for (double v : x) {
+            var += (v - mean) * (v - mean);
         }
-        double se = m > 1 ? Math.sqrt(var / (m - 1) / m) : 0;
-        return new Row(proxy, n, method, beta, mean, se, mean(outcomes[1]), mean(outcomes[2]), m);
+        return m > 1 ? Math.sqrt(var / (m - 1) / m) : 0;
     }
 
     static double mean(double[] x) {

@@ -17,7 +17,8 @@ class EvaluateSmokeTest {
         Evaluate.run(1, 3, 2, List.of(2, 4), List.of("noisy", "clean"), Path.of("models"), out, "smoke");
         List<String> lines = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(Report.HEADER, lines.get(0));
-        int perProxyAndN = 5 * Sweep.betas().length + 3 + 1; // beta methods, bon/mbr/random, oracle
+        int methods = 5 * Sweep.betas().length + 3; // beta methods, bon/mbr/random
+        int perProxyAndN = methods + 1 + Evaluate.PRUNES.size() * methods; // + oracle, + each pruned form
         assertEquals(1 + 2 * 2 * perProxyAndN, lines.size());
         for (String proxy : List.of("noisy", "clean")) {
             for (int n : List.of(2, 4)) {
@@ -27,10 +28,10 @@ class EvaluateSmokeTest {
                 assertTrue(oracle >= bon && oracle >= random, "the oracle is an upper bound");
                 for (String line : lines.subList(1, lines.size())) {
                     String[] f = line.split(",", -1);
-                    double g = Double.parseDouble(f[4]);
+                    double g = Double.parseDouble(f[5]);
                     assertTrue(g >= 0 && g <= 1, line);
                     assertTrue(g <= oracle + 1e-9 || !f[0].equals(proxy) || Integer.parseInt(f[1]) != n, line);
-                    assertEquals(3, Integer.parseInt(f[8]), "test prompts");
+                    assertEquals(3, Integer.parseInt(f[11]), "test prompts");
                 }
             }
         }
@@ -39,12 +40,14 @@ class EvaluateSmokeTest {
         assertTrue(table.contains("| rbon_kl |") && table.contains("N = 4"), table);
         assertTrue(Files.readString(out.resolve("gold-vs-n-noisy.svg")).contains("<polyline"));
         assertTrue(Files.readString(out.resolve("gold-vs-beta-clean-n4.svg")).contains("rbon_wd"));
+        assertTrue(Files.readString(out.resolve("frontier-noisy.svg")).contains("rbon_kl e=4 k=0.5"));
+        assertTrue(table.contains("every=8;keep=0.25"), table);
         assertTrue(Files.readString(out.resolve("summary.md")).contains("Pearson"));
     }
 
     private static double gold(List<String> lines, String proxy, int n, String method) {
         return lines.stream().map(l -> l.split(",", -1))
-                .filter(f -> f[0].equals(proxy) && f[1].equals("" + n) && f[2].equals(method))
-                .mapToDouble(f -> Double.parseDouble(f[4])).findFirst().orElseThrow();
+                .filter(f -> f[0].equals(proxy) && f[1].equals("" + n) && f[2].equals(method) && f[3].isEmpty())
+                .mapToDouble(f -> Double.parseDouble(f[5])).findFirst().orElseThrow();
     }
 }
