@@ -119,8 +119,8 @@ public class AlignedDecoder {
         }
 
         ScoringPass wrap(ScoringPass pass) {
-            return new ScoringPass(pass.stage(), pass.tokens(), () -> run(() -> {
-                pass.run().run();
+            return pass.around(run -> () -> run(() -> {
+                run.run();
                 return null;
             }));
         }
@@ -251,9 +251,9 @@ public class AlignedDecoder {
         Map<String, Double> stageMs = new HashMap<>();
         List<ScoringPass> passes = new ArrayList<>();
         PoolScores scores = passes(request, scored, rewardIds, passes);
-        List<ScoringPass> timed = passes.stream().map(pass -> new ScoringPass(pass.stage(), pass.tokens(), () -> {
+        List<ScoringPass> timed = passes.stream().map(request.within()::wrap).map(pass -> pass.around(run -> () -> {
             long start = System.nanoTime();
-            request.within().wrap(pass).run().run();
+            run.run();
             stageMs.merge(pass.stage(), (System.nanoTime() - start) / 1e6, Double::sum);
         })).toList();
         return Phase.score(timed, () -> request.within().run(() -> {
@@ -303,11 +303,10 @@ public class AlignedDecoder {
         if (embeddings != null) {
             passes.addAll(SimilarityScorer.passes(models.embedder(), pool.texts(), embeddings));
         }
-        List<ScoringPass> guarded = passes.stream().map(pass -> new ScoringPass(pass.stage(), pass.tokens(),
-                () -> tooLongIs422(g, () -> {
-                    pass.run().run();
-                    return null;
-                }))).toList();
+        List<ScoringPass> guarded = passes.stream().map(pass -> pass.around(run -> () -> tooLongIs422(g, () -> {
+            run.run();
+            return null;
+        }))).toList();
         passes.clear();
         passes.addAll(guarded);
         return new PoolScores(rewards, refLogprobs, embeddings);

@@ -89,9 +89,9 @@ public class Pooling {
         if (!(phase instanceof Phase.Score<T> score)) {
             return phase;
         }
-        return Phase.score(score.passes().stream().map(pass -> new ScoringPass(pass.stage(), pass.tokens(),
-                () -> CallContext.during(deadline, cancelled, () -> {
-                    pass.run().run();
+        return Phase.score(score.passes().stream().map(pass -> pass.around(run -> () -> CallContext.during(deadline,
+                cancelled, () -> {
+                    run.run();
                     return null;
                 }))).toList(), score.then());
     }
@@ -126,9 +126,9 @@ public class Pooling {
     private static Phase<Embedded> embed(SentenceEmbedder embedder, List<String> texts) {
         float[][] embeddings = new float[texts.size()][];
         List<ScoringPass> passes = SimilarityScorer.passes(embedder, texts, embeddings).stream()
-                .map(pass -> new ScoringPass(pass.stage(), pass.tokens(), () -> {
+                .map(pass -> pass.around(run -> () -> {
                     try {
-                        pass.run().run();
+                        run.run();
                     } catch (IllegalArgumentException e) {
                         throw new FieldException("input", e.getMessage());
                     }

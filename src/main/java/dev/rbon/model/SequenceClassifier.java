@@ -4,11 +4,13 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -88,6 +90,76 @@ public final class SequenceClassifier implements AutoCloseable {
         }
     }
 
+    /**
+     * One sequence read in parts, its KV cache carried from one part to the next (as a prompt's chunked prefill), so
+     * that scoring a long response never holds the device for more than one part; a cross-encoder reads its pair
+     * whole ({@link #readsInParts}). The score is {@link #score}'s for the sequence alone, up to float
+     * summation order.
+     */
+    public Parts inParts(long[] sequence) {
+        if (!(body instanceof DecoderHead head)) {
+            throw new IllegalStateException(name() + " is a cross-encoder: it reads a sequence whole");
+        }
+        int last = head.lastNonPadToken(sequence); // later positions cannot change it (causal): they are not read
+        return new Parts(head, Arrays.copyOf(sequence, last + 1), NDManager.newBaseManager(manager.getDevice()));
+    }
+
+    /** Whether {@link #inParts} can read a sequence in parts: a decoder can, a cross-encoder cannot. */
+    public boolean readsInParts() {
+        return body instanceof DecoderHead;
+    }
+
+    /** A sequence being read in parts: {@link #next} until {@link #done}, then {@link #score}; close it either way. */
+    public static final class Parts implements AutoCloseable {
+        private final DecoderHead head;
+        private final long[] ids;
+        private final NDManager manager;
+        private final KvCache cache;
+        private int read;
+        private float score;
+
+        private Parts(DecoderHead head, long[] ids, NDManager manager) {
+            this.head = head;
+            this.ids = ids;
+            this.manager = manager;
+            this.cache = new KvCache(manager, head.model().numHiddenLayers());
+        }
+
+        /** Reads at most {@code tokens} more; the last part computes the score. */
+        public void next(int tokens) {
+            if (done()) {
+                return; // the pad ids at its end, which the score does not read
+            }
+            int end = Math.min(ids.length, read + Math.max(1, tokens));
+            try (NDManager part = manager.newSubManager()) {
+                NDArray input = part.create(new long[][] {Arrays.copyOfRange(ids, read, end)});
+                NDArray mask = part.ones(new Shape(1, end), DataType.INT64);
+                NDArray hidden = head.model().forward(input, mask, cache); // (1, T, hidden)
+                if (end == ids.length) {
+                    score = head.score().forward(hidden.get(":, -1:, :")).toType(DataType.FLOAT32, false)
+                            .toFloatArray()[0];
+                }
+            }
+            read = end;
+        }
+
+        public boolean done() {
+            return read == ids.length;
+        }
+
+        public float score() {
+            if (!done()) {
+                throw new IllegalStateException("read " + read + " of " + ids.length + " tokens");
+            }
+            return score;
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
     /** The decoder families: the body's hidden states through {@code score} at each row's last real token. */
     private record DecoderHead(DecoderModel model, Linear score, Long padTokenId) implements Body {
 
@@ -110,6 +182,16 @@ public final class SequenceClassifier implements AutoCloseable {
                 out[r] = scores[r * batch.length() + lastNonPadToken(batch, r)];
             }
             return out;
+        }
+
+        /** transformers' rule for one unpadded sequence: its last token that is not the pad id. */
+        int lastNonPadToken(long[] sequence) {
+            for (int t = sequence.length - 1; t > 0; t--) {
+                if (padTokenId == null || sequence[t] != padTokenId) {
+                    return t;
+                }
+            }
+            return 0;
         }
 
         /** transformers: argmax over positions of (position * (id != pad)); without a pad id, the last real token. */

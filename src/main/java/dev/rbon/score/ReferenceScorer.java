@@ -1,8 +1,14 @@
 package dev.rbon.score;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.rbon.model.CausalLM;
+import dev.rbon.model.KvCache;
 import dev.rbon.model.InputTooLongException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -57,6 +63,13 @@ public final class ReferenceScorer {
         int[] lengths = responses.stream().mapToInt(r -> promptIds.length + r.length).toArray();
         List<ScoringPass> passes = new ArrayList<>();
         for (int[] pass : TokenBudget.passes(lengths)) {
+            int row = pass[0];
+            if (pass.length == 1 && lengths[row] > TokenBudget.tokensPerPass) {
+                passes.addAll(ScoringPass.inParts("reference", lengths[row], TokenBudget.tokensPerPass,
+                        () -> new Parts(reference, promptIds, responses.get(row)), Parts::next,
+                        read -> out[row] = read.sum()));
+                continue;
+            }
             passes.add(new ScoringPass("reference", pass.length * lengths[pass[0]], () -> {
                 double[] sums = pass(reference, promptIds, TokenBudget.pick(responses, pass));
                 for (int i = 0; i < pass.length; i++) {
@@ -65,6 +78,64 @@ public final class ReferenceScorer {
             }));
         }
         return passes;
+    }
+
+    /**
+     * l_i of one long response read in parts of prompt ++ response, the reference's KV cache carried from one part to
+     * the next (as a prompt's chunked prefill): each part's positions that predict a response token go through the
+     * lm_head, log_softmax and the gather, in blocks of {@link TokenBudget#positionsPerChunk} positions.
+     */
+    static final class Parts implements AutoCloseable {
+        private final CausalLM lm;
+        private final long[] sequence;
+        private final int promptLength;
+        private final NDManager manager;
+        private final KvCache cache;
+        private int read;
+        private double sum;
+
+        Parts(CausalLM lm, long[] promptIds, long[] response) {
+            this.lm = lm;
+            this.sequence = Arrays.copyOf(promptIds, promptIds.length + response.length);
+            System.arraycopy(response, 0, sequence, promptIds.length, response.length);
+            this.promptLength = promptIds.length;
+            this.manager = lm.newRequestManager();
+            this.cache = lm.newCache(manager);
+        }
+
+        void next(int tokens) {
+            int end = Math.min(sequence.length, read + Math.max(1, tokens));
+            try (NDManager part = manager.newSubManager()) {
+                NDArray hidden = lm.hiddenStates(part.create(new long[][] {Arrays.copyOfRange(sequence, read, end)}),
+                        part.ones(new Shape(1, end), DataType.INT64), cache); // (1, T, hidden)
+                // position p predicts token p + 1: the response's tokens are predicted from promptLength - 1 on
+                int first = Math.max(read, promptLength - 1);
+                int last = Math.min(end, sequence.length - 1); // exclusive
+                int step = (int) TokenBudget.positionsPerChunk(1, lm.vocabSize(), Math.max(1, last - first));
+                for (int from = first; from < last; from += step) {
+                    int to = Math.min(last, from + step);
+                    try (NDManager block = part.newSubManager()) {
+                        NDArray h = hidden.get(":, " + (from - read) + ":" + (to - read) + ", :");
+                        h.attach(block);
+                        NDArray targets = block.create(new long[][] {Arrays.copyOfRange(sequence, from + 1, to + 1)});
+                        float[] logprobs = lm.logits(h).logSoftmax(2).gather(targets.expandDims(2), 2).toFloatArray();
+                        for (float logprob : logprobs) {
+                            sum += logprob;
+                        }
+                    }
+                }
+            }
+            read = end;
+        }
+
+        double sum() {
+            return sum;
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
     }
 
     private static double[] pass(CausalLM reference, long[] promptIds, List<long[]> responses) {

@@ -49,11 +49,21 @@ public final class RewardScorer {
         return out;
     }
 
-    /** The token-budget passes that put the score of row i of {@code ids} into {@code out[i]}. */
+    /**
+     * The token-budget passes that put the score of row i of {@code ids} into {@code out[i]}; a row longer than a
+     * pass is read in parts by a decoder reward model, one pass each.
+     */
     public static List<ScoringPass> passes(SequenceClassifier reward, List<long[]> ids, double[] out) {
         List<ScoringPass> passes = new ArrayList<>();
         int[] lengths = ids.stream().mapToInt(t -> t.length).toArray();
         for (int[] pass : TokenBudget.passes(lengths)) {
+            int row = pass[0];
+            if (pass.length == 1 && lengths[row] > TokenBudget.tokensPerPass && reward.readsInParts()) {
+                passes.addAll(ScoringPass.inParts("reward", lengths[row], TokenBudget.tokensPerPass,
+                        () -> reward.inParts(ids.get(row)), SequenceClassifier.Parts::next,
+                        read -> out[row] = read.score()));
+                continue;
+            }
             passes.add(new ScoringPass("reward", pass.length * lengths[pass[0]], () -> {
                 float[] scores = reward.score(TokenBudget.pick(ids, pass));
                 for (int i = 0; i < pass.length; i++) {

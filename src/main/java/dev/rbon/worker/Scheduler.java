@@ -125,7 +125,10 @@ final class Scheduler {
                 active.job().fail(unfinished());
             }
             running.values().forEach(active -> active.job().fail(unfinished()));
-            scoring.forEach(waiting -> waiting.job().fail(unfinished()));
+            scoring.forEach(waiting -> {
+                waiting.job().fail(unfinished());
+                release(waiting);
+            });
             if (head != null) {
                 head.fail(unfinished());
             }
@@ -192,12 +195,15 @@ final class Scheduler {
             scoring.poll();
             if (next.job().abandoned()) { // answered by its deadline, or its caller left
                 next.job().abandon(new CancellationException("request abandoned while it was scored"));
+                release(next);
                 continue;
             }
             if (pass != null) {
                 next.passes().poll();
                 spent += Math.max(1, pass.tokens());
                 if (!run(next.job(), pass)) {
+                    pass.release().run();
+                    release(next);
                     continue;
                 }
             }
@@ -208,6 +214,12 @@ final class Scheduler {
             }
         }
         return spent;
+    }
+
+    /** Frees what the passes a job will not run hold (a long row's read in parts). */
+    private static void release(Scoring<?> dropped) {
+        dropped.passes().forEach(pass -> pass.release().run());
+        dropped.passes().clear();
     }
 
     /** Runs one pass of {@code job}'s; a pass that throws fails that job alone. */

@@ -19,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Scoring in the smallest passes the budgets allow (one row per pass, one position per lm_head chunk) gives what
- * scoring in one pass gives, in the candidates' own order, on real checkpoints; and the passes a budget cuts keep
+ * Scoring in the smallest passes the budgets allow (one row per pass, a row longer than that read in parts of one
+ * token carrying its KV cache, one position per lm_head chunk) gives what scoring in one pass gives, in the candidates' own order, on real checkpoints; and the passes a budget cuts keep
  * to it.
  */
 class ChunkedScoringTest {
