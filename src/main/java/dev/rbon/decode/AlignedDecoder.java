@@ -178,7 +178,7 @@ public class AlignedDecoder {
         }
         SamplingRequest sampling = new SamplingRequest(models.policy(), promptIds, g.n(), g.sampling(), rng, cancelled)
                 .withMemory(memory, admission.limit(models));
-        Partials partials = g.prune() == null ? null : new Partials(new Partial[g.n()], new double[1]);
+        Partials partials = g.prune() == null ? null : new Partials(g.n());
         if (partials != null) {
             sampling.withPruning(g.prune(), g.returned(), (rows, alive) -> within.run(() -> rank(request, partials,
                     rows, alive))).withWinner(winner -> progress.winner(winner.text()));
@@ -198,8 +198,8 @@ public class AlignedDecoder {
             long[] promptIds, RandomGenerator rng, Stopwatch clock, Progress progress, Within within) {}
 
     /**
-     * A pool's scores, filled in by its scoring passes: R_i, l_i (null unless the method reads it or it came free),
-     * the unit embeddings (null unless the method reads the similarity), and the method's objective once selected.
+     * A pool's scores, filled in by its scoring passes: R_i, l_i (null unless the method reads it or it came free) and
+     * the unit embeddings (null unless the method reads the similarity).
      */
     private record PoolScores(double[] rewards, double[] refLogprobs, float[][] embeddings) {
 
@@ -212,7 +212,14 @@ public class AlignedDecoder {
     private record Partial(double reward, Double refLogprob, Double meanSimilarity, double objective) {}
 
     /** What pruning learnt of each candidate (by row), and the milliseconds its rankings took. */
-    private record Partials(Partial[] byRow, double[] ms) {}
+    private static final class Partials {
+        final Partial[] byRow;
+        double ms;
+
+        Partials(int n) {
+            byRow = new Partial[n];
+        }
+    }
 
     /** The objective of each candidate alive at a decision point: the method over their partial (or whole) texts. */
     private double[] rank(Request request, Partials partials, int[] rows, List<SampledSequence> alive) {
@@ -227,11 +234,11 @@ public class AlignedDecoder {
         // a stochastic rule's draw is not wanted here: a generator of its own keeps the request's stream untouched
         Selection ranked = select(g, read, RequestRandom.of(0L));
         for (int i = 0; i < rows.length; i++) {
-            partials.byRow()[rows[i]] = new Partial(scores.rewards()[i],
+            partials.byRow[rows[i]] = new Partial(scores.rewards()[i],
                     scores.refLogprobs() == null ? null : scores.refLogprobs()[i],
                     ranked.meanSimilarity() == null ? null : ranked.meanSimilarity()[i], ranked.objectives()[i]);
         }
-        partials.ms()[0] += (System.nanoTime() - start) / 1e6;
+        partials.ms += (System.nanoTime() - start) / 1e6;
         return ranked.objectives();
     }
 
@@ -259,18 +266,24 @@ public class AlignedDecoder {
         return Phase.score(timed, () -> request.within().run(() -> {
             request.clock().lap(); // the passes' turns, between decoding steps: their own time is in stageMs
             request.progress().scored();
+            Selected selected = select(request, pool, finished, scores, partials);
             Outcome.Timings timings = new Outcome.Timings(request.clock().first(), sampleMs, prefillMs, decodeMs,
-                    partials == null ? 0 : partials.ms()[0], stageMs.getOrDefault("reward", 0.0),
-                    stageMs.getOrDefault("reference", 0.0), stageMs.getOrDefault("embed", 0.0), 0, 0);
-            return select(request, pool, finished, scores, partials, timings);
+                    partials == null ? 0 : partials.ms, stageMs.getOrDefault("reward", 0.0),
+                    stageMs.getOrDefault("reference", 0.0), stageMs.getOrDefault("embed", 0.0),
+                    request.clock().lap(), request.clock().total());
+            return new Outcome(selected.chosen(), selected.candidates(), selected.order(), selected.returned(),
+                    request.promptIds().length, g.supplied() ? 0 : selected.candidates().stream()
+                    .mapToInt(Outcome.Candidate::tokens).sum(), timings, names(request.models()));
         }));
     }
 
-    /** Selection among the finished candidates, and the answer with every candidate (pruned ones as they left). */
-    private Outcome select(Request request, Pool pool, int[] finished, PoolScores scores, Partials partials,
-            Outcome.Timings scoring) {
+    /** The chosen candidate, every candidate, the best n in order and their tokens' log-probs if asked. */
+    private record Selected(int chosen, List<Outcome.Candidate> candidates, int[] order,
+            List<ReturnedTokens.Answer> returned) {}
+
+    /** Selection among the finished candidates; every candidate reported (pruned ones as they left). */
+    private Selected select(Request request, Pool pool, int[] finished, PoolScores scores, Partials partials) {
         Generation g = request.generation();
-        ModelSet models = request.models();
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         int[] finishedLengths = Arrays.stream(finished).map(i -> lengths[i]).toArray();
         Selection selection = select(g, new Scores(scores.rewards(), scores.refLogprobs(), finishedLengths,
@@ -278,14 +291,9 @@ public class AlignedDecoder {
         // the 2nd to n-th draws of a stochastic method continue the request's stream
         int[] order = Arrays.stream(TopN.of(selection, g.returned(), request.rng())).map(k -> finished[k]).toArray();
         List<Outcome.Candidate> candidates = candidates(pool, lengths, finished, scores, selection, partials);
-        List<ReturnedTokens.Answer> returned = g.logprobs() == null ? null : ReturnedTokens.of(models.policy(),
-                request.promptIds(), Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
-        double selectMs = request.clock().lap();
-        Outcome.Timings timings = new Outcome.Timings(scoring.queue(), scoring.sample(), scoring.prefill(),
-                scoring.decode(), scoring.prune(), scoring.reward(), scoring.reference(), scoring.embed(), selectMs,
-                request.clock().total());
-        return new Outcome(finished[selection.chosen()], candidates, order, returned, request.promptIds().length,
-                g.supplied() ? 0 : Arrays.stream(lengths).sum(), timings, names(models));
+        List<ReturnedTokens.Answer> returned = g.logprobs() == null ? null : ReturnedTokens.of(request.models()
+                .policy(), request.promptIds(), Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
+        return new Selected(finished[selection.chosen()], candidates, order, returned);
     }
 
     /**
@@ -378,7 +386,7 @@ public class AlignedDecoder {
         }
         for (int i = 0; i < candidates.length; i++) {
             if (candidates[i] == null) { // pruned: the scores of its partial text when it left
-                Partial left = partials.byRow()[i];
+                Partial left = partials.byRow[i];
                 candidates[i] = new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i], PRUNED,
                         left.reward(), left.refLogprob(), left.meanSimilarity(), left.objective(), null, lengths[i]);
             }
