@@ -31,7 +31,8 @@ import java.util.stream.IntStream;
  *       answer changed.</li>
  * </ol>
  * <pre>./mvnw -B -q package -DskipTests && ./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.rbon.bench.PruningBenchmark -Dshapes=/tmp/shapes -Ddtype=bfloat16</pre>
+ *     -Dexec.mainClass=dev.rbon.bench.PruningBenchmark -Dshapes=/tmp/shapes -Ddtype=bfloat16 \
+ *     [-Dparts=throughput,latency]</pre>
  */
 public final class PruningBenchmark {
 
@@ -72,8 +73,13 @@ public final class PruningBenchmark {
                     Rss.loadAverage());
             String base = "http://127.0.0.1:" + server.port;
             post(base, "/v1/generate", generate(1, 4, 0, null)); // warm-up
-            throughput(base);
-            latency(base);
+            List<String> parts = List.of(System.getProperty("parts", "throughput,latency").split(","));
+            if (parts.contains("throughput")) {
+                throughput(base);
+            }
+            if (parts.contains("latency")) {
+                latency(base);
+            }
         }
     }
 
