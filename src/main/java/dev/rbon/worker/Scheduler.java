@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
  * <ol>
  *   <li>starts waiting jobs in arrival order while their rows fit ({@code max-batch-rows}; the memory budget of the
  *       running requests together): a job's first part (prompt, admission) runs, and its rows wait for their
- *       prefill, or its scoring passes for their turn (supplied candidates); a plain job (pooling) runs there;</li>
+ *       prefill, or its scoring passes for their turn (supplied candidates, the pooling routes); a task with neither
+ *       runs there whole;</li>
  *   <li>prefills one chunk of the oldest waiting prompt, as many tokens as the step's budget leaves
  *       ({@code max-batch-tokens} minus the running rows);</li>
  *   <li>runs ONE decoding step over every running row of every request;</li>
