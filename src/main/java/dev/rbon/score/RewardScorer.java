@@ -51,7 +51,8 @@ public final class RewardScorer {
 
     /**
      * The token-budget passes that put the score of row i of {@code ids} into {@code out[i]}; a row longer than a
-     * pass is read in parts by a decoder reward model, one pass each.
+     * pass is read in parts by a decoder reward model, one pass each. The others may share a forward pass with other
+     * requests' rows ({@link SharedRows}).
      */
     public static List<ScoringPass> passes(SequenceClassifier reward, List<long[]> ids, double[] out) {
         List<ScoringPass> passes = new ArrayList<>();
@@ -64,12 +65,8 @@ public final class RewardScorer {
                         read -> out[row] = read.score()));
                 continue;
             }
-            passes.add(new ScoringPass("reward", pass.length * lengths[pass[0]], () -> {
-                float[] scores = reward.score(TokenBudget.pick(ids, pass));
-                for (int i = 0; i < pass.length; i++) {
-                    out[pass[i]] = scores[i];
-                }
-            }));
+            SharedRows rows = new SharedRows(reward, TokenBudget.pick(ids, pass), out, pass);
+            passes.add(new ScoringPass("reward", pass.length * lengths[pass[0]], rows::run, () -> { }, rows));
         }
         return passes;
     }

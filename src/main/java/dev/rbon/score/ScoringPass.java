@@ -13,16 +13,21 @@ import java.util.function.UnaryOperator;
  *
  * @param stage what it scores: {@code reward}, {@code reference} or {@code embed}
  * @param tokens the pass's size (0 for a call to a remote engine, which costs this device nothing)
+ * @param shared a reward pass's rows, which other requests' rows of the same model may join; null for the others
  */
-public record ScoringPass(String stage, int tokens, Runnable run, Runnable release) {
+public record ScoringPass(String stage, int tokens, Runnable run, Runnable release, SharedRows shared) {
 
     public ScoringPass(String stage, int tokens, Runnable run) {
-        this(stage, tokens, run, () -> { });
+        this(stage, tokens, run, () -> { }, null);
+    }
+
+    public ScoringPass(String stage, int tokens, Runnable run, Runnable release) {
+        this(stage, tokens, run, release, null);
     }
 
     /** The same pass, run through {@code around} (a deadline, a timer, an error mapping). */
     public ScoringPass around(UnaryOperator<Runnable> around) {
-        return new ScoringPass(stage, tokens, around.apply(run), release);
+        return new ScoringPass(stage, tokens, around.apply(run), release, shared);
     }
 
     /** Runs the passes one after the other: scoring at once, on the caller's thread. */

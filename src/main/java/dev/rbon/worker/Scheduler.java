@@ -3,7 +3,9 @@ package dev.rbon.worker;
 import dev.rbon.sample.DecodeBatch;
 import dev.rbon.sample.SamplingRequest;
 import dev.rbon.score.ScoringPass;
+import dev.rbon.score.SharedRows;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.IdentityHashMap;
@@ -199,22 +201,62 @@ final class Scheduler {
                 release(next);
                 continue;
             }
-            if (pass != null) {
-                next.passes().poll();
-                spent += Math.max(1, pass.tokens());
-                if (!run(next.job(), pass)) {
-                    pass.release().run();
-                    release(next);
-                    continue;
-                }
-            }
-            if (next.passes().isEmpty()) {
+            if (pass == null) {
                 answer(next);
-            } else {
-                scoring.add(next);
+                continue;
+            }
+            next.passes().poll();
+            List<Scoring<?>> joined = joining(pass, budget - spent);
+            spent += Math.max(1, joined.isEmpty() ? pass.tokens()
+                    : pass.shared().tokensWith(joined.stream().map(s -> s.passes().peek().shared()).toList()));
+            turn(next, pass);
+            for (Scoring<?> other : joined) { // their rows went through that forward pass: theirs finds them scored
+                scoring.remove(other);
+                turn(other, other.passes().poll());
             }
         }
         return spent;
+    }
+
+    /** Runs {@code pass}, {@code job}'s next, and puts the job back in turn, answers it, or drops it if it failed. */
+    private void turn(Scoring<?> job, ScoringPass pass) {
+        if (!run(job.job(), pass)) {
+            pass.release().run();
+            release(job);
+        } else if (job.passes().isEmpty()) {
+            answer(job);
+        } else {
+            scoring.add(job);
+        }
+    }
+
+    /**
+     * The waiting jobs whose next pass shares {@code pass}'s forward pass: reward passes over the same model, in turn
+     * order, while the rows together fit in {@code room} tokens (or the pass's own).
+     */
+    private List<Scoring<?>> joining(ScoringPass pass, int room) {
+        if (pass.shared() == null) {
+            return List.of();
+        }
+        List<Scoring<?>> joined = new ArrayList<>();
+        List<SharedRows> rows = new ArrayList<>();
+        for (Scoring<?> other : scoring) {
+            ScoringPass theirs = other.passes().peek();
+            if (theirs == null || theirs.shared() == null || other.job().abandoned()
+                    || !pass.shared().canJoin(theirs.shared())) {
+                continue;
+            }
+            rows.add(theirs.shared());
+            if (pass.shared().fitsWith(rows, Math.max(room, pass.tokens()))) {
+                joined.add(other);
+            } else {
+                rows.remove(rows.size() - 1);
+            }
+        }
+        if (!rows.isEmpty()) {
+            pass.shared().join(rows);
+        }
+        return joined;
     }
 
     /** Frees what the passes a job will not run hold (a long row's read in parts). */

@@ -248,6 +248,34 @@ class SchedulerTest {
                 .allMatch(s -> s.tokenIds().length < 200));
     }
 
+    @Test
+    void twoRequestsRewardPassesOverTheSameModelShareOneForwardPass() throws Exception {
+        try (dev.rbon.model.SequenceClassifier reward = dev.rbon.model.SequenceClassifier.load(
+                dev.rbon.Shared.hfTiny("reward-llama"), Device.cpu())) {
+            java.util.Random random = new java.util.Random(4);
+            List<long[]> shortRows = List.of(random.longs(5, 3, 200).toArray(), random.longs(5, 3, 200).toArray());
+            List<long[]> longRows = List.of(random.longs(9, 3, 200).toArray(), random.longs(9, 3, 200).toArray());
+            double[] expectedShort = dev.rbon.score.RewardScorer.rewards(reward, shortRows);
+            double[] expectedLong = dev.rbon.score.RewardScorer.rewards(reward, longRows);
+            List<CompletableFuture<double[]>> answers = new java.util.ArrayList<>();
+            for (List<long[]> rows : List.of(shortRows, longRows)) {
+                CompletableFuture<double[]> answer = new CompletableFuture<>();
+                double[] out = new double[rows.size()];
+                queue.add(new WorkerPool.Job<>((models, cancelled) -> Phase.score(
+                        dev.rbon.score.RewardScorer.passes(reward, rows, out), () -> out), answer, 0, abandoned,
+                        new AtomicInteger()));
+                answers.add(answer);
+            }
+            run(64); // both wait in the queue: the first iteration starts both, and their passes meet
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expectedShort, answers.get(0).get(), 1e-5);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expectedLong, answers.get(1).get(), 1e-5);
+            io.micrometer.core.instrument.DistributionSummary tokens =
+                    registry.find("rbon.batch.step.scoring.tokens").summary();
+            assertEquals(1, tokens.count(), "one step's scoring");
+            assertEquals(4 * 9, tokens.totalAmount(), 0.0, "4 rows padded to 9 tokens: one forward pass, not 2 x 5 + 2 x 9");
+        }
+    }
+
     private static void assertTokens(List<long[]> expected, List<long[]> actual) {
         assertEquals(expected.size(), actual.size());
         for (int r = 0; r < expected.size(); r++) {
