@@ -63,12 +63,16 @@ class SchedulerTest {
 
     @AfterEach
     void stop() throws Exception {
+        stopWorker();
+        stories.close();
+    }
+
+    private void stopWorker() throws InterruptedException {
         stopping = true;
         if (worker != null) {
             worker.interrupt();
             worker.join();
         }
-        stories.close();
     }
 
     /** A request of n rows that samples exactly {@code tokens} tokens each (no end-of-sequence: greedy is not needed). */
@@ -211,6 +215,7 @@ class SchedulerTest {
             assertTrue(ran[0] < passes.size() / 2, "passes run before the short request answered: " + ran[0]);
             org.junit.jupiter.api.Assertions.assertArrayEquals(expected, longOne.get(), 0.0);
             assertEquals(List.of("joined long", "joined short", "done short", "done long"), events);
+            stopWorker();
             assertTrue(registry.find("rbon.batch.step.scoring.tokens").summary().count() > 0);
         } finally {
             dev.rbon.score.TokenBudget.configure(4096, 1L << 25);
@@ -269,6 +274,7 @@ class SchedulerTest {
             run(64); // both wait in the queue: the first iteration starts both, and their passes meet
             org.junit.jupiter.api.Assertions.assertArrayEquals(expectedShort, answers.get(0).get(), 1e-5);
             org.junit.jupiter.api.Assertions.assertArrayEquals(expectedLong, answers.get(1).get(), 1e-5);
+            stopWorker(); // the iteration records its scoring tokens after it answered
             io.micrometer.core.instrument.DistributionSummary tokens =
                     registry.find("rbon.batch.step.scoring.tokens").summary();
             assertEquals(1, tokens.count(), "one step's scoring");
