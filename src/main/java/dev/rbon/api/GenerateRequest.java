@@ -30,8 +30,9 @@ public record GenerateRequest(
                 Long seed,
         @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
                 Integer timeoutMs,
-        @Schema(description = "none, or zscore: standardise rewards within the pool before selecting.",
-                defaultValue = "none", enumeration = {"none", "zscore"}) String rewardNormalization,
+        @Schema(description = "none; zscore: standardise rewards within the pool before selecting; quantile: each"
+                + " reward's rank within the pool scaled to [0, 1], ties averaged.", defaultValue = "none",
+                enumeration = {"none", "zscore", "quantile"}) String rewardNormalization,
         @Schema(description = Prune.DESCRIPTION) Prune prune,
         @Schema(description = "Include every candidate in the response.", defaultValue = "false")
                 Boolean returnCandidates,

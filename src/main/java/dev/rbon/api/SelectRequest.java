@@ -18,7 +18,8 @@ public record SelectRequest(
         @Schema(description = "Seed of the stochastic methods' draw.") Long seed,
         @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
                 Integer timeoutMs,
-        @Schema(description = "none or zscore.", defaultValue = "none", enumeration = {"none", "zscore"})
+        @Schema(description = "none, zscore or quantile.", defaultValue = "none",
+                enumeration = {"none", "zscore", "quantile"})
                 String rewardNormalization,
         @Schema(description = "Include every candidate in the response.", defaultValue = "true")
                 Boolean returnCandidates,

@@ -2,13 +2,20 @@ package dev.rbon.select;
 
 /**
  * How rewards are rescaled within the pool before any rule reads them. Reward scales differ between reward models,
- * so a beta tuned for one is meaningless for another; {@link #ZSCORE} makes beta portable. The paper uses none.
+ * so a beta tuned for one is meaningless for another; {@link #ZSCORE} and {@link #QUANTILE} make beta portable. The
+ * paper uses none.
  */
 public enum RewardNormalization {
     /** Rewards as the reward model gave them (the default, as in the paper). */
     NONE("none"),
     /** (R_i - mean) / std with the population std (divide by N); a pool of equal rewards becomes all zeros. */
-    ZSCORE("zscore");
+    ZSCORE("zscore"),
+    /**
+     * The reward's rank within the pool scaled to [0, 1], ties averaged: (rank - 1) / (N - 1) with ranks from 1 (a
+     * pool of one, or of equal rewards, gives 0.5). The empirical quantile InfAlign (ICML 2025) calibrates rewards
+     * to: any increasing map of the rewards gives the same values.
+     */
+    QUANTILE("quantile");
 
     private final String wireName;
 
@@ -27,12 +34,40 @@ public enum RewardNormalization {
                 return n;
             }
         }
-        throw new IllegalArgumentException("unknown reward_normalization '" + name + "'; expected one of none, zscore");
+        throw new IllegalArgumentException("unknown reward_normalization '" + name
+                + "'; expected one of none, zscore, quantile");
     }
 
     /** A new array with the normalized rewards; the input is not modified. */
     public double[] apply(double[] rewards) {
-        return this == NONE ? rewards.clone() : zscore(rewards);
+        return switch (this) {
+            case NONE -> rewards.clone();
+            case ZSCORE -> zscore(rewards);
+            case QUANTILE -> quantile(rewards);
+        };
+    }
+
+    /** (average rank - 1) / (N - 1) per reward; 0.5 for every reward of a pool of one. */
+    static double[] quantile(double[] rewards) {
+        int n = rewards.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(rewards[a], rewards[b]));
+        double[] q = new double[n];
+        for (int from = 0; from < n; ) {
+            int to = from; // [from, to] is a run of equal rewards: each gets the run's average rank
+            while (to + 1 < n && rewards[order[to + 1]] == rewards[order[from]]) {
+                to++;
+            }
+            double rank = (from + to) / 2.0; // 0-based average rank
+            for (int k = from; k <= to; k++) {
+                q[order[k]] = n == 1 ? 0.5 : rank / (n - 1);
+            }
+            from = to + 1;
+        }
+        return q;
     }
 
     /**

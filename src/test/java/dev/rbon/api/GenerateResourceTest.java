@@ -113,4 +113,20 @@ class GenerateResourceTest {
         assertEquals(0.0, mean, 1e-5);
         assertNotEquals(rewards, objectives);
     }
+
+    @Test
+    void quantileNormalisationRanksTheRewardsWithinThePool() {
+        JsonPath body = Http.post("/v1/select", Map.of("prompt", "The licence grants you",
+                "candidates", List.of(" the right to copy.", " nothing at all", " a copy"),
+                "method", "bon", "reward_normalization", "quantile"))
+                .then().statusCode(200).extract().jsonPath();
+        List<Double> rewards = body.getList("candidates.reward", Double.class);
+        List<Double> objectives = body.getList("candidates.objective", Double.class);
+        for (int i = 0; i < 3; i++) {
+            double reward = rewards.get(i);
+            assertEquals(rewards.stream().filter(r -> r < reward).count() / 2.0, objectives.get(i), 1e-12,
+                    "candidate " + i + ": its rank over N - 1 (the rewards differ)");
+        }
+        assertEquals(1.0, objectives.get(body.getInt("chosen_index")), 0.0);
+    }
 }

@@ -344,7 +344,7 @@ class RequestSpaceTest {
             d.invalid("beta"); // default beta 0
         }
         if (g.chance(presence * 0.4)) {
-            d.body.put("reward_normalization", g.pick("none", "zscore"));
+            d.body.put("reward_normalization", g.pick("none", "zscore", "quantile"));
         }
         if (g.chance(bad)) {
             switch (g.between(0, 5)) {

@@ -119,9 +119,10 @@ class MethodTest {
         assertSame(RewardNormalization.NONE, RewardNormalization.fromWire("none"));
         assertSame(RewardNormalization.ZSCORE, RewardNormalization.fromWire("zscore"));
         assertEquals("zscore", RewardNormalization.ZSCORE.wireName());
+        assertSame(RewardNormalization.QUANTILE, RewardNormalization.fromWire("quantile"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RewardNormalization.fromWire("minmax"));
-        assertEquals("unknown reward_normalization 'minmax'; expected one of none, zscore", e.getMessage());
+        assertEquals("unknown reward_normalization 'minmax'; expected one of none, zscore, quantile", e.getMessage());
     }
 
     private static String message(Method m, double beta) {

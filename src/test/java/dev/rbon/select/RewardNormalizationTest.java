@@ -104,4 +104,40 @@ class RewardNormalizationTest {
         RewardNormalization.ZSCORE.apply(r);
         assertArrayEquals(new double[] {3, 1, 2}, r, 0.0);
     }
+
+    @Test
+    void quantileIsTheRankScaledToZeroOneWithTiesAveraged() {
+        assertArrayEquals(new double[] {0.5, 0, 1}, RewardNormalization.QUANTILE.apply(new double[] {2, -7, 40}), 0.0);
+        // ranks 0, 1.5, 1.5, 3 (0-based) of 4: ties share their average
+        assertArrayEquals(new double[] {1, 0.5, 0, 0.5},
+                RewardNormalization.QUANTILE.apply(new double[] {9, 3, 1, 3}), 0.0);
+        assertArrayEquals(new double[] {0.5}, RewardNormalization.QUANTILE.apply(new double[] {5}), 0.0);
+        assertArrayEquals(new double[] {0.5, 0.5, 0.5},
+                RewardNormalization.QUANTILE.apply(new double[] {0.1, 0.1, 0.1}), 0.0);
+    }
+
+    /** Any increasing map of the rewards gives the same quantiles; they lie in [0, 1], and the order is kept. */
+    @Test
+    void quantileIsInvariantToIncreasingMapsAndKeepsTheOrder() {
+        SplittableRandom random = new SplittableRandom(9);
+        for (int seed = 0; seed < 500; seed++) {
+            int n = 1 + random.nextInt(40);
+            double[] r = new double[n];
+            for (int i = 0; i < n; i++) {
+                r[i] = random.nextInt(4) == 0 ? random.nextInt(3) : random.nextDouble(-1e6, 1e6);
+            }
+            double[] q = RewardNormalization.QUANTILE.apply(r);
+            double[] mapped = Arrays.stream(r).map(v -> Math.exp(v / 1e6) * 3 + 1).toArray();
+            assertArrayEquals(q, RewardNormalization.QUANTILE.apply(mapped), 0.0, "seed " + seed);
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += q[i];
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Double.compare(r[i], r[j]), Double.compare(q[i], q[j]), "seed " + seed);
+                }
+                assertEquals(true, q[i] >= 0 && q[i] <= 1, "seed " + seed);
+            }
+            assertEquals(n / 2.0, sum, 1e-9, "seed " + seed + ": the ranks average to the middle");
+        }
+    }
 }

@@ -46,7 +46,7 @@ public record CompletionRequest(
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
                 String method,
         @Schema(description = "rbon: regularisation strength.", defaultValue = "0") Double beta,
-        @Schema(description = "rbon: none or zscore.", defaultValue = "none") String rewardNormalization,
+        @Schema(description = "rbon: none, zscore or quantile.", defaultValue = "none") String rewardNormalization,
         @Schema(description = "rbon: add every candidate of the pool to the response's rbon object.",
                 defaultValue = "false") Boolean returnCandidates,
         @Schema(description = "rbon: prune the pool's candidates while they decode, as /v1/generate's prune: "

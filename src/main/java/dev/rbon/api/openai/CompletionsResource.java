@@ -190,7 +190,8 @@ public class CompletionsResource {
         private long lastStep;
         private String sent = "";
 
-        StreamProgress(SseStream sse, CompletableFuture<Void> started, OpenAiShapes shapes, OpenAiValidation.Call call) {
+        StreamProgress(SseStream sse, CompletableFuture<Void> started, OpenAiShapes shapes,
+                OpenAiValidation.Call call) {
             this.sse = sse;
             this.started = started;
             this.shapes = shapes;

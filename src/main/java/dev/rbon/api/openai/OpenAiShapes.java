@@ -60,7 +60,8 @@ final class OpenAiShapes {
                     null), null));
         }
         sse.data(call.chat()
-                ? chat(new OpenAiResponses.ChunkChoice(0, new OpenAiResponses.Delta(null, text), null, null, null), null)
+                ? chat(new OpenAiResponses.ChunkChoice(0, new OpenAiResponses.Delta(null, text), null, null, null),
+                        null)
                 : completion(new OpenAiResponses.CompletionChoice(0, text, null, null, null), null));
     }
 

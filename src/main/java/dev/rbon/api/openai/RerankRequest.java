@@ -20,5 +20,5 @@ public record RerankRequest(
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
                 String method,
         @Schema(description = "The method's beta.", defaultValue = "0") Double beta,
-        @Schema(description = "none or zscore (applies to the objective's reward term).", defaultValue = "none",
-                enumeration = {"none", "zscore"}) String rewardNormalization) {}
+        @Schema(description = "none, zscore or quantile (applies to the objective's reward term).",
+                defaultValue = "none", enumeration = {"none", "zscore", "quantile"}) String rewardNormalization) {}
