@@ -18,9 +18,10 @@ final class Report {
             "proxy,n,method,prune,beta,gold_mean,gold_se,proxy_mean,proxy_se,win_rate_vs_bon,decoded_tokens,prompts";
     /** The methods whose pruned forms the table and the frontier plot show. */
     static final List<String> PRUNED_SHOWN = List.of("bon", "rbon_kl");
-    static final List<String> REGULARIZED = List.of("rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd", "rbon_len");
+    static final List<String> REGULARIZED = List.of("rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd", "rbon_len",
+            "soft_bon");
     static final List<String> ORDER = List.of("oracle", "bon", "rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd",
-            "rbon_len", "mbr", "random");
+            "rbon_len", "soft_bon", "mbr", "random");
 
     private Report() {}
 

@@ -12,9 +12,10 @@ public record GenerateRequest(
                 + "chat_template) and tokenized as transformers' apply_chat_template does. Give this or prompt.")
                 List<ChatMessage> messages,
         @Schema(description = "Selection method.", defaultValue = "bon",
-                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
+                        "soft_bon"})
                 String method,
-        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl); ignored by bon, mbr and random.",
+        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl and soft_bon); ignored by bon, mbr and random.",
                 defaultValue = "0") Double beta,
         @Schema(description = "Number of candidates N.", defaultValue = "8", minimum = "1") Integer n,
         @Schema(description = "Most tokens per candidate.", defaultValue = "64", minimum = "1") Integer maxNewTokens,

@@ -70,7 +70,7 @@ public record GenerateResponse(
                     Double refLogprob,
             @Schema(description = "(1/N) sum_j cos(e_i, e_j), j over all N.") Double meanSimilarity,
             @Schema(description = "What the method maximises for this candidate.") double objective,
-            @Schema(description = "p_i of the stochastic methods (srbon_kl, srbon_wd, random).") Double probability,
+            @Schema(description = "p_i of the stochastic methods (srbon_kl, srbon_wd, random, soft_bon).") Double probability,
             @Schema(description = "A pruned candidate's generated tokens when it left the batch (a multiple of "
                     + "prune.every; tokens and text are what it had then, and reward, ref_logprob and objective the "
                     + "scores it was pruned on); absent for a candidate that finished.") Integer prunedAt) {

@@ -12,9 +12,10 @@ public record SelectRequest(
         @Schema(description = "The candidate responses (text after the prompt).", required = true)
                 List<String> candidates,
         @Schema(description = "Selection method.", defaultValue = "bon",
-                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
+                        "soft_bon"})
                 String method,
-        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl).", defaultValue = "0") Double beta,
+        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl and soft_bon).", defaultValue = "0") Double beta,
         @Schema(description = "Seed of the stochastic methods' draw.") Long seed,
         @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
                 Integer timeoutMs,

@@ -17,7 +17,8 @@ public enum Method {
     SRBON_KL(  "srbon_kl",  Beta.POSITIVE,     true,      true,       false,     false),
     SRBON_WD(  "srbon_wd",  Beta.NON_NEGATIVE, true,      false,      true,      false),
     RBON_LEN(  "rbon_len",  Beta.NON_NEGATIVE, false,     false,      false,     true),
-    RANDOM(    "random",    Beta.IGNORED,      true,      false,      false,     false);
+    RANDOM(    "random",    Beta.IGNORED,      true,      false,      false,     false),
+    SOFT_BON(  "soft_bon",  Beta.POSITIVE,     true,      false,      false,     false);
 
     /** What a method accepts as beta. */
     public enum Beta {
@@ -25,7 +26,7 @@ public enum Method {
         IGNORED,
         /** finite and >= 0; 0 turns the regulariser off. */
         NON_NEGATIVE,
-        /** finite and > 0 (srbon_kl divides by beta). */
+        /** finite and > 0 (srbon_kl and soft_bon divide by beta). */
         POSITIVE
     }
 
@@ -70,7 +71,9 @@ public enum Method {
         return beta != Beta.IGNORED;
     }
 
-    /** True when the pick is drawn from a distribution with the request's RNG (srbon_kl, srbon_wd, random). */
+    /**
+     * True when the pick is drawn from a distribution with the request's RNG (srbon_kl, srbon_wd, random, soft_bon).
+     */
     public boolean stochastic() {
         return stochastic;
     }
@@ -91,8 +94,8 @@ public enum Method {
     }
 
     /**
-     * Throws IllegalArgumentException when beta is not valid for this method: non-finite, negative, or (srbon_kl)
-     * zero. Methods that ignore beta accept any value.
+     * Throws IllegalArgumentException when beta is not valid for this method: non-finite, negative, or (srbon_kl,
+     * soft_bon) zero. Methods that ignore beta accept any value.
      */
     public void checkBeta(double value) {
         if (beta == Beta.IGNORED) {

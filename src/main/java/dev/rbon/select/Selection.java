@@ -10,13 +10,14 @@ package dev.rbon.select;
  *   <li>srbon_kl: l_i + R_i / beta, the log of the unnormalised p_i;</li>
  *   <li>srbon_wd: candidate i's share of the optimum E_p[R] - beta W1(p, q), i.e. the sum over the reference samples
  *       j sent to i of (R_i - beta (1 - S_ij)) / N; 0 for a candidate with p_i = 0; the shares sum to the optimum;</li>
- *   <li>random: 0.</li>
+ *   <li>random: 0;</li>
+ *   <li>soft_bon: R_i / beta, the log of the unnormalised p_i = softmax(R / beta)_i.</li>
  * </ul>
  * All objectives are finite.
  *
  * @param chosen            the selected candidate's index
  * @param objectives        what the method maximises, per candidate (above)
- * @param probabilities     p_i for the stochastic methods (srbon_kl, srbon_wd, random); null for the others
+ * @param probabilities     p_i for the stochastic methods (srbon_kl, srbon_wd, random, soft_bon); null for the others
  * @param meanSimilarity    (1/N) sum_j S_ij (j over all N, i included); null when no similarity was given
  * @param normalizedRewards the rewards the rule read, after the reward normalization
  */

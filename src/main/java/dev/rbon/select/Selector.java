@@ -51,6 +51,7 @@ public final class Selector {
             case SRBON_KL -> srbonKl(r, scores.refLogprobs(), beta);
             case SRBON_WD -> srbonWd(r, scores.similarity(), beta);
             case RANDOM -> new Outcome(new double[r.length], uniform(r.length));
+            case SOFT_BON -> softBon(r, beta);
         };
         requireFinite(outcome.objectives(), method, beta);
         int chosen = outcome.probabilities() == null
@@ -87,6 +88,19 @@ public final class Selector {
             objective[i] = r[i] - beta * lengths[i];
         }
         return objective;
+    }
+
+    /**
+     * Soft Best-of-N (Verdun et al. 2025): p_i = softmax(R_i / beta) over the pool, beta the temperature lambda; it
+     * tends to the KL-optimal tilted distribution as N grows, to BoN as beta -> 0 and to a uniform draw as beta grows.
+     * The objective reported is R_i / beta, the log of the unnormalised p_i.
+     */
+    private static Outcome softBon(double[] r, double beta) {
+        double[] logits = new double[r.length];
+        for (int i = 0; i < r.length; i++) {
+            logits[i] = r[i] / beta;
+        }
+        return new Outcome(logits, softmax(logits));
     }
 
     /**

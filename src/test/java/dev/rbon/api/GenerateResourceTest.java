@@ -85,7 +85,7 @@ class GenerateResourceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+    @ValueSource(strings = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random", "soft_bon"})
     void everyMethodRunsEndToEnd(String method) {
         var response = Http.post("/v1/generate", Map.of("prompt", "Copyright holders may", "method", method, "beta", 0.1,
                 "n", 4, "max_new_tokens", 6, "seed", 7, "epsilon", 0.01, "no_repeat_ngram_size", 4,
@@ -97,7 +97,7 @@ class GenerateResourceTest {
                 .body("chosen.reward", notNullValue())
                 .body("timings_ms.total", notNullValue())
                 .body("models.policy", equalTo("llama"));
-        boolean stochastic = method.startsWith("srbon") || method.equals("random");
+        boolean stochastic = method.startsWith("srbon") || method.equals("random") || method.equals("soft_bon");
         response.body("chosen.probability", stochastic ? notNullValue() : nullValue());
     }
 

@@ -188,9 +188,11 @@ class RequestSpaceTest {
     static final List<String> STOPS = List.of("\n", " ", ".", "a", "e", "。", "🙂", "{{", "}}", "{% endif %}",
             "\t\n", "the", "ß", "</s>", "ab", " a");
     static final List<String> METHODS = List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd",
-            "rbon_len", "random");
+            "rbon_len", "random", "soft_bon");
+    /** The methods that divide by beta: 0 is refused. */
+    static final List<String> POSITIVE_BETA = List.of("srbon_kl", "soft_bon");
     /** DESIGN.md's methods that the server does not implement yet. */
-    static final List<String> DESIGN_ONLY_METHODS = List.of("soft_bon", "bop", "self_certainty");
+    static final List<String> DESIGN_ONLY_METHODS = List.of("bop", "self_certainty");
     static final List<String> UNKNOWN_METHODS = List.of("best", "BON", "rbon-kl", "", " bon", "none");
     static final double[] TEMPERATURES = {0, 1e-9, 1e-6, 1e-5, 5e-4, 9.99e-4, 1e-3, 0.3, 0.7, 1, 1.3, 2};
     static final double[] TOP_PS = {1e-6, 1e-3, 0.05, 0.5, 0.9, 0.999, 1};
@@ -327,7 +329,7 @@ class RequestSpaceTest {
         }
     }
 
-    /** method, beta, reward_normalization; srbon_kl needs beta > 0. */
+    /** method, beta, reward_normalization; srbon_kl and soft_bon need beta > 0. */
     static void selection(Gen g, Draft d, double bad, double presence) {
         String method = null;
         if (g.chance(presence)) {
@@ -337,10 +339,10 @@ class RequestSpaceTest {
         if (g.chance(presence * 0.8)) {
             double beta = BETAS[g.r.nextInt(BETAS.length)];
             d.body.put("beta", beta);
-            if ("srbon_kl".equals(method) && beta == 0) {
+            if (method != null && POSITIVE_BETA.contains(method) && beta == 0) {
                 d.invalid("beta");
             }
-        } else if ("srbon_kl".equals(method)) {
+        } else if (method != null && POSITIVE_BETA.contains(method)) {
             d.invalid("beta"); // default beta 0
         }
         if (g.chance(presence * 0.4)) {
@@ -782,7 +784,7 @@ class RequestSpaceTest {
         selection(g, d, bad, 1.0);
         if (!d.body.has("method") && !d.body.has("beta") && !d.body.has("reward_normalization")) {
             d.body.put("method", g.pick(METHODS));
-            if (d.body.path("method").asText().equals("srbon_kl")) {
+            if (POSITIVE_BETA.contains(d.body.path("method").asText())) {
                 d.invalid("beta");
             }
         }

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Soak {
 
     private static final List<String> METHODS =
-            List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random");
+            List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random", "soft_bon");
 
     private Soak() {}
 

@@ -17,7 +17,7 @@ class EvaluateSmokeTest {
         Evaluate.run(1, 3, 2, List.of(2, 4), List.of("noisy", "clean"), Path.of("models"), out, "smoke");
         List<String> lines = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(Report.HEADER, lines.get(0));
-        int methods = 5 * Sweep.betas().length + 3; // beta methods, bon/mbr/random
+        int methods = 6 * Sweep.betas().length + 3; // beta methods, bon/mbr/random
         int perProxyAndN = methods + 1 + Evaluate.PRUNES.size() * methods; // + oracle, + each pruned form
         assertEquals(1 + 2 * 2 * perProxyAndN, lines.size());
         for (String proxy : List.of("noisy", "clean")) {

@@ -24,6 +24,7 @@ class MethodTest {
         "rbon_wd,   NON_NEGATIVE, false,      false,       true,       false",
         "mbr,       IGNORED,      false,      false,       true,       false",
         "srbon_kl,  POSITIVE,     true,       true,        false,      false",
+        "soft_bon,  POSITIVE,     true,       false,       false,      false",
         "srbon_wd,  NON_NEGATIVE, true,       false,       true,       false",
         "rbon_len,  NON_NEGATIVE, false,      false,       false,      true",
         "random,    IGNORED,      true,       false,       false,      false"})
@@ -42,7 +43,8 @@ class MethodTest {
     @Test
     void wireNamesAreTheDocumentedOnes() {
         List<String> names = Arrays.stream(Method.values()).map(Method::wireName).toList();
-        assertEquals(List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"), names);
+        assertEquals(List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
+                "soft_bon"), names);
         for (Method m : Method.values()) {
             assertSame(m, Method.fromWire(m.wireName()));
         }
@@ -53,7 +55,7 @@ class MethodTest {
     void unknownWireNamesAreRejectedWithTheValidOnes(String name) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Method.fromWire(name));
         assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());
-        assertTrue(e.getMessage().contains("bon, rbon_kl, rbon_wd, mbr, srbon_kl, srbon_wd, rbon_len, random"),
+        assertTrue(e.getMessage().contains("bon, rbon_kl, rbon_wd, mbr, srbon_kl, srbon_wd, rbon_len, random, soft_bon"),
                 e.getMessage());
     }
 

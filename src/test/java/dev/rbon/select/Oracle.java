@@ -21,6 +21,7 @@ final class Oracle {
                 case SRBON_WD -> srbonWdShare(i, beta, r, pool.similarity());
                 case RBON_LEN -> r[i] - beta * pool.lengths()[i];
                 case RANDOM -> 0;
+                case SOFT_BON -> r[i] / beta;
             };
         }
         return objective;

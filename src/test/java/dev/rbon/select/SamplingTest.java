@@ -55,7 +55,7 @@ class SamplingTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"SRBON_KL", "SRBON_WD", "RANDOM"})
+    @EnumSource(names = {"SRBON_KL", "SRBON_WD", "RANDOM", "SOFT_BON"})
     void sameSeedSamePick(Method method) {
         Set<Integer> picks = new HashSet<>();
         for (long seed = 0; seed < Pools.COUNT; seed++) {
@@ -72,7 +72,7 @@ class SamplingTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"SRBON_KL", "SRBON_WD", "RANDOM"})
+    @EnumSource(names = {"SRBON_KL", "SRBON_WD", "RANDOM", "SOFT_BON"})
     void sampledFrequenciesMatchP(Method method) {
         double beta = method == Method.SRBON_WD ? 3 : 1;
         double[] p = Selector.select(method, beta, RewardNormalization.NONE, POOL, Rngs.fixed(0)).probabilities();

@@ -106,7 +106,7 @@ class ScoresTest {
         Method m = Method.fromWire(wire);
         assertEquals(message,
                 assertThrows(IllegalArgumentException.class, () -> rewardsOnly.requireFor(m)).getMessage());
-        double beta = m == Method.SRBON_KL ? 1 : 0;
+        double beta = m.beta() == Method.Beta.POSITIVE ? 1 : 0;
         assertEquals(message, assertThrows(IllegalArgumentException.class,
                 () -> Selector.select(m, beta, RewardNormalization.NONE, rewardsOnly, Rngs.fixed(0.5))).getMessage());
     }

@@ -184,7 +184,7 @@ class SelectorExamplesTest {
     void aSingleCandidateIsAlwaysChosen() {
         Scores one = new Scores(new double[] {-3}, new double[] {-7}, new int[] {5}, new double[][] {{1}});
         for (Method m : Method.values()) {
-            double beta = m == Method.SRBON_KL ? 0.5 : 0.0;
+            double beta = m.beta() == Method.Beta.POSITIVE ? 0.5 : 0.0;
             Selection s = Selector.select(m, beta, RewardNormalization.ZSCORE, one, Rngs.fixed(0.9));
             assertEquals(0, s.chosen(), m.wireName());
             assertArrayEquals(new double[] {0}, s.normalizedRewards(), 0.0, "one reward z-scores to 0");
@@ -192,5 +192,21 @@ class SelectorExamplesTest {
                 assertArrayEquals(new double[] {1}, s.probabilities(), 0.0, m.wireName());
             }
         }
+    }
+
+    @Test
+    void softBonIsTheSoftmaxOfTheRewardsOverBeta() {
+        Scores pool = Scores.ofRewards(1, 2, 4);
+        // beta 1: exp(1), exp(2), exp(4) over their sum = 0.0420, 0.1142, 0.8438
+        Selection s = Selector.select(Method.SOFT_BON, 1, RewardNormalization.NONE, pool, Rngs.fixed(0.1));
+        assertArrayEquals(new double[] {1, 2, 4}, s.objectives(), 0.0);
+        assertArrayEquals(new double[] {0.04201, 0.11420, 0.84379}, s.probabilities(), 1e-5);
+        assertEquals(1, s.chosen(), "0.042 <= 0.1 < 0.156");
+        double[] sharp = Selector.select(Method.SOFT_BON, 1e-3, RewardNormalization.NONE, pool, Rngs.fixed(0.5))
+                .probabilities();
+        assertArrayEquals(new double[] {0, 0, 1}, sharp, 1e-12, "beta -> 0 is BoN");
+        double[] flat = Selector.select(Method.SOFT_BON, 1e9, RewardNormalization.NONE, pool, Rngs.fixed(0.5))
+                .probabilities();
+        assertArrayEquals(new double[] {1 / 3.0, 1 / 3.0, 1 / 3.0}, flat, 1e-8, "beta -> infinity is uniform");
     }
 }

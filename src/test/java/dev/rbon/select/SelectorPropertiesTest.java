@@ -51,7 +51,7 @@ class SelectorPropertiesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"SRBON_KL", "SRBON_WD", "RANDOM"})
+    @EnumSource(names = {"SRBON_KL", "SRBON_WD", "RANDOM", "SOFT_BON"})
     void stochasticMethodsReturnADistributionAndDrawFromItsSupport(Method method) {
         SplittableRandom betas = new SplittableRandom(99);
         for (long seed = 0; seed < Pools.COUNT; seed++) {
@@ -153,7 +153,7 @@ class SelectorPropertiesTest {
             assertArrayEquals(Oracle.objectives(method, beta, pool.rewards(), pool), s.objectives(), 1e-12,
                     "seed " + seed);
             assertArrayEquals(Oracle.meanSimilarity(pool.similarity()), s.meanSimilarity(), 1e-12, "seed " + seed);
-            if (method == Method.SRBON_KL) {
+            if (method == Method.SRBON_KL || method == Method.SOFT_BON) {
                 assertArrayEquals(Oracle.softmax(s.objectives()), s.probabilities(), 1e-12, "seed " + seed);
             }
             assertEquals(method.stochastic(), s.probabilities() != null, "seed " + seed);

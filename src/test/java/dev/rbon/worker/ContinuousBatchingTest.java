@@ -48,7 +48,7 @@ class ContinuousBatchingTest {
 
     /** The mixed requests: every method, greedy and sampled rows, stop strings, prompts of different lengths. */
     private static List<Map<String, Object>> requests() {
-        String[] methods = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"};
+        String[] methods = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random", "soft_bon"};
         String[] prompts = {"Once upon a time", "The little dog ran to the park and saw a big red ball. He",
                 "Lily", "One day, a girl named Sue went to the shop with her mom to buy some"};
         List<Map<String, Object>> requests = new ArrayList<>();

@@ -39,7 +39,8 @@ public record ChatCompletionRequest(
                 Boolean logprobs,
         @Schema(description = "Alternatives per token, 0 to 20 (needs logprobs).") Integer topLogprobs,
         @Schema(description = "rbon: the selection method.", defaultValue = "bon",
-                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
+                        "soft_bon"})
                 String method,
         @Schema(description = "rbon: regularisation strength.", defaultValue = "0") Double beta,
         @Schema(description = "rbon: none, zscore or quantile.", defaultValue = "none") String rewardNormalization,

@@ -43,7 +43,8 @@ public record CompletionRequest(
         @Schema(description = "vLLM: only true (the texts leave special tokens out).", defaultValue = "true")
                 Boolean skipSpecialTokens,
         @Schema(description = "rbon: the selection method.", defaultValue = "bon",
-                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
+                        "soft_bon"})
                 String method,
         @Schema(description = "rbon: regularisation strength.", defaultValue = "0") Double beta,
         @Schema(description = "rbon: none, zscore or quantile.", defaultValue = "none") String rewardNormalization,
