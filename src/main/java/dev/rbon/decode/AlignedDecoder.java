@@ -119,10 +119,7 @@ public class AlignedDecoder {
         }
 
         ScoringPass wrap(ScoringPass pass) {
-            return pass.around(run -> () -> run(() -> {
-                run.run();
-                return null;
-            }));
+            return pass.around(run -> CallContext.around(deadlineNanos, cancelled, run));
         }
     }
 

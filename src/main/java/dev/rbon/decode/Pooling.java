@@ -89,11 +89,8 @@ public class Pooling {
         if (!(phase instanceof Phase.Score<T> score)) {
             return phase;
         }
-        return Phase.score(score.passes().stream().map(pass -> pass.around(run -> () -> CallContext.during(deadline,
-                cancelled, () -> {
-                    run.run();
-                    return null;
-                }))).toList(), score.then());
+        return Phase.score(score.passes().stream()
+                .map(pass -> pass.around(run -> CallContext.around(deadline, cancelled, run))).toList(), score.then());
     }
 
     private static Phase<Classified> classify(ModelSet models, List<String> texts, List<long[]> ids,

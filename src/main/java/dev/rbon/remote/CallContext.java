@@ -23,6 +23,14 @@ public final class CallContext {
         this.cancelled = cancelled;
     }
 
+    /** {@code part}, run as {@link #during} runs it: a scoring pass that may call an engine. */
+    public static Runnable around(long deadlineNanos, BooleanSupplier cancelled, Runnable part) {
+        return () -> during(deadlineNanos, cancelled, () -> {
+            part.run();
+            return null;
+        });
+    }
+
     /** Runs {@code work} on this thread with the deadline {@code deadlineNanos} (a {@link System#nanoTime()}). */
     public static <T> T during(long deadlineNanos, BooleanSupplier cancelled, Supplier<T> work) {
         CallContext outer = CURRENT.get();

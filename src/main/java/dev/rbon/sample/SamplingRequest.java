@@ -87,6 +87,7 @@ public final class SamplingRequest {
     private int atLeast;
     private Ranking ranking;
     private Consumer<SampledSequence> winner = sequence -> { };
+    private String promptText;
 
     // prefill: the prompt's own one-row cache, filled chunk by chunk before the rows join the batch
     NDManager prefillManager;
@@ -239,7 +240,7 @@ public final class SamplingRequest {
         if (running < 2 || !(now || prune.decides(generated))) {
             return false;
         }
-        String promptText = lm.tokenizer().decode(promptIds, true);
+        String promptText = promptText();
         int[] aliveRows = alive.stream().mapToInt(Integer::intValue).toArray();
         List<SampledSequence> sequences = alive.stream().map(r -> sequence(rows[r], promptText)).toList();
         double[] objectives = ranking.objectives(aliveRows, sequences);
@@ -273,7 +274,7 @@ public final class SamplingRequest {
             }
         }
         if (lone != null && rows.length > 1) {
-            winner.accept(sequence(lone, lm.tokenizer().decode(promptIds, true)));
+            winner.accept(sequence(lone, promptText()));
         }
     }
 
@@ -299,8 +300,16 @@ public final class SamplingRequest {
 
     /** The rows in candidate order (pruned ones as they were when they left), their texts decoded once, here. */
     public List<SampledSequence> sequences() {
-        String promptText = lm.tokenizer().decode(promptIds, true);
+        String promptText = promptText();
         return Arrays.stream(rows).map(row -> sequence(row, promptText)).toList();
+    }
+
+    /** The prompt's text, decoded once: every decision point and every step of a lone survivor read it. */
+    private String promptText() {
+        if (promptText == null) {
+            promptText = lm.tokenizer().decode(promptIds, true);
+        }
+        return promptText;
     }
 
     private SampledSequence sequence(Row row, String promptText) {
