@@ -13,10 +13,11 @@ public record GenerateRequest(
                 List<ChatMessage> messages,
         @Schema(description = "Selection method.", defaultValue = "bon",
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
-                        "soft_bon"})
+                        "soft_bon", "bop", "self_certainty"})
                 String method,
-        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl and soft_bon); ignored by bon, mbr and random.",
-                defaultValue = "0") Double beta,
+        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl and soft_bon; bop's mu); ignored by "
+                + "bon, mbr, random and self_certainty.", defaultValue = "0") Double beta,
+        @Schema(description = KL_BUDGET, minimum = "0") Double klBudget,
         @Schema(description = "Number of candidates N.", defaultValue = "8", minimum = "1") Integer n,
         @Schema(description = "Most tokens per candidate.", defaultValue = "64", minimum = "1") Integer maxNewTokens,
         @Schema(description = "Sampling temperature; 0 is greedy decoding.", defaultValue = "1.0") Double temperature,
@@ -61,6 +62,11 @@ public record GenerateRequest(
                 + "finish_reason pruned, its partial text, pruned_at and the scores it was pruned on. Absent or null: "
                 + "no pruning.";
     }
+
+    public static final String KL_BUDGET = "Instead of beta (srbon_kl, soft_bon, bop): the KL in nats the selection may "
+            + "move from the pool's reference distribution. srbon_kl and soft_bon solve beta per pool by bisection; bop "
+            + "solves mu before sampling from Best-of-Poisson's KL at cap n. The response's beta is the value used and "
+            + "its kl the KL reached.";
 
     /** One turn of a conversation. */
     public record ChatMessage(

@@ -13,7 +13,10 @@ public record GenerateResponse(
         @Schema(description = "Request id.") String id,
         @Schema(description = "The chosen candidate's text.") String text,
         @Schema(description = "The method that chose.") String method,
-        @Schema(description = "The beta it used.") double beta,
+        @Schema(description = "The beta it used: the request's, or the one its kl_budget set (bop: mu).")
+                double beta,
+        @Schema(description = CHOSEN_RANK) int rewardRank,
+        @Schema(description = KL) double kl,
         @Schema(description = "Number of candidates.") int n,
         @Schema(description = "Index of the chosen candidate.") int chosenIndex,
         @Schema(description = "The chosen candidate with its scores.") Candidate chosen,
@@ -21,6 +24,12 @@ public record GenerateResponse(
         Usage usage,
         @Schema(description = "Milliseconds per stage.") Timings timingsMs,
         @Schema(description = "Which models produced the answer.") Models models) {
+
+    public static final String CHOSEN_RANK = "How many candidates have a higher reward than the chosen one: 0 is BoN's pick.";
+    public static final String KL = "KL (nats) of the selection to the policy: log N - (N - 1) / N (best-of-N's) for bon, "
+            + "rbon_kl, rbon_len and self_certainty; Best-of-Poisson's at mu and cap n for bop; the bound log N for "
+            + "rbon_wd and mbr; the exact KL of the selection distribution to the pool's reference (p_ref ∝ pi_ref for "
+            + "srbon_kl, uniform otherwise) for the stochastic rules.";
 
     /** Milliseconds per stage of the request. */
     public record Timings(
@@ -92,7 +101,8 @@ public record GenerateResponse(
         List<Candidate> candidates = o.candidates().stream().map(c -> Candidate.of(c, withTokenIds)).toList();
         Candidate chosen = candidates.get(o.chosenIndex());
         return new GenerateResponse((g.supplied() ? "select-" : "gen-") + UUID.randomUUID(), chosen.text(),
-                g.method().wireName(), g.beta(), candidates.size(), o.chosenIndex(), chosen,
+                g.method().wireName(), o.beta(), o.choice().rewardRank(), o.choice().kl(), candidates.size(),
+                o.chosenIndex(), chosen,
                 withCandidates ? candidates : null, new Usage(o.promptTokens(), o.completionTokens()),
                 Timings.of(o.timings()), Models.of(o.models()));
     }

@@ -36,7 +36,8 @@ public final class RequestValidation {
         RequestValidation v = new RequestValidation(limits);
         List<Generation.Message> messages = v.promptOrMessages(r.prompt(), r.messages());
         Method method = v.method(r.method());
-        double beta = v.beta(method, r.beta());
+        Double klBudget = v.klBudget(method, r.klBudget(), r.beta());
+        double beta = klBudget != null ? 0 : v.beta(method, r.beta());
         int n = v.range("n", r.n(), DEFAULT_N, 1, limits.maxN());
         int maxNewTokens = v.range("max_new_tokens", r.maxNewTokens(), SamplingParams.DEFAULT_MAX_NEW_TOKENS, 1,
                 limits.maxNewTokens());
@@ -46,19 +47,22 @@ public final class RequestValidation {
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         Prune prune = v.prune(r.prune());
         v.throwIfAny();
-        return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization).pruning(prune);
+        return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization).pruning(prune)
+                .withKlBudget(klBudget);
     }
 
     static Generation select(SelectRequest r, RbonConfig.Limits limits) {
         RequestValidation v = new RequestValidation(limits);
         List<Generation.Message> messages = v.promptOrMessages(r.prompt(), r.messages());
         Method method = v.method(r.method());
-        double beta = v.beta(method, r.beta());
+        Double klBudget = v.klBudget(method, r.klBudget(), r.beta());
+        double beta = klBudget != null ? 0 : v.beta(method, r.beta());
         v.candidates(r.candidates());
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         v.throwIfAny();
-        return Generation.select(r.prompt(), messages, r.candidates(), method, beta, normalization, r.seed());
+        return Generation.select(r.prompt(), messages, r.candidates(), method, beta, normalization, r.seed())
+                .withKlBudget(klBudget);
     }
 
     /**
@@ -148,6 +152,26 @@ public final class RequestValidation {
             }
         }
         return value;
+    }
+
+    /**
+     * kl_budget: null when absent (beta rules); else a finite number >= 0 of nats, on srbon_kl, soft_bon or bop,
+     * given instead of beta.
+     */
+    public Double klBudget(Method method, Double klBudget, Double beta) {
+        if (klBudget == null) {
+            return null;
+        }
+        if (!Double.isFinite(klBudget) || klBudget < 0) {
+            fail("kl_budget", "must be a finite number >= 0 (nats), got " + klBudget);
+        } else if (method != null && method != Method.SRBON_KL && method != Method.SOFT_BON
+                && method != Method.BOP) {
+            fail("kl_budget", "applies to srbon_kl, soft_bon and bop, not " + method.wireName());
+        }
+        if (beta != null) {
+            fail("kl_budget", "give beta or kl_budget, not both: kl_budget sets beta");
+        }
+        return klBudget;
     }
 
     public int range(String field, Integer value, int fallback, int min, int max) {

@@ -13,9 +13,11 @@ public record SelectRequest(
                 List<String> candidates,
         @Schema(description = "Selection method.", defaultValue = "bon",
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
-                        "soft_bon"})
+                        "soft_bon", "bop", "self_certainty"})
                 String method,
-        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl and soft_bon).", defaultValue = "0") Double beta,
+        @Schema(description = "Regularisation strength; >= 0 (> 0 for srbon_kl and soft_bon; bop's mu).",
+                defaultValue = "0") Double beta,
+        @Schema(description = GenerateRequest.KL_BUDGET, minimum = "0") Double klBudget,
         @Schema(description = "Seed of the stochastic methods' draw.") Long seed,
         @Schema(description = "Deadline in milliseconds (capped by rbon.limits.request-timeout); past it: 504.")
                 Integer timeoutMs,

@@ -11,6 +11,10 @@ import dev.rbon.score.Conversation;
 import dev.rbon.score.ReferenceScorer;
 import dev.rbon.score.ScoringPass;
 import dev.rbon.score.SimilarityScorer;
+import dev.rbon.select.BestOfPoisson;
+import dev.rbon.select.ChoiceStats;
+import dev.rbon.select.KlBudget;
+import dev.rbon.select.Method;
 import dev.rbon.select.Scores;
 import dev.rbon.select.Selection;
 import dev.rbon.select.Selector;
@@ -63,15 +67,27 @@ public class AlignedDecoder {
     }
 
     /** As {@link #decode(Generation, Duration)}, reporting to {@code progress} from the worker's thread. */
-    public CompletableFuture<Outcome> decode(Generation generation, Duration timeout, Progress progress) {
+    public CompletableFuture<Outcome> decode(Generation asked, Duration timeout, Progress progress) {
         long submitted = System.nanoTime();
         RequestDeadline deadline = RequestDeadline.of(timeout, limits.requestTimeout());
+        Generation generation = asked.method() == Method.BOP ? bestOfPoisson(asked) : asked;
+        int cap = asked.n();
         CompletableFuture<Outcome> result = deadline.bound(pool.submitSampling(generation.supplied() ? 0 : generation.n(),
                 (models, cancelled) -> CallContext.during(deadline.nanos(), cancelled,
-                        () -> start(models, generation, submitted, steps(cancelled, progress), progress,
+                        () -> start(models, generation, cap, submitted, steps(cancelled, progress), progress,
                                 new Within(deadline.nanos(), cancelled)))));
         result.thenAccept(outcome -> metrics.decoded(generation.method().wireName(), outcome));
         return result;
+    }
+
+    /**
+     * bop decodes n' = 1 + Poisson(mu) candidates, capped by n: mu is beta, or solved from kl_budget. n' is drawn
+     * from a generator of its own seeded by the request's seed, so that the rows' generators, and so the first n'
+     * candidates, are those of the same seeded request under any other method.
+     */
+    private static Generation bestOfPoisson(Generation g) {
+        double mu = g.klBudget() != null ? BestOfPoisson.muForKl(g.klBudget(), g.n()) : g.beta();
+        return g.bestOfPoisson(BestOfPoisson.draw(mu, g.n(), RequestRandom.poolSize(g.seed())), mu);
     }
 
     /**
@@ -137,7 +153,7 @@ public class AlignedDecoder {
      * at once (supplied candidates) or a sampling phase whose rows join the device's batch; {@code later} wraps the part that
      * runs once they are sampled (the request's deadline and cancellation again).
      */
-    private Phase<Outcome> start(ModelSet models, Generation g, long submitted, BooleanSupplier cancelled,
+    private Phase<Outcome> start(ModelSet models, Generation g, int cap, long submitted, BooleanSupplier cancelled,
             Progress progress, Within within) {
         Stopwatch clock = new Stopwatch(submitted);
         clock.lap(); // queue
@@ -157,7 +173,7 @@ public class AlignedDecoder {
         Conversation conversation = g.messages() == null
                 ? Conversation.of(g.prompt())
                 : new Conversation(prompt.text(), chatMessages(g));
-        Request request = new Request(models, g, prompt, conversation, promptIds, rng, clock, progress, within);
+        Request request = new Request(models, g, cap, prompt, conversation, promptIds, rng, clock, progress, within);
         if (g.supplied()) { // every model's limit and the memory budget, before any work
             Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
             List<long[]> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
@@ -188,10 +204,11 @@ public class AlignedDecoder {
 
     /**
      * One request as its first half (prompt, admission, rows) hands it to its second (scores, selection, answer), on
-     * its worker: the models, what was asked, the prompt as the policy reads it, the conversation as the scoring
-     * models read it, the request's generator, its clock and its progress listener.
+     * its worker: the models, what was asked ({@code cap}: the n asked for, which bop's pool may be under), the prompt
+     * as the policy reads it, the conversation as the scoring models read it, the request's generator, its clock and
+     * its progress listener.
      */
-    private record Request(ModelSet models, Generation generation, Prompt prompt, Conversation conversation,
+    private record Request(ModelSet models, Generation generation, int cap, Prompt prompt, Conversation conversation,
             long[] promptIds, RandomGenerator rng, Stopwatch clock, Progress progress, Within within) {}
 
     /**
@@ -270,27 +287,33 @@ public class AlignedDecoder {
                     request.clock().lap(), request.clock().total());
             return new Outcome(selected.chosen(), selected.candidates(), selected.order(), selected.returned(),
                     request.promptIds().length, g.supplied() ? 0 : selected.candidates().stream()
-                    .mapToInt(Outcome.Candidate::tokens).sum(), timings, names(request.models()));
+                    .mapToInt(Outcome.Candidate::tokens).sum(), timings, names(request.models()), selected.beta(),
+                    selected.choice());
         }));
     }
 
-    /** The chosen candidate, every candidate, the best n in order and their tokens' log-probs if asked. */
+    /**
+     * The chosen candidate, every candidate, the best n in order and their tokens' log-probs if asked; the beta
+     * used and what the choice says of reward hacking.
+     */
     private record Selected(int chosen, List<Outcome.Candidate> candidates, int[] order,
-            List<ReturnedTokens.Answer> returned) {}
+            List<ReturnedTokens.Answer> returned, double beta, ChoiceStats choice) {}
 
     /** Selection among the finished candidates; every candidate reported (pruned ones as they left). */
     private Selected select(Request request, Pool pool, int[] finished, PoolScores scores, Partials partials) {
         Generation g = request.generation();
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         int[] finishedLengths = Arrays.stream(finished).map(i -> lengths[i]).toArray();
-        Selection selection = select(g, new Scores(scores.rewards(), scores.refLogprobs(), finishedLengths,
-                scores.similarity()), request.rng());
+        Scores read = new Scores(scores.rewards(), scores.refLogprobs(), finishedLengths, scores.similarity());
+        double beta = beta(g, read);
+        Selection selection = select(g, read, request.rng());
+        ChoiceStats choice = ChoiceStats.of(g.method(), beta, read, selection, request.cap());
         // the 2nd to n-th draws of a stochastic method continue the request's stream
         int[] order = Arrays.stream(TopN.of(selection, g.returned(), request.rng())).map(k -> finished[k]).toArray();
         List<Outcome.Candidate> candidates = candidates(pool, lengths, finished, scores, selection, partials);
         List<ReturnedTokens.Answer> returned = g.logprobs() == null ? null : ReturnedTokens.of(request.models()
                 .policy(), request.promptIds(), Arrays.stream(order).mapToObj(candidates::get).toList(), g.logprobs());
-        return new Selected(finished[selection.chosen()], candidates, order, returned);
+        return new Selected(finished[selection.chosen()], candidates, order, returned, beta, choice);
     }
 
     /**
@@ -428,10 +451,18 @@ public class AlignedDecoder {
 
     private static Selection select(Generation g, Scores scores, RandomGenerator rng) {
         try {
-            return Selector.select(g.method(), g.beta(), g.rewardNormalization(), scores, rng);
+            return Selector.select(g.method(), beta(g, scores), g.rewardNormalization(), scores, rng);
         } catch (IllegalArgumentException e) {
-            throw new FieldException("beta", e.getMessage());
+            throw new FieldException(g.klBudget() != null ? "kl_budget" : "beta", e.getMessage());
         }
+    }
+
+    /** The request's beta, or the one its kl_budget sets for this pool (bop's mu was set before sampling). */
+    private static double beta(Generation g, Scores scores) {
+        if (g.klBudget() == null || g.method() == Method.BOP) {
+            return g.beta();
+        }
+        return KlBudget.solve(g.method(), g.klBudget(), g.rewardNormalization(), scores).beta();
     }
 
     private void checkPromptLength(CausalLMText policy, Generation g, int promptTokens, int maxNewTokens) {

@@ -10,9 +10,10 @@ import java.time.Duration;
 /**
  * rbon's request metrics (Prometheus names in parentheses): requests by method and outcome
  * ({@code rbon_requests_total}), latency ({@code rbon_request_duration_seconds}) and per-stage latency
- * ({@code rbon_stage_duration_seconds}) as histograms, candidates and generated tokens, and the reward rank of the
- * chosen candidate ({@code rbon_chosen_reward_rank}: 0 is what BoN would pick), which shows how far a method
- * departs from BoN.
+ * ({@code rbon_stage_duration_seconds}) as histograms, candidates and generated tokens, and, by method, what shows
+ * reward hacking: the reward rank of the chosen candidate ({@code rbon_chosen_reward_rank}: 0 is what BoN would
+ * pick), the selection's KL to the policy ({@code rbon_selection_kl}, as the response's {@code kl}) and the pool's
+ * reward spread ({@code rbon_pool_reward_spread}: max - min of the finished candidates' rewards).
  */
 @ApplicationScoped
 public class DecodeMetrics {
@@ -50,12 +51,28 @@ public class DecodeMetrics {
         DistributionSummary.builder("rbon.chosen.reward.rank")
                 .description("Reward rank of the chosen candidate (0 = the highest reward, BoN's pick)")
                 .tag("method", method).publishPercentileHistogram().register(registry)
-                .record(rewardRank(outcome));
+                .record(outcome.choice().rewardRank());
+        DistributionSummary.builder("rbon.selection.kl")
+                .description("KL (nats) of the selection to the policy: best-of-N's for the argmax rules, the pool's"
+                        + " for the stochastic ones").tag("method", method).serviceLevelObjectives(KL_BUCKETS)
+                .register(registry).record(outcome.choice().kl());
+        DistributionSummary.builder("rbon.pool.reward.spread")
+                .description("Max - min of the finished candidates' rewards in a pool").tag("method", method)
+                .publishPercentileHistogram().register(registry).record(rewardSpread(outcome));
     }
 
-    /** How many candidates have a strictly higher reward than the chosen one. */
-    static int rewardRank(Outcome outcome) {
-        double chosen = outcome.chosen().reward();
-        return (int) outcome.candidates().stream().filter(c -> c.reward() > chosen).count();
+    /** Buckets for a KL in nats: best-of-N's is 0.19 at N = 2, 1.83 at N = 16, 3.17 at N = 64, 5.94 at N = 1024. */
+    static final double[] KL_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8};
+
+    private static double rewardSpread(Outcome outcome) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (Outcome.Candidate c : outcome.candidates()) {
+            if (!c.pruned()) {
+                min = Math.min(min, c.reward());
+                max = Math.max(max, c.reward());
+            }
+        }
+        return max - min;
     }
 }

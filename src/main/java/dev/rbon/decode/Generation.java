@@ -19,6 +19,8 @@ import java.util.List;
  * @param returned how many of the best the answer returns, in the method's order (OpenAI's n; 1 elsewhere)
  * @param logprobs null: none; else each returned answer's token log-probs with this many alternatives (0 to 20)
  * @param prune speculative rejection of the sampled candidates while they decode, else null
+ * @param klBudget the KL (nats) that sets beta per pool (srbon_kl, soft_bon) or mu before sampling (bop) instead of
+ *     {@code beta}, else null
  */
 public record Generation(
         String prompt,
@@ -32,7 +34,8 @@ public record Generation(
         Long seed,
         int returned,
         Integer logprobs,
-        Prune prune) {
+        Prune prune,
+        Double klBudget) {
 
     /** One turn of a conversation. */
     public record Message(String role, String content) {}
@@ -40,26 +43,42 @@ public record Generation(
     public static Generation sample(String prompt, List<Message> messages, SamplingParams sampling, int n,
             Method method, double beta, RewardNormalization rewardNormalization) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), null, sampling, n, method, beta,
-                rewardNormalization, sampling.seed(), 1, null, null);
+                rewardNormalization, sampling.seed(), 1, null, null, null);
     }
 
     /** /v1/select: selection among the client's candidates for a prompt or, {@code prompt} null, a conversation. */
     public static Generation select(String prompt, List<Message> messages, List<String> candidates, Method method,
             double beta, RewardNormalization rewardNormalization, Long seed) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), List.copyOf(candidates), null,
-                candidates.size(), method, beta, rewardNormalization, seed, 1, null, null);
+                candidates.size(), method, beta, rewardNormalization, seed, 1, null, null, null);
     }
 
     /** The same request, answering with the best {@code returned} and, when not null, their tokens' log-probs. */
     public Generation returning(int returned, Integer logprobs) {
         return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
-                seed, returned, logprobs, prune);
+                seed, returned, logprobs, prune, klBudget);
     }
 
     /** The same request, its candidates pruned as {@code prune} says (null: none). */
     public Generation pruning(Prune prune) {
         return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
-                seed, returned, logprobs, prune);
+                seed, returned, logprobs, prune, klBudget);
+    }
+
+    /** The same request, its beta set by {@code klBudget} (null: by beta). */
+    public Generation withKlBudget(Double klBudget) {
+        return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
+                seed, returned, logprobs, prune, klBudget);
+    }
+
+    /**
+     * bop's pool: the same request on its first {@code decoded} candidates (sampled, or the client's first ones) at
+     * mu {@code mu}; it returns at most that many.
+     */
+    public Generation bestOfPoisson(int decoded, double mu) {
+        return new Generation(prompt, messages, supplied() ? suppliedCandidates.subList(0, decoded) : null, sampling,
+                decoded, method, mu, rewardNormalization, seed, Math.min(returned, decoded), logprobs, prune,
+                klBudget);
     }
 
     /** The client supplied the candidates (/v1/select, /v1/rerank): nothing is sampled. */

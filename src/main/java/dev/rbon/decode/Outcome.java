@@ -1,5 +1,6 @@
 package dev.rbon.decode;
 
+import dev.rbon.select.ChoiceStats;
 import java.util.List;
 
 /**
@@ -7,6 +8,8 @@ import java.util.List;
  *
  * @param order the best {@link Generation#returned()} in the method's order (pool indices), the chosen first
  * @param returnedTokens per entry of {@code order}, its tokens with their log-probs; null unless asked for
+ * @param beta the beta the rule used: the request's, or the one its kl_budget set (bop: mu)
+ * @param choice the chosen candidate's reward rank and the selection's KL
  */
 public record Outcome(
         int chosenIndex,
@@ -16,7 +19,9 @@ public record Outcome(
         int promptTokens,
         int completionTokens,
         Timings timings,
-        ModelNames models) {
+        ModelNames models,
+        double beta,
+        ChoiceStats choice) {
 
     /**
      * One candidate. {@code refLogprob} is null when nothing needed it and it was not free (a separate reference

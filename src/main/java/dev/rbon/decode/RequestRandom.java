@@ -18,4 +18,12 @@ public final class RequestRandom {
     public static RandomGenerator of(Long seed) {
         return RandomGeneratorFactory.of("L64X128MixRandom").create(seed != null ? seed : SEEDS.nextLong());
     }
+
+    /**
+     * bop's draw of how many candidates to decode: seeded by the request's seed but apart from {@link #of}'s
+     * stream (the seed plus a fixed odd constant), which seeds the rows.
+     */
+    public static RandomGenerator poolSize(Long seed) {
+        return of(seed != null ? seed + 0x9E3779B97F4A7C15L : null);
+    }
 }

@@ -9,16 +9,19 @@ import java.util.stream.Collectors;
  * The rules themselves live in {@link Selector}.
  */
 public enum Method {
-    //          wire        beta               stochastic refLogprobs similarity lengths
-    BON(       "bon",       Beta.IGNORED,      false,     false,      false,     false),
-    RBON_KL(   "rbon_kl",   Beta.NON_NEGATIVE, false,     true,       false,     false),
-    RBON_WD(   "rbon_wd",   Beta.NON_NEGATIVE, false,     false,      true,      false),
-    MBR(       "mbr",       Beta.IGNORED,      false,     false,      true,      false),
-    SRBON_KL(  "srbon_kl",  Beta.POSITIVE,     true,      true,       false,     false),
-    SRBON_WD(  "srbon_wd",  Beta.NON_NEGATIVE, true,      false,      true,      false),
-    RBON_LEN(  "rbon_len",  Beta.NON_NEGATIVE, false,     false,      false,     true),
-    RANDOM(    "random",    Beta.IGNORED,      true,      false,      false,     false),
-    SOFT_BON(  "soft_bon",  Beta.POSITIVE,     true,      false,      false,     false);
+    //              wire              beta               stochastic refLogprobs similarity lengths selfCertainty
+    BON(           "bon",            Beta.IGNORED,      false,     false,      false,     false,  false),
+    RBON_KL(       "rbon_kl",        Beta.NON_NEGATIVE, false,     true,       false,     false,  false),
+    RBON_WD(       "rbon_wd",        Beta.NON_NEGATIVE, false,     false,      true,      false,  false),
+    MBR(           "mbr",            Beta.IGNORED,      false,     false,      true,      false,  false),
+    SRBON_KL(      "srbon_kl",       Beta.POSITIVE,     true,      true,       false,     false,  false),
+    SRBON_WD(      "srbon_wd",       Beta.NON_NEGATIVE, true,      false,      true,      false,  false),
+    RBON_LEN(      "rbon_len",       Beta.NON_NEGATIVE, false,     false,      false,     true,   false),
+    RANDOM(        "random",         Beta.IGNORED,      true,      false,      false,     false,  false),
+    SOFT_BON(      "soft_bon",       Beta.POSITIVE,     true,      false,      false,     false,  false),
+    /** Best-of-Poisson: beta is mu; the pool the rule reads is already the 1 + Poisson(mu) candidates decoded. */
+    BOP(           "bop",            Beta.NON_NEGATIVE, false,     false,      false,     false,  false),
+    SELF_CERTAINTY("self_certainty", Beta.IGNORED,      false,     false,      false,     false,  true);
 
     /** What a method accepts as beta. */
     public enum Beta {
@@ -36,15 +39,17 @@ public enum Method {
     private final boolean needsRefLogprobs;
     private final boolean needsSimilarity;
     private final boolean needsLengths;
+    private final boolean needsSelfCertainty;
 
     Method(String wireName, Beta beta, boolean stochastic, boolean needsRefLogprobs, boolean needsSimilarity,
-            boolean needsLengths) {
+            boolean needsLengths, boolean needsSelfCertainty) {
         this.wireName = wireName;
         this.beta = beta;
         this.stochastic = stochastic;
         this.needsRefLogprobs = needsRefLogprobs;
         this.needsSimilarity = needsSimilarity;
         this.needsLengths = needsLengths;
+        this.needsSelfCertainty = needsSelfCertainty;
     }
 
     /** The name used in requests and responses, e.g. {@code "rbon_kl"}. */
@@ -73,6 +78,7 @@ public enum Method {
 
     /**
      * True when the pick is drawn from a distribution with the request's RNG (srbon_kl, srbon_wd, random, soft_bon).
+     * bop draws too, but before sampling (how many candidates to decode), and picks deterministically.
      */
     public boolean stochastic() {
         return stochastic;
@@ -91,6 +97,19 @@ public enum Method {
     /** True when the rule reads the token counts L_i. */
     public boolean needsLengths() {
         return needsLengths;
+    }
+
+    /** True when the rule reads each candidate's self-certainty (the sampler's mean KL(uniform ‖ p_t)). */
+    public boolean needsSelfCertainty() {
+        return needsSelfCertainty;
+    }
+
+    /**
+     * True when the pick is the argmax of a score of each candidate alone (not of the pool), so the chosen
+     * candidate is distributed as the best of N draws of that score: KL to the policy log N - (N - 1) / N.
+     */
+    public boolean argmaxOfOwnScore() {
+        return this == BON || this == RBON_KL || this == RBON_LEN || this == BOP || this == SELF_CERTAINTY;
     }
 
     /**

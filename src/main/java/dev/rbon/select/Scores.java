@@ -7,14 +7,17 @@ package dev.rbon.select;
  *   <li>{@code refLogprobs} l_i = log pi_ref(y_i|x), the natural-log SUM over the response tokens;</li>
  *   <li>{@code lengths} L_i, response tokens, >= 0;</li>
  *   <li>{@code similarity} S_ij = cos(e_i, e_j), N x N; S_ii = 1 for unit embeddings. Neither symmetry nor the
- *       range [-1, 1] is required.</li>
+ *       range [-1, 1] is required;</li>
+ *   <li>{@code selfCertainty} the mean over the response's tokens of KL(uniform ‖ p_t), p_t the policy's
+ *       next-token distribution (Kang et al. 2025).</li>
  * </ul>
- * The last three may be null when the method does not read them ({@link Method#needsRefLogprobs()} etc.).
+ * The last four may be null when the method does not read them ({@link Method#needsRefLogprobs()} etc.).
  * Every value must be finite: the constructor throws IllegalArgumentException naming the score and the index,
  * e.g. "rewards[3] is NaN". The arrays are copied on construction; callers must not modify the ones the accessors
  * return.
  */
-public record Scores(double[] rewards, double[] refLogprobs, int[] lengths, double[][] similarity) {
+public record Scores(double[] rewards, double[] refLogprobs, int[] lengths, double[][] similarity,
+        double[] selfCertainty) {
 
     public Scores {
         if (rewards == null || rewards.length == 0) {
@@ -25,6 +28,12 @@ public record Scores(double[] rewards, double[] refLogprobs, int[] lengths, doub
         refLogprobs = refLogprobs == null ? null : finiteCopy("refLogprobs", refLogprobs, n);
         lengths = lengths == null ? null : lengthsCopy(lengths, n);
         similarity = similarity == null ? null : similarityCopy(similarity, n);
+        selfCertainty = selfCertainty == null ? null : finiteCopy("selfCertainty", selfCertainty, n);
+    }
+
+    /** Scores without self-certainty (every rule but self_certainty). */
+    public Scores(double[] rewards, double[] refLogprobs, int[] lengths, double[][] similarity) {
+        this(rewards, refLogprobs, lengths, similarity, null);
     }
 
     /** Scores with rewards only (enough for bon and random). */
@@ -47,6 +56,9 @@ public record Scores(double[] rewards, double[] refLogprobs, int[] lengths, doub
         }
         if (method.needsLengths() && lengths == null) {
             throw missing(method, "lengths (response token counts)");
+        }
+        if (method.needsSelfCertainty() && selfCertainty == null) {
+            throw missing(method, "selfCertainty (the sampler's mean KL(uniform || p_t) per candidate)");
         }
     }
 

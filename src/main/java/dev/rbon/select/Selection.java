@@ -11,7 +11,9 @@ package dev.rbon.select;
  *   <li>srbon_wd: candidate i's share of the optimum E_p[R] - beta W1(p, q), i.e. the sum over the reference samples
  *       j sent to i of (R_i - beta (1 - S_ij)) / N; 0 for a candidate with p_i = 0; the shares sum to the optimum;</li>
  *   <li>random: 0;</li>
- *   <li>soft_bon: R_i / beta, the log of the unnormalised p_i = softmax(R / beta)_i.</li>
+ *   <li>soft_bon: R_i / beta, the log of the unnormalised p_i = softmax(R / beta)_i;</li>
+ *   <li>bop: R_i, over the 1 + Poisson(beta) candidates decoded (see {@link BestOfPoisson});</li>
+ *   <li>self_certainty: the candidate's self-certainty, reward-free.</li>
  * </ul>
  * All objectives are finite.
  *

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /**
- * The selection rules of Jinnai et al. 2024 (BoN, RBoN) and Ichihara et al. 2025 (SRBoN), as the papers state
- * them (see package-info for where the authors' code differs). R is the reward after normalization, l_i the
+ * The selection rules of Jinnai et al. 2024 (BoN, RBoN), Ichihara et al. 2025 (SRBoN) and their 2025 follow-ups
+ * (Soft BoN, Best-of-Poisson, self-certainty), as the papers state them (see package-info for where the authors' code differs). R is the reward after normalization, l_i the
  * reference log-prob, L_i the token count, S the similarity matrix, m_i = (1/N) sum_j S_ij. Ties go to the lowest
  * index. Pure: never modifies its inputs.
  */
@@ -52,6 +52,8 @@ public final class Selector {
             case SRBON_WD -> srbonWd(r, scores.similarity(), beta);
             case RANDOM -> new Outcome(new double[r.length], uniform(r.length));
             case SOFT_BON -> softBon(r, beta);
+            case BOP -> Outcome.deterministic(r.clone());
+            case SELF_CERTAINTY -> Outcome.deterministic(scores.selfCertainty().clone());
         };
         requireFinite(outcome.objectives(), method, beta);
         int chosen = outcome.probabilities() == null

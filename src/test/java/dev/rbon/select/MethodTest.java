@@ -27,7 +27,9 @@ class MethodTest {
         "soft_bon,  POSITIVE,     true,       false,       false,      false",
         "srbon_wd,  NON_NEGATIVE, true,       false,       true,       false",
         "rbon_len,  NON_NEGATIVE, false,      false,       false,      true",
-        "random,    IGNORED,      true,       false,       false,      false"})
+        "random,    IGNORED,      true,       false,       false,      false",
+        "bop,       NON_NEGATIVE, false,      false,       false,      false",
+        "self_certainty, IGNORED, false,      false,       false,      false"})
     void factsPerMethod(String wire, Method.Beta beta, boolean stochastic, boolean refLogprobs, boolean similarity,
             boolean lengths) {
         Method m = Method.fromWire(wire);
@@ -38,13 +40,14 @@ class MethodTest {
         assertEquals(refLogprobs, m.needsRefLogprobs());
         assertEquals(similarity, m.needsSimilarity());
         assertEquals(lengths, m.needsLengths());
+        assertEquals(m == Method.SELF_CERTAINTY, m.needsSelfCertainty());
     }
 
     @Test
     void wireNamesAreTheDocumentedOnes() {
         List<String> names = Arrays.stream(Method.values()).map(Method::wireName).toList();
         assertEquals(List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
-                "soft_bon"), names);
+                "soft_bon", "bop", "self_certainty"), names);
         for (Method m : Method.values()) {
             assertSame(m, Method.fromWire(m.wireName()));
         }
@@ -55,7 +58,8 @@ class MethodTest {
     void unknownWireNamesAreRejectedWithTheValidOnes(String name) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Method.fromWire(name));
         assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());
-        assertTrue(e.getMessage().contains("bon, rbon_kl, rbon_wd, mbr, srbon_kl, srbon_wd, rbon_len, random, soft_bon"),
+        assertTrue(e.getMessage().contains(
+                "bon, rbon_kl, rbon_wd, mbr, srbon_kl, srbon_wd, rbon_len, random, soft_bon, bop, self_certainty"),
                 e.getMessage());
     }
 

@@ -22,6 +22,8 @@ final class Oracle {
                 case RBON_LEN -> r[i] - beta * pool.lengths()[i];
                 case RANDOM -> 0;
                 case SOFT_BON -> r[i] / beta;
+                case BOP -> r[i];
+                case SELF_CERTAINTY -> pool.selfCertainty()[i];
             };
         }
         return objective;
@@ -79,6 +81,6 @@ final class Oracle {
         for (int i = 0; i < r.length; i++) {
             r[i] = a * r[i] + b;
         }
-        return new Scores(r, pool.refLogprobs(), pool.lengths(), pool.similarity());
+        return new Scores(r, pool.refLogprobs(), pool.lengths(), pool.similarity(), pool.selfCertainty());
     }
 }

@@ -16,7 +16,7 @@ final class Pools {
     /**
      * A pool of N in 1..32 with continuous scores (exact ties have probability ~0): rewards ~ N(0, 1), lengths in
      * 1..64, l_i = -L_i * U(0.5, 3) (a sum of token log-probs), S_ij = cos of random unit vectors in dimension 8,
-     * symmetric with S_ii = 1 exactly and S_ij < 1 off the diagonal.
+     * symmetric with S_ii = 1 exactly and S_ij < 1 off the diagonal, self-certainty ~ U(0, 5).
      */
     static Scores random(long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
@@ -28,18 +28,22 @@ final class Pools {
         double[] refLogprobs = new double[n];
         int[] lengths = new int[n];
         double[][] unit = new double[n][];
+        double[] selfCertainty = new double[n];
         for (int i = 0; i < n; i++) {
             rewards[i] = rng.nextGaussian();
             lengths[i] = 1 + rng.nextInt(64);
             refLogprobs[i] = -lengths[i] * (0.5 + 2.5 * rng.nextDouble());
             unit[i] = unitVector(rng);
         }
-        return new Scores(rewards, refLogprobs, lengths, cosine(unit));
+        for (int i = 0; i < n; i++) {
+            selfCertainty[i] = 5 * rng.nextDouble(); // drawn after the others, so the pools of older seeds stand
+        }
+        return new Scores(rewards, refLogprobs, lengths, cosine(unit), selfCertainty);
     }
 
     /**
      * A pool of N in 1..8 built to tie: rewards in {0, 0.5, 1}, l in {-1, -2, -3}, L in {1, 2, 3}, and a symmetric
-     * S with entries in {0, 0.5, 1} and unit diagonal. All values and the sums of a few of them are exact in binary.
+     * S with entries in {0, 0.5, 1} and unit diagonal, self-certainty in {1, 2}. All values and the sums of a few of them are exact in binary.
      */
     static Scores tied(long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
@@ -48,7 +52,9 @@ final class Pools {
         double[] refLogprobs = new double[n];
         int[] lengths = new int[n];
         double[][] s = new double[n][n];
+        double[] selfCertainty = new double[n];
         for (int i = 0; i < n; i++) {
+            selfCertainty[i] = 1 + (i * 7 + n) % 2;
             rewards[i] = 0.5 * rng.nextInt(3);
             refLogprobs[i] = -1 - rng.nextInt(3);
             lengths[i] = 1 + rng.nextInt(3);
@@ -58,7 +64,7 @@ final class Pools {
                 s[j][i] = s[i][j];
             }
         }
-        return new Scores(rewards, refLogprobs, lengths, s);
+        return new Scores(rewards, refLogprobs, lengths, s, selfCertainty);
     }
 
     private static double[] unitVector(SplittableRandom rng) {

@@ -182,7 +182,8 @@ class SelectorExamplesTest {
 
     @Test
     void aSingleCandidateIsAlwaysChosen() {
-        Scores one = new Scores(new double[] {-3}, new double[] {-7}, new int[] {5}, new double[][] {{1}});
+        Scores one = new Scores(new double[] {-3}, new double[] {-7}, new int[] {5}, new double[][] {{1}},
+                new double[] {2});
         for (Method m : Method.values()) {
             double beta = m.beta() == Method.Beta.POSITIVE ? 0.5 : 0.0;
             Selection s = Selector.select(m, beta, RewardNormalization.ZSCORE, one, Rngs.fixed(0.9));

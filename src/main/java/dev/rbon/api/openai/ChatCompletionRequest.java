@@ -8,7 +8,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * POST /v1/chat/completions, as vLLM's OpenAI server takes it. rbon's selection rides on extra fields (the SDKs'
- * extra_body): best_of, method, beta, reward_normalization, epsilon, top_k, no_repeat_ngram_size,
+ * extra_body): best_of, method, beta, kl_budget, reward_normalization, epsilon, top_k, no_repeat_ngram_size,
  * return_candidates, prune. OpenAI fields rbon does not implement are refused (400) unless they hold their neutral
  * value; fields unknown to both are ignored with a log line, as vLLM does.
  */
@@ -40,9 +40,10 @@ public record ChatCompletionRequest(
         @Schema(description = "Alternatives per token, 0 to 20 (needs logprobs).") Integer topLogprobs,
         @Schema(description = "rbon: the selection method.", defaultValue = "bon",
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
-                        "soft_bon"})
+                        "soft_bon", "bop", "self_certainty"})
                 String method,
         @Schema(description = "rbon: regularisation strength.", defaultValue = "0") Double beta,
+        @Schema(description = "rbon: " + GenerateRequest.KL_BUDGET, minimum = "0") Double klBudget,
         @Schema(description = "rbon: none, zscore or quantile.", defaultValue = "none") String rewardNormalization,
         @Schema(description = "rbon: add every candidate of the pool to the response's rbon object.",
                 defaultValue = "false") Boolean returnCandidates,

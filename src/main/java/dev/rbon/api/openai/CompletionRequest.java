@@ -44,9 +44,10 @@ public record CompletionRequest(
                 Boolean skipSpecialTokens,
         @Schema(description = "rbon: the selection method.", defaultValue = "bon",
                 enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
-                        "soft_bon"})
+                        "soft_bon", "bop", "self_certainty"})
                 String method,
         @Schema(description = "rbon: regularisation strength.", defaultValue = "0") Double beta,
+        @Schema(description = "rbon: " + GenerateRequest.KL_BUDGET, minimum = "0") Double klBudget,
         @Schema(description = "rbon: none, zscore or quantile.", defaultValue = "none") String rewardNormalization,
         @Schema(description = "rbon: add every candidate of the pool to the response's rbon object.",
                 defaultValue = "false") Boolean returnCandidates,

@@ -27,7 +27,10 @@ public final class OpenAiResponses {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Pool(
             @Schema(description = "The method that ranked the pool.") String method,
-            @Schema(description = "Its beta.") double beta,
+            @Schema(description = "The beta it used: the request's, or the one its kl_budget set (bop: mu).")
+                    double beta,
+            @Schema(description = GenerateResponse.CHOSEN_RANK) int rewardRank,
+            @Schema(description = GenerateResponse.KL) double kl,
             @Schema(description = "The pool size N.") int bestOf,
             @Schema(description = "The pool index of the method's pick (choice 0).") int chosenIndex,
             @Schema(description = "Every candidate, when return_candidates is true.")
@@ -36,7 +39,8 @@ public final class OpenAiResponses {
             GenerateResponse.Models models) {
 
         static Pool of(OpenAiValidation.Call call, Outcome o) {
-            return new Pool(call.generation().method().wireName(), call.generation().beta(), o.candidates().size(),
+            return new Pool(call.generation().method().wireName(), o.beta(), o.choice().rewardRank(), o.choice().kl(),
+                    o.candidates().size(),
                     o.chosenIndex(), call.returnCandidates()
                             ? o.candidates().stream().map(c -> GenerateResponse.Candidate.of(c, false)).toList()
                             : null,

@@ -79,11 +79,11 @@ final class OpenAiValidation {
         }
         Pool pool = pool(v, limits, new Fields(r.n(), r.bestOf(), maxTokens, tokensField,
                 SamplingParams.DEFAULT_MAX_NEW_TOKENS, r.temperature(), r.topP(), r.topK(), r.epsilon(),
-                r.noRepeatNgramSize(), r.stop(), r.seed(), r.method(), r.beta(), r.rewardNormalization(),
+                r.noRepeatNgramSize(), r.stop(), r.seed(), r.method(), r.beta(), r.klBudget(), r.rewardNormalization(),
                 r.prune(), r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(null, messages, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization()).returning(pool.n(), top).pruning(pool.prune());
+                pool.normalization()).returning(pool.n(), top).pruning(pool.prune()).withKlBudget(pool.klBudget());
         return new Call(true, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
                 Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), tokensField);
@@ -101,10 +101,11 @@ final class OpenAiValidation {
         Integer top = r.logprobs() == null ? null : v.range("logprobs", r.logprobs(), 0, 0, MAX_TOP_LOGPROBS);
         Pool pool = pool(v, limits, new Fields(r.n(), r.bestOf(), r.maxTokens(), "max_tokens",
                 COMPLETIONS_MAX_TOKENS, r.temperature(), r.topP(), r.topK(), r.epsilon(), r.noRepeatNgramSize(),
-                r.stop(), r.seed(), r.method(), r.beta(), r.rewardNormalization(), r.prune(), r.timeoutMs()));
+                r.stop(), r.seed(), r.method(), r.beta(), r.klBudget(), r.rewardNormalization(), r.prune(),
+                r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(prompt, null, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization()).returning(pool.n(), top).pruning(pool.prune());
+                pool.normalization()).returning(pool.n(), top).pruning(pool.prune()).withKlBudget(pool.klBudget());
         return new Call(false, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
                 Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), "max_tokens");
@@ -113,10 +114,11 @@ final class OpenAiValidation {
     /** The fields both routes share. */
     private record Fields(Integer n, Integer bestOf, Integer maxTokens, String maxTokensField, int defaultMaxTokens,
             Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize, JsonNode stop,
-            Long seed, String method, Double beta, String rewardNormalization, GenerateRequest.Prune prune,
+            Long seed, String method, Double beta, Double klBudget, String rewardNormalization,
+            GenerateRequest.Prune prune,
             Integer timeoutMs) {}
 
-    private record Pool(int n, int bestOf, SamplingParams sampling, Method method, double beta,
+    private record Pool(int n, int bestOf, SamplingParams sampling, Method method, double beta, Double klBudget,
             RewardNormalization normalization, Prune prune) {}
 
     private static Pool pool(RequestValidation v, RbonConfig.Limits limits, Fields f) {
@@ -126,14 +128,15 @@ final class OpenAiValidation {
             v.fail("n", "must be <= best_of (" + bestOf + "), got " + n);
         }
         Method method = v.method(f.method());
-        double beta = v.beta(method, f.beta());
+        Double klBudget = v.klBudget(method, f.klBudget(), f.beta());
+        double beta = klBudget != null ? 0 : v.beta(method, f.beta());
         int maxTokens = v.range(f.maxTokensField(), f.maxTokens(), Math.min(f.defaultMaxTokens(),
                 limits.maxNewTokens()), 1, limits.maxNewTokens());
         SamplingParams sampling = v.sampling(f.temperature(), f.topP(), f.topK(), f.epsilon(), f.noRepeatNgramSize(),
                 maxTokens, stopStrings(v, f.stop()), f.seed());
         v.timeout(f.timeoutMs());
         RewardNormalization normalization = v.normalization(f.rewardNormalization());
-        return new Pool(n, bestOf, sampling, method, beta, normalization, v.prune(f.prune()));
+        return new Pool(n, bestOf, sampling, method, beta, klBudget, normalization, v.prune(f.prune()));
     }
 
     /** OpenAI's stop: a string, an array of strings, or null. */
