@@ -83,11 +83,13 @@ public class AlignedDecoder {
     /**
      * bop decodes n' = 1 + Poisson(mu) candidates, capped by n: mu is beta, or solved from kl_budget. n' is drawn
      * from a generator of its own seeded by the request's seed, so that the rows' generators, and so the first n'
-     * candidates, are those of the same seeded request under any other method.
+     * candidates, are those of the same seeded request under any other method. An OpenAI request for the best n > 1
+     * decodes at least n.
      */
     private static Generation bestOfPoisson(Generation g) {
         double mu = g.klBudget() != null ? BestOfPoisson.muForKl(g.klBudget(), g.n()) : g.beta();
-        return g.bestOfPoisson(BestOfPoisson.draw(mu, g.n(), RequestRandom.poolSize(g.seed())), mu);
+        int drawn = BestOfPoisson.draw(mu, g.n(), RequestRandom.poolSize(g.seed()));
+        return g.bestOfPoisson(Math.max(drawn, g.returned()), mu);
     }
 
     /**

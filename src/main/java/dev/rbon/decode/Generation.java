@@ -73,11 +73,11 @@ public record Generation(
 
     /**
      * bop's pool: the same request on its first {@code decoded} candidates (sampled, or the client's first ones) at
-     * mu {@code mu}; it returns at most that many.
+     * mu {@code mu}; {@code decoded} is at least {@link #returned}.
      */
     public Generation bestOfPoisson(int decoded, double mu) {
         return new Generation(prompt, messages, supplied() ? suppliedCandidates.subList(0, decoded) : null, sampling,
-                decoded, method, mu, rewardNormalization, seed, Math.min(returned, decoded), logprobs, prune,
+                decoded, method, mu, rewardNormalization, seed, returned, logprobs, prune,
                 klBudget);
     }
 

@@ -188,11 +188,13 @@ class RequestSpaceTest {
     static final List<String> STOPS = List.of("\n", " ", ".", "a", "e", "。", "🙂", "{{", "}}", "{% endif %}",
             "\t\n", "the", "ß", "</s>", "ab", " a");
     static final List<String> METHODS = List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd",
-            "rbon_len", "random", "soft_bon");
+            "rbon_len", "random", "soft_bon", "bop");
     /** The methods that divide by beta: 0 is refused. */
     static final List<String> POSITIVE_BETA = List.of("srbon_kl", "soft_bon");
     /** DESIGN.md's methods that the server does not implement yet. */
-    static final List<String> DESIGN_ONLY_METHODS = List.of("bop", "self_certainty");
+    static final List<String> DESIGN_ONLY_METHODS = List.of("self_certainty");
+    /** The methods whose beta a kl_budget may set instead. */
+    static final List<String> KL_BUDGET_METHODS = List.of("srbon_kl", "soft_bon", "bop");
     static final List<String> UNKNOWN_METHODS = List.of("best", "BON", "rbon-kl", "", " bon", "none");
     static final double[] TEMPERATURES = {0, 1e-9, 1e-6, 1e-5, 5e-4, 9.99e-4, 1e-3, 0.3, 0.7, 1, 1.3, 2};
     static final double[] TOP_PS = {1e-6, 1e-3, 0.05, 0.5, 0.9, 0.999, 1};
@@ -329,21 +331,33 @@ class RequestSpaceTest {
         }
     }
 
-    /** method, beta, reward_normalization; srbon_kl and soft_bon need beta > 0. */
+    /**
+     * method, beta or kl_budget, reward_normalization; srbon_kl and soft_bon need beta > 0 unless a kl_budget sets it.
+     */
     static void selection(Gen g, Draft d, double bad, double presence) {
         String method = null;
         if (g.chance(presence)) {
             method = g.pick(METHODS);
             d.body.put("method", method);
         }
-        if (g.chance(presence * 0.8)) {
+        boolean budgeted = method != null && KL_BUDGET_METHODS.contains(method) && g.chance(presence * 0.3);
+        if (budgeted) {
+            d.body.put("kl_budget", g.pick(0.0, 0.01, 0.3, 1.0, 2.5, 50.0));
+        }
+        if (g.chance(presence * (budgeted ? 0.1 : 0.8))) {
             double beta = BETAS[g.r.nextInt(BETAS.length)];
             d.body.put("beta", beta);
-            if (method != null && POSITIVE_BETA.contains(method) && beta == 0) {
+            if (budgeted) {
+                d.invalid("kl_budget"); // beta or kl_budget, not both
+            } else if (method != null && POSITIVE_BETA.contains(method) && beta == 0) {
                 d.invalid("beta");
             }
-        } else if (method != null && POSITIVE_BETA.contains(method)) {
+        } else if (method != null && POSITIVE_BETA.contains(method) && !budgeted) {
             d.invalid("beta"); // default beta 0
+        }
+        if (g.chance(bad / 3)) {
+            d.body.put("kl_budget", g.pick(-0.5, -1e-9));
+            d.invalid("kl_budget");
         }
         if (g.chance(presence * 0.4)) {
             d.body.put("reward_normalization", g.pick("none", "zscore", "quantile"));
@@ -921,6 +935,9 @@ class RequestSpaceTest {
         }
         booleans(g, d, bad, "return_documents");
         selection(g, d, bad, 0.4);
+        if (d.body.path("method").asText().equals("bop")) {
+            d.invalid("method"); // a reranker ranks every document; bop would keep 1 + Poisson(mu) of them
+        }
         if (g.chance(bad)) {
             switch (g.between(0, 4)) {
                 case 0 -> {
@@ -1246,8 +1263,13 @@ class RequestSpaceTest {
         JsonNode req = parse(c.body());
         switch (c.route()) {
             case "/v1/generate", "/v1/select" -> {
-                int n = c.route().equals("/v1/select") ? req.path("candidates").size() : req.path("n").asInt(8);
+                int asked = c.route().equals("/v1/select") ? req.path("candidates").size() : req.path("n").asInt(8);
                 expect(wrong, b.path("text").isTextual(), "text is a string", a);
+                int n = asked;
+                if (req.path("method").asText().equals("bop")) { // 1 + Poisson(mu) candidates, capped by n
+                    n = b.path("n").asInt();
+                    expect(wrong, n >= 1 && n <= asked, "bop's n in [1, " + asked + "]", a);
+                }
                 expect(wrong, b.path("n").asInt() == n, "n is " + n, a);
                 int chosen = b.path("chosen_index").asInt(-1);
                 expect(wrong, chosen >= 0 && chosen < n, "chosen_index in [0, n)", a);

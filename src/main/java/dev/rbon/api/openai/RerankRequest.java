@@ -17,8 +17,11 @@ public record RerankRequest(
         @Schema(description = "Include each document's text in the results.", defaultValue = "true")
                 Boolean returnDocuments,
         @Schema(description = "Rank by this method's objective instead of the raw reward.",
-                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random"})
+                enumeration = {"bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd", "rbon_len", "random",
+                        "soft_bon"})
                 String method,
         @Schema(description = "The method's beta.", defaultValue = "0") Double beta,
+        @Schema(description = "Instead of beta (srbon_kl, soft_bon): the KL in nats the method's selection may "
+                + "move from the pool's reference, as on /v1/select.", minimum = "0") Double klBudget,
         @Schema(description = "none, zscore or quantile (applies to the objective's reward term).",
                 defaultValue = "none", enumeration = {"none", "zscore", "quantile"}) String rewardNormalization) {}

@@ -78,14 +78,19 @@ public class RerankResource {
         RequestValidation v = new RequestValidation(limits);
         v.prompt(r.query(), "query");
         Method method = v.method(r.method());
-        double beta = v.beta(method, r.beta());
+        if (method == Method.BOP) {
+            v.fail("method", "a reranker ranks every document; bop would keep 1 + Poisson(mu) of them (use /v1/select)");
+        }
+        Double klBudget = v.klBudget(method, r.klBudget(), r.beta());
+        double beta = klBudget != null ? 0 : v.beta(method, r.beta());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
         List<String> documents = documents(v, r.documents());
         if (r.topN() != null && r.topN() < 1) {
             v.fail("top_n", "must be >= 1, got " + r.topN());
         }
         v.throwIfAny();
-        return Generation.select(r.query(), null, documents, method, beta, normalization, null);
+        return Generation.select(r.query(), null, documents, method, beta, normalization, null)
+                .withKlBudget(klBudget);
     }
 
     /** Strings, or objects with a string text field (Jina's shape). */
