@@ -1,6 +1,7 @@
 package dev.rbon.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rbon.api.GenerateRequest;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -21,4 +22,8 @@ public record RerankRequest(
                 String method,
         @Schema(description = "The method's beta.", defaultValue = "0") Double beta,
         @Schema(description = "none, zscore or quantile (applies to the objective's reward term).",
-                defaultValue = "none", enumeration = {"none", "zscore", "quantile"}) String rewardNormalization) {}
+                defaultValue = "none", enumeration = {"none", "zscore", "quantile"}) String rewardNormalization,
+        @Schema(description = GenerateRequest.REWARD_AGGREGATION, defaultValue = "mean",
+                enumeration = {"mean", "min", "mean_minus_std"}) String rewardAggregation,
+        @Schema(description = GenerateRequest.REWARD_STD_WEIGHT, defaultValue = "1", minimum = "0")
+                Double rewardStdWeight) {}
