@@ -22,8 +22,9 @@ public record Outcome(
      * One candidate. {@code refLogprob} is null when nothing needed it and it was not free (a separate reference
      * model and a method that does not read it); {@code meanSimilarity} likewise; {@code probability} is set for
      * the stochastic methods only. {@code rewards} are the reward members' scores in configuration order (one for a
-     * single reward model) and {@code reward} their aggregate R_i, before any normalization. A pruned candidate ({@code prunedAt}: the tokens it had generated when it left,
-     * else null) carries its partial text and the scores it was pruned on; finish reason {@code pruned}.
+     * single reward model) and {@code reward} their aggregate R_i, before any normalization. A pruned candidate
+     * ({@code prunedAt}: the tokens it had generated when it left, else null) carries its partial text and the
+     * scores it was pruned on; finish reason {@code pruned}.
      */
     public record Candidate(
             int index,

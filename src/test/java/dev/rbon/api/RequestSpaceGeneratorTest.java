@@ -106,8 +106,8 @@ class RequestSpaceGeneratorTest {
         }
         JsonNode aggregation = body.path("reward_aggregation");
         JsonNode weight = body.path("reward_std_weight");
-        boolean aggregationOk = aggregation.isMissingNode() || aggregation.isNull()
-                || Set.of("mean", "min", "mean_minus_std").contains(aggregation.isTextual() ? aggregation.asText() : "");
+        boolean aggregationOk = aggregation.isMissingNode() || aggregation.isNull() || (aggregation.isTextual()
+                && Set.of("mean", "min", "mean_minus_std").contains(aggregation.asText()));
         boolean weightOk = weight.isMissingNode() || weight.isNull()
                 || (weight.isNumber() && Double.isFinite(weight.asDouble()) && weight.asDouble() >= 0);
         assertEquals(!aggregationOk, a.fields().contains("reward_aggregation"), a.describe());

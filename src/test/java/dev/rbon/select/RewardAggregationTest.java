@@ -194,7 +194,8 @@ class RewardAggregationTest {
     void refusesBadShapesNonFiniteRewardsAndBadWeights() {
         assertThrows(IllegalArgumentException.class, () -> RewardAggregation.MEAN.apply(new double[0][], 1));
         assertThrows(IllegalArgumentException.class, () -> RewardAggregation.MEAN.apply(new double[][] {{}}, 1));
-        assertThrows(IllegalArgumentException.class, () -> RewardAggregation.MIN.apply(new double[][] {{1, 2}, {1}}, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> RewardAggregation.MIN.apply(new double[][] {{1, 2}, {1}}, 1));
         assertEquals("rewards[1][0] is NaN", assertThrows(IllegalArgumentException.class,
                 () -> RewardAggregation.MEAN.apply(new double[][] {{1}, {Double.NaN}}, 1)).getMessage());
         for (double w : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY}) {

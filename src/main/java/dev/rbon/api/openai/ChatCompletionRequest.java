@@ -9,8 +9,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 /**
  * POST /v1/chat/completions, as vLLM's OpenAI server takes it. rbon's selection rides on extra fields (the SDKs'
  * extra_body): best_of, method, beta, reward_normalization, reward_aggregation, reward_std_weight, epsilon, top_k,
- * no_repeat_ngram_size, return_candidates, prune. OpenAI fields rbon does not implement are refused (400) unless they hold their neutral
- * value; fields unknown to both are ignored with a log line, as vLLM does.
+ * no_repeat_ngram_size, return_candidates, prune. OpenAI fields rbon does not implement are refused (400) unless
+ * they hold their neutral value; fields unknown to both are ignored with a log line, as vLLM does.
  */
 @Schema(description = "A chat completion: best_of candidates are sampled, scored and the method's best n returned.")
 public record ChatCompletionRequest(

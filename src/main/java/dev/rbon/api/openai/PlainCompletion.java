@@ -18,7 +18,8 @@ import java.util.UUID;
  * server: every sample in sample order, no method. Asked for by a request with no rbon field (method, beta,
  * reward_normalization, reward_aggregation, reward_std_weight, return_candidates, prune) and either
  * {@code best_of == n}, or no best_of and a field only an engine's client sends: a token-id prompt or a batch of
- * prompts, {@code return_token_ids}, {@code prompt_logprobs}, {@code echo}. Then best_of is n, as in vLLM (whose V1 has no best_of at all).
+ * prompts, {@code return_token_ids}, {@code prompt_logprobs}, {@code echo}. Then best_of is n, as in vLLM (whose
+ * V1 has no best_of at all).
  */
 final class PlainCompletion {
 
