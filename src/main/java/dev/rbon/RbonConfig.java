@@ -77,7 +77,33 @@ public interface RbonConfig {
         Optional<Integer> maxConnections();
     }
 
-    interface RewardModel extends ModelPath {
+    /**
+     * The reward model, or an ensemble of them (docs/methods.md#reward-ensembles): {@code path} and {@code url} are
+     * comma-separated lists, one entry per member in the order responses report their rewards. With a url every
+     * member is an engine, one per url (the paths, then one per url or a single one, name only tokenizer folders);
+     * local and remote members do not mix ({@link RewardMembers} splits them). The other keys are {@link ModelPath}'s,
+     * shared by the members.
+     */
+    interface RewardModel {
+        /** Folders of *ForSequenceClassification checkpoints, comma-separated; absent with url. */
+        Optional<List<Path>> path();
+
+        /** The engines' server roots (vLLM's /classify is at the root, not under /v1), comma-separated. */
+        Optional<List<URI>> url();
+
+        /** The model name sent to each engine, one per url (or one for all); absent, each engine's only model. */
+        Optional<List<String>> model();
+
+        Optional<String> apiKey();
+
+        Optional<Duration> connectTimeout();
+
+        Optional<Duration> timeout();
+
+        Optional<Integer> retries();
+
+        Optional<Integer> maxConnections();
+
         /**
          * How the reward model reads a response: auto (its chat template if it has one, a question/answer pair for
          * a cross-encoder such as DeBERTa, else prompt + response text), chat-template, pair or text.

@@ -35,11 +35,22 @@ public record GenerateRequest(
         @Schema(description = "none; zscore: standardise rewards within the pool before selecting; quantile: each"
                 + " reward's rank within the pool scaled to [0, 1], ties averaged.", defaultValue = "none",
                 enumeration = {"none", "zscore", "quantile"}) String rewardNormalization,
+        @Schema(description = REWARD_AGGREGATION, defaultValue = "mean",
+                enumeration = {"mean", "min", "mean_minus_std"}) String rewardAggregation,
+        @Schema(description = REWARD_STD_WEIGHT, defaultValue = "1", minimum = "0") Double rewardStdWeight,
         @Schema(description = Prune.DESCRIPTION) Prune prune,
         @Schema(description = "Include every candidate in the response.", defaultValue = "false")
                 Boolean returnCandidates,
         @Schema(description = "Include each candidate's generated token ids.", defaultValue = "false")
                 Boolean returnTokenIds) {
+
+    /** The reward-ensemble fields' descriptions, shared by the routes that score with the reward model. */
+    public static final String REWARD_AGGREGATION = "How a reward ensemble's members' rewards (rbon.models.reward.path "
+            + "with several folders) become each candidate's reward: mean, min (the worst case), or mean_minus_std "
+            + "(mean - reward_std_weight x their population std). Applied before reward_normalization; one reward "
+            + "model gives its own reward whatever this says.";
+    public static final String REWARD_STD_WEIGHT = "The weight of the members' std in mean_minus_std, finite and "
+            + ">= 0; checked on every request but read only by mean_minus_std (as beta by the methods that ignore it).";
 
     /**
      * Speculative rejection of the sampled candidates while they decode (issue 20); the routes that decode take it

@@ -56,12 +56,15 @@ public record GenerateResponse(
     }
 
     /** The models behind the answer (folder names). */
-    public record Models(String policy, String reward,
+    public record Models(String policy,
+            @Schema(description = "The reward model; a reward ensemble's members joined with commas.") String reward,
             @Schema(description = "The reference model; the policy unless one is configured.") String reference,
-            String embedding) {
+            String embedding,
+            @Schema(description = "The reward models in configuration order, the order of each candidate's rewards "
+                    + "(one without an ensemble).") List<String> rewardMembers) {
 
         public static Models of(Outcome.ModelNames m) {
-            return new Models(m.policy(), m.reward(), m.reference(), m.embedding());
+            return new Models(m.policy(), m.reward(), m.reference(), m.embedding(), m.rewardMembers());
         }
     }
 
@@ -74,7 +77,10 @@ public record GenerateResponse(
             @Schema(description = "L_i: response tokens, including an EOS that ended it.") int tokens,
             @Schema(description = "stop (EOS or stop string), length, or pruned (left the batch at a prune decision "
                     + "point); absent for supplied candidates.") String finishReason,
-            @Schema(description = "R_i as the reward model gave it (before any normalisation).") double reward,
+            @Schema(description = "R_i as the reward model gave it (before any normalisation); with a reward ensemble"
+                    + " the members' rewards aggregated as reward_aggregation says.") double reward,
+            @Schema(description = "Each reward model's score, in the order of models.reward_members (one without an "
+                    + "ensemble).") double[] rewards,
             @Schema(description = "l_i = log pi_ref(y|x), natural log, summed over response tokens.")
                     Double refLogprob,
             @Schema(description = "(1/N) sum_j cos(e_i, e_j), j over all N.") Double meanSimilarity,
@@ -86,7 +92,7 @@ public record GenerateResponse(
 
         public static Candidate of(Outcome.Candidate c, boolean withTokenIds) {
             return new Candidate(c.index(), c.text(), withTokenIds ? c.tokenIds() : null, c.tokens(), c.finishReason(),
-                    c.reward(), c.refLogprob(), c.meanSimilarity(), c.objective(), c.probability(),
+                    c.reward(), c.rewards(), c.refLogprob(), c.meanSimilarity(), c.objective(), c.probability(),
                     c.prunedAt());
         }
     }

@@ -5,6 +5,7 @@ import dev.rbon.decode.Generation;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
 import dev.rbon.select.Prune;
+import dev.rbon.select.RewardAggregation;
 import dev.rbon.select.RewardNormalization;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,10 +46,12 @@ public final class RequestValidation {
                 maxNewTokens, r.stop(), r.seed());
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
+        RewardAggregation aggregation = v.aggregation(r.rewardAggregation());
+        double stdWeight = v.stdWeight(r.rewardStdWeight());
         Prune prune = v.prune(r.prune());
         v.throwIfAny();
         return Generation.sample(r.prompt(), messages, sampling, n, method, beta, normalization).pruning(prune)
-                .withKlBudget(klBudget);
+                .withKlBudget(klBudget).aggregating(aggregation, stdWeight);
     }
 
     static Generation select(SelectRequest r, RbonConfig.Limits limits) {
@@ -60,9 +63,11 @@ public final class RequestValidation {
         v.candidates(r.candidates());
         v.timeout(r.timeoutMs());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
+        RewardAggregation aggregation = v.aggregation(r.rewardAggregation());
+        double stdWeight = v.stdWeight(r.rewardStdWeight());
         v.throwIfAny();
         return Generation.select(r.prompt(), messages, r.candidates(), method, beta, normalization, r.seed())
-                .withKlBudget(klBudget);
+                .withKlBudget(klBudget).aggregating(aggregation, stdWeight);
     }
 
     /**
@@ -259,6 +264,25 @@ public final class RequestValidation {
             fail("reward_normalization", e.getMessage());
             return null;
         }
+    }
+
+    /** reward_aggregation: absent or null is mean. Null when refused. */
+    public RewardAggregation aggregation(String name) {
+        try {
+            return RewardAggregation.fromWire(name == null ? RewardAggregation.MEAN.wireName() : name);
+        } catch (IllegalArgumentException e) {
+            fail("reward_aggregation", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * reward_std_weight: absent or null is 1; finite and >= 0 whatever the aggregation (only mean_minus_std reads
+     * it), as beta is checked for the methods that ignore it.
+     */
+    public double stdWeight(Double weight) {
+        return number("reward_std_weight", weight, RewardAggregation.DEFAULT_STD_WEIGHT, w -> w >= 0,
+                "must be a finite number >= 0");
     }
 
     public void fail(String field, String message) {

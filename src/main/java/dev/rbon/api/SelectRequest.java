@@ -24,6 +24,10 @@ public record SelectRequest(
         @Schema(description = "none, zscore or quantile.", defaultValue = "none",
                 enumeration = {"none", "zscore", "quantile"})
                 String rewardNormalization,
+        @Schema(description = GenerateRequest.REWARD_AGGREGATION, defaultValue = "mean",
+                enumeration = {"mean", "min", "mean_minus_std"}) String rewardAggregation,
+        @Schema(description = GenerateRequest.REWARD_STD_WEIGHT, defaultValue = "1", minimum = "0")
+                Double rewardStdWeight,
         @Schema(description = "Include every candidate in the response.", defaultValue = "true")
                 Boolean returnCandidates,
         @Schema(description = "Include each candidate's token ids under the policy's tokenizer.",

@@ -1,6 +1,7 @@
 package dev.rbon.api;
 
 import dev.rbon.RbonConfig;
+import dev.rbon.RewardMembers;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 
@@ -19,7 +20,8 @@ public class ServedModels {
 
     public ServedModels(RbonConfig config) {
         this.policy = id(config.models().policy());
-        this.reward = id(config.models().reward());
+        this.reward = String.join(",", RewardMembers.of(config.models().reward()).stream().map(ServedModels::id)
+                .toList());
         this.reference = config.models().reference().filter(r -> r.url().isEmpty()).map(ServedModels::id)
                 .orElse(null);
     }
@@ -35,6 +37,7 @@ public class ServedModels {
         return policy;
     }
 
+    /** The reward model's id; an ensemble's members' ids joined with commas (as responses name it). */
     public String reward() {
         return reward;
     }

@@ -40,14 +40,21 @@ final class Admission {
      * which the device's batch counts against the same limit with the other requests decoding there.
      */
     long sampling(ModelSet models, Conversation conversation, int promptTokens, int n, int maxNewTokens) {
-        SequenceClassifier reward = models.reward(); // null when remote: the engine enforces its own context
-        // the conversation as the reward model will read it, with an empty response where a candidate will be
-        int rewardPrompt = reward == null ? 0 : models.rewardInput().encode(conversation, "").length;
-        if (reward != null && rewardPrompt + maxNewTokens > reward.maxPositionEmbeddings()) {
-            throw new FieldException("max_new_tokens", "the conversation (" + rewardPrompt + " tokens of the reward "
-                    + "model, read as " + models.rewardInput().name() + ") + max_new_tokens (" + maxNewTokens
-                    + ") exceeds the reward model " + reward.name() + "'s context of "
-                    + reward.maxPositionEmbeddings() + "; rbon does not truncate");
+        long rewardMemory = 0;
+        for (ModelSet.RewardMember member : models.rewards()) {
+            SequenceClassifier reward = member.model(); // null when remote: the engine enforces its own context
+            if (reward == null) {
+                continue;
+            }
+            // the conversation as the reward model will read it, with an empty response where a candidate will be
+            int rewardPrompt = member.input().encode(conversation, "").length;
+            if (rewardPrompt + maxNewTokens > reward.maxPositionEmbeddings()) {
+                throw new FieldException("max_new_tokens", "the conversation (" + rewardPrompt + " tokens of the "
+                        + "reward model, read as " + member.input().name() + ") + max_new_tokens (" + maxNewTokens
+                        + ") exceeds the reward model " + reward.name() + "'s context of "
+                        + reward.maxPositionEmbeddings() + "; rbon does not truncate");
+            }
+            rewardMemory = Math.max(rewardMemory, rewardPass(reward, n, rewardPrompt + maxNewTokens));
         }
         CausalLM reference = models.reference();
         if (reference != null) {
@@ -61,19 +68,26 @@ final class Admission {
         // a remote policy samples on its engine: only the scoring here needs memory
         long sampling = models.policy() == null ? 0
                 : MemoryBudget.sampling(shape(models.policy().info().path()), n, promptTokens, maxNewTokens);
-        long need = Math.max(sampling, scoring(models, n, rewardPrompt + maxNewTokens, promptTokens, maxNewTokens));
+        long need = Math.max(sampling, scoring(models, rewardMemory, n, promptTokens, maxNewTokens));
         check(models, need, n > 1 ? "n" : "max_new_tokens",
                 "n=" + n + " x (prompt " + promptTokens + " + max_new_tokens " + maxNewTokens + ") tokens");
         return need;
     }
 
     /**
-     * /v1/select: the client's candidates, tokenized by the policy ({@code ids}) and by the reward model in its
-     * convention ({@code rewardIds}, already checked against its context; null when the reward is remote).
+     * /v1/select: the client's candidates, tokenized by the policy ({@code ids}) and by each reward member in its
+     * convention ({@code rewardIds}, already checked against its context; a remote member's entry is null).
      */
-    void supplied(ModelSet models, List<long[]> rewardIds, int promptTokens, List<long[]> ids) {
+    void supplied(ModelSet models, List<List<long[]>> rewardIds, int promptTokens, List<long[]> ids) {
         int longest = longest(ids);
-        check(models, scoring(models, ids.size(), rewardIds == null ? 0 : longest(rewardIds), promptTokens, longest),
+        long rewardMemory = 0;
+        for (int k = 0; k < models.rewards().size(); k++) {
+            SequenceClassifier reward = models.rewards().get(k).model();
+            if (reward != null) {
+                rewardMemory = Math.max(rewardMemory, rewardPass(reward, ids.size(), longest(rewardIds.get(k))));
+            }
+        }
+        check(models, scoring(models, rewardMemory, ids.size(), promptTokens, longest),
                 "candidates", ids.size() + " candidates of up to " + longest + " tokens after a prompt of "
                         + promptTokens);
     }
@@ -82,11 +96,14 @@ final class Admission {
         return ids.stream().mapToInt(t -> t.length).max().orElse(0);
     }
 
-    /** The scoring passes: the reward model's over rewardTokens a row, the reference's over prompt + response. */
-    private long scoring(ModelSet models, int n, int rewardTokens, int promptTokens, int responseTokens) {
+    /** A local reward member's passes over n rows of rewardTokens; the members run one after the other. */
+    private long rewardPass(SequenceClassifier reward, int n, int rewardTokens) {
+        return MemoryBudget.encoder(shape(reward.info().path()), n, rewardTokens);
+    }
+
+    /** The scoring passes: the largest reward member's ({@code reward}), the reference's over prompt + response. */
+    private long scoring(ModelSet models, long reward, int n, int promptTokens, int responseTokens) {
         CausalLM reference = models.referenceOrPolicy(); // null when l_i comes from an engine
-        long reward = models.reward() == null ? 0
-                : MemoryBudget.encoder(shape(models.reward().info().path()), n, rewardTokens);
         long logprobs = reference == null ? 0
                 : MemoryBudget.reference(shape(reference.info().path()), n, promptTokens, responseTokens);
         return Math.max(reward, logprobs);
@@ -105,7 +122,8 @@ final class Admission {
     long limit(ModelSet models) {
         if (limit < 0) {
             long weights = (models.policy() == null ? 0 : weightBytes(models.policy().info()))
-                    + (models.reward() == null ? 0 : weightBytes(models.reward().info()))
+                    + models.rewards().stream().filter(m -> m.model() != null)
+                            .mapToLong(m -> weightBytes(m.model().info())).sum()
                     + (models.reference() == null ? 0 : weightBytes(models.reference().info()));
             long physical = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
             limit = configuredLimit != null ? configuredLimit

@@ -178,7 +178,7 @@ public class AlignedDecoder {
         Request request = new Request(models, g, cap, prompt, conversation, promptIds, rng, clock, progress, within);
         if (g.supplied()) { // every model's limit and the memory budget, before any work
             Pool pool = Pool.supplied(g.suppliedCandidates(), policy, prompt, promptIds);
-            List<long[]> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
+            List<List<long[]>> rewardIds = tooLongIs422(g, () -> models.rewardIds(conversation, pool.texts()));
             admission.supplied(models, rewardIds, promptIds.length, pool.ids());
             progress.started(g.n(), 0); // only once admitted: a stream opens its 200 here
             return score(request, pool, rewardIds, null, 0, 0);
@@ -214,18 +214,36 @@ public class AlignedDecoder {
             long[] promptIds, RandomGenerator rng, Stopwatch clock, Progress progress, Within within) {}
 
     /**
-     * A pool's scores, filled in by its scoring passes: R_i, l_i (null unless the method reads it or it came free) and
-     * the unit embeddings (null unless the method reads the similarity).
+     * A pool's scores, filled in by its scoring passes: each reward member's rewards ({@code memberRewards[k][i]}),
+     * l_i (null unless the method reads it or it came free) and the unit embeddings (null unless the method reads
+     * the similarity). {@code rewards}, R_i, is null until {@link #aggregated} once the passes ran.
      */
-    private record PoolScores(double[] rewards, double[] refLogprobs, float[][] embeddings) {
+    private record PoolScores(double[][] memberRewards, double[] rewards, double[] refLogprobs, float[][] embeddings) {
 
         double[][] similarity() {
             return embeddings == null ? null : SimilarityScorer.similarity(embeddings);
         }
+
+        /** These scores with R_i, the request's aggregation of the members' rewards. */
+        PoolScores aggregated(Generation g) {
+            try {
+                return new PoolScores(memberRewards, g.rewardAggregation().apply(memberRewards, g.rewardStdWeight()),
+                        refLogprobs, embeddings);
+            } catch (IllegalArgumentException e) {
+                throw new FieldException(g.rewardAggregation().readsStdWeight() ? "reward_std_weight"
+                        : "reward_aggregation", e.getMessage());
+            }
+        }
+
+        /** Candidate i's rewards, one per member in configuration order. */
+        double[] memberRewards(int i) {
+            return Arrays.stream(memberRewards).mapToDouble(member -> member[i]).toArray();
+        }
     }
 
     /** A candidate's scores at its last decision point: those of its partial text, and its objective. */
-    private record Partial(double reward, Double refLogprob, Double meanSimilarity, double objective) {}
+    private record Partial(double reward, double[] rewards, Double refLogprob, Double meanSimilarity,
+            double objective) {}
 
     /** What pruning learnt of each candidate (by row), and the milliseconds its rankings took. */
     private static final class Partials {
@@ -243,14 +261,15 @@ public class AlignedDecoder {
         Generation g = request.generation();
         Pool pool = Pool.sampled(alive, request.models().policyIsReference());
         List<ScoringPass> passes = new ArrayList<>();
-        PoolScores scores = passes(request, pool, null, passes);
+        PoolScores scored = passes(request, pool, null, passes);
         ScoringPass.runAll(passes);
+        PoolScores scores = scored.aggregated(g);
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         Scores read = new Scores(scores.rewards(), scores.refLogprobs(), lengths, scores.similarity());
         // a stochastic rule's draw is not wanted here: a generator of its own keeps the request's stream untouched
         Selection ranked = select(g, read, RequestRandom.of(0L));
         for (int i = 0; i < rows.length; i++) {
-            partials.byRow[rows[i]] = new Partial(scores.rewards()[i],
+            partials.byRow[rows[i]] = new Partial(scores.rewards()[i], scores.memberRewards(i),
                     scores.refLogprobs() == null ? null : scores.refLogprobs()[i],
                     ranked.meanSimilarity() == null ? null : ranked.meanSimilarity()[i], ranked.objectives()[i]);
         }
@@ -264,7 +283,7 @@ public class AlignedDecoder {
      * {@code rewardIds} are the reward model's ids of the candidates when admission already encoded them, else null;
      * {@code partials} what pruning scored, else null.
      */
-    private Phase<Outcome> score(Request request, Pool pool, List<long[]> rewardIds, Partials partials,
+    private Phase<Outcome> score(Request request, Pool pool, List<List<long[]>> rewardIds, Partials partials,
             double prefillMs, double decodeMs) {
         Generation g = request.generation();
         double sampleMs = request.clock().lap();
@@ -282,7 +301,7 @@ public class AlignedDecoder {
         return Phase.score(timed, () -> request.within().run(() -> {
             request.clock().lap(); // the passes' turns, between decoding steps: their own time is in stageMs
             request.progress().scored();
-            Selected selected = select(request, pool, finished, scores, partials);
+            Selected selected = select(request, pool, finished, scores.aggregated(g), partials);
             Outcome.Timings timings = new Outcome.Timings(request.clock().first(), sampleMs, prefillMs, decodeMs,
                     partials == null ? 0 : partials.ms, stageMs.getOrDefault("reward", 0.0),
                     stageMs.getOrDefault("reference", 0.0), stageMs.getOrDefault("embed", 0.0),
@@ -319,13 +338,15 @@ public class AlignedDecoder {
     }
 
     /**
-     * The scoring passes of {@code pool} (added to {@code passes}) and the scores they fill in: R_i always, l_i where
-     * the method reads it (every score for supplied candidates), the embeddings where it reads the similarity.
+     * The scoring passes of {@code pool} (added to {@code passes}) and the scores they fill in: every reward member's
+     * rewards always (R_i is their aggregate, once they ran), l_i where the method reads it (every score for supplied
+     * candidates), the embeddings where it reads the similarity.
      */
-    private static PoolScores passes(Request request, Pool pool, List<long[]> rewardIds, List<ScoringPass> passes) {
+    private static PoolScores passes(Request request, Pool pool, List<List<long[]>> rewardIds,
+            List<ScoringPass> passes) {
         Generation g = request.generation();
         ModelSet models = request.models();
-        double[] rewards = new double[pool.size()];
+        double[][] rewards = new double[models.rewards().size()][pool.size()];
         passes.addAll(tooLongIs422(g, () -> models.rewardPasses(request.conversation(), pool.texts(), rewardIds,
                 rewards)));
         double[] refLogprobs = refLogprobs(request, pool, passes);
@@ -339,7 +360,7 @@ public class AlignedDecoder {
         }))).toList();
         passes.clear();
         passes.addAll(guarded);
-        return new PoolScores(rewards, refLogprobs, embeddings);
+        return new PoolScores(rewards, null, refLogprobs, embeddings);
     }
 
     /**
@@ -400,7 +421,7 @@ public class AlignedDecoder {
         for (int k = 0; k < finished.length; k++) {
             int i = finished[k];
             candidates[i] = new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i],
-                    pool.finishReasons().get(i), scores.rewards()[k],
+                    pool.finishReasons().get(i), scores.rewards()[k], scores.memberRewards(k),
                     scores.refLogprobs() == null ? null : scores.refLogprobs()[k],
                     selection.meanSimilarity() == null ? null : selection.meanSimilarity()[k],
                     selection.objectives()[k],
@@ -410,7 +431,8 @@ public class AlignedDecoder {
             if (candidates[i] == null) { // pruned: the scores of its partial text when it left
                 Partial left = partials.byRow[i];
                 candidates[i] = new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i], PRUNED,
-                        left.reward(), left.refLogprob(), left.meanSimilarity(), left.objective(), null, lengths[i]);
+                        left.reward(), left.rewards(), left.refLogprob(), left.meanSimilarity(), left.objective(),
+                        null, lengths[i]);
             }
         }
         return List.of(candidates);
@@ -475,7 +497,7 @@ public class AlignedDecoder {
 
     private static Outcome.ModelNames names(ModelSet models) {
         return new Outcome.ModelNames(models.policyName(), models.rewardName(), models.referenceName(),
-                models.embedder().name());
+                models.embedder().name(), models.rewardNames());
     }
 
     /** Milliseconds between laps. */

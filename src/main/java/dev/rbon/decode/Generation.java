@@ -3,6 +3,7 @@ package dev.rbon.decode;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
 import dev.rbon.select.Prune;
+import dev.rbon.select.RewardAggregation;
 import dev.rbon.select.RewardNormalization;
 import java.util.List;
 
@@ -21,6 +22,8 @@ import java.util.List;
  * @param prune speculative rejection of the sampled candidates while they decode, else null
  * @param klBudget the KL (nats) that sets beta per pool (srbon_kl, soft_bon) or mu before sampling (bop) instead of
  *     {@code beta}, else null
+ * @param rewardAggregation how a reward ensemble's members' rewards become R_i (one member: its own, whatever this)
+ * @param rewardStdWeight w of mean_minus_std (finite, >= 0), unread by the other aggregations
  */
 public record Generation(
         String prompt,
@@ -35,7 +38,9 @@ public record Generation(
         int returned,
         Integer logprobs,
         Prune prune,
-        Double klBudget) {
+        Double klBudget,
+        RewardAggregation rewardAggregation,
+        double rewardStdWeight) {
 
     /** One turn of a conversation. */
     public record Message(String role, String content) {}
@@ -43,32 +48,40 @@ public record Generation(
     public static Generation sample(String prompt, List<Message> messages, SamplingParams sampling, int n,
             Method method, double beta, RewardNormalization rewardNormalization) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), null, sampling, n, method, beta,
-                rewardNormalization, sampling.seed(), 1, null, null, null);
+                rewardNormalization, sampling.seed(), 1, null, null, null, RewardAggregation.MEAN,
+                RewardAggregation.DEFAULT_STD_WEIGHT);
     }
 
     /** /v1/select: selection among the client's candidates for a prompt or, {@code prompt} null, a conversation. */
     public static Generation select(String prompt, List<Message> messages, List<String> candidates, Method method,
             double beta, RewardNormalization rewardNormalization, Long seed) {
         return new Generation(prompt, messages == null ? null : List.copyOf(messages), List.copyOf(candidates), null,
-                candidates.size(), method, beta, rewardNormalization, seed, 1, null, null, null);
+                candidates.size(), method, beta, rewardNormalization, seed, 1, null, null, null,
+                RewardAggregation.MEAN, RewardAggregation.DEFAULT_STD_WEIGHT);
     }
 
     /** The same request, answering with the best {@code returned} and, when not null, their tokens' log-probs. */
     public Generation returning(int returned, Integer logprobs) {
         return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
-                seed, returned, logprobs, prune, klBudget);
+                seed, returned, logprobs, prune, klBudget, rewardAggregation, rewardStdWeight);
     }
 
     /** The same request, its candidates pruned as {@code prune} says (null: none). */
     public Generation pruning(Prune prune) {
         return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
-                seed, returned, logprobs, prune, klBudget);
+                seed, returned, logprobs, prune, klBudget, rewardAggregation, rewardStdWeight);
     }
 
     /** The same request, its beta set by {@code klBudget} (null: by beta). */
     public Generation withKlBudget(Double klBudget) {
         return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
-                seed, returned, logprobs, prune, klBudget);
+                seed, returned, logprobs, prune, klBudget, rewardAggregation, rewardStdWeight);
+    }
+
+    /** The same request, a reward ensemble's members aggregated as {@code aggregation} says (w: {@code stdWeight}). */
+    public Generation aggregating(RewardAggregation aggregation, double stdWeight) {
+        return new Generation(prompt, messages, suppliedCandidates, sampling, n, method, beta, rewardNormalization,
+                seed, returned, logprobs, prune, klBudget, aggregation, stdWeight);
     }
 
     /**
@@ -77,8 +90,8 @@ public record Generation(
      */
     public Generation bestOfPoisson(int decoded, double mu) {
         return new Generation(prompt, messages, supplied() ? suppliedCandidates.subList(0, decoded) : null, sampling,
-                decoded, method, mu, rewardNormalization, seed, returned, logprobs, prune,
-                klBudget);
+                decoded, method, mu, rewardNormalization, seed, returned, logprobs, prune, klBudget, rewardAggregation,
+                rewardStdWeight);
     }
 
     /** The client supplied the candidates (/v1/select, /v1/rerank): nothing is sampled. */

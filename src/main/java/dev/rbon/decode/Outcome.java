@@ -26,8 +26,10 @@ public record Outcome(
     /**
      * One candidate. {@code refLogprob} is null when nothing needed it and it was not free (a separate reference
      * model and a method that does not read it); {@code meanSimilarity} likewise; {@code probability} is set for
-     * the stochastic methods only. A pruned candidate ({@code prunedAt}: the tokens it had generated when it left,
-     * else null) carries its partial text and the scores it was pruned on; finish reason {@code pruned}.
+     * the stochastic methods only. {@code rewards} are the reward members' scores in configuration order (one for a
+     * single reward model) and {@code reward} their aggregate R_i, before any normalization. A pruned candidate
+     * ({@code prunedAt}: the tokens it had generated when it left, else null) carries its partial text and the
+     * scores it was pruned on; finish reason {@code pruned}.
      */
     public record Candidate(
             int index,
@@ -36,6 +38,7 @@ public record Outcome(
             int tokens,
             String finishReason,
             double reward,
+            double[] rewards,
             Double refLogprob,
             Double meanSimilarity,
             double objective,
@@ -56,7 +59,9 @@ public record Outcome(
     public record Timings(double queue, double sample, double prefill, double decode, double prune, double reward,
             double reference, double embed, double select, double total) {}
 
-    public record ModelNames(String policy, String reward, String reference, String embedding) {}
+    /** {@code reward}: the reward model's name, an ensemble's {@code rewardMembers} joined with commas. */
+    public record ModelNames(String policy, String reward, String reference, String embedding,
+            List<String> rewardMembers) {}
 
     public Candidate chosen() {
         return candidates.get(chosenIndex);

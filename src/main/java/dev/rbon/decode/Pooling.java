@@ -55,10 +55,8 @@ public class Pooling {
     /** Exactly one of {@code texts}, {@code ids} is given. */
     public CompletableFuture<Classified> classify(String model, List<String> texts, List<long[]> ids,
             boolean addSpecialTokens, boolean activation, Duration timeout) {
-        return submit(timeout, models -> {
-            servedAs(model, models.rewardName());
-            return classify(models, texts, ids, addSpecialTokens, activation);
-        });
+        return submit(timeout, models -> classify(rewardMember(models, model), texts, ids, addSpecialTokens,
+                activation));
     }
 
     public CompletableFuture<Embedded> embed(String model, List<String> texts, Duration timeout) {
@@ -66,6 +64,25 @@ public class Pooling {
             servedAs(model, models.embedder().name());
             return embed(models.embedder(), texts);
         });
+    }
+
+    /**
+     * The reward member a /classify request names (a front rbon's reward url points here with its member's name
+     * as model); left out, the only one. An ensemble's members are served one at a time: its aggregate is not a
+     * model's score.
+     */
+    private static ModelSet.RewardMember rewardMember(ModelSet models, String requested) {
+        List<ModelSet.RewardMember> members = models.rewards();
+        if (requested == null) {
+            if (members.size() > 1) {
+                throw new FieldException("model", "this server's reward ensemble has " + members.size()
+                        + " members: name one of " + String.join(", ", models.rewardNames()));
+            }
+            return members.get(0);
+        }
+        return members.stream().filter(m -> m.name().equals(requested)).findFirst()
+                .orElseThrow(() -> new FieldException("model", "this server serves "
+                        + String.join(", ", models.rewardNames()) + ", not " + requested));
     }
 
     /** A request may name the model, as OpenAI clients do; it must be the one served. */
@@ -93,11 +110,11 @@ public class Pooling {
                 .map(pass -> pass.around(run -> CallContext.around(deadline, cancelled, run))).toList(), score.then());
     }
 
-    private static Phase<Classified> classify(ModelSet models, List<String> texts, List<long[]> ids,
+    private static Phase<Classified> classify(ModelSet.RewardMember member, List<String> texts, List<long[]> ids,
             boolean addSpecialTokens, boolean activation) {
-        SequenceClassifier reward = models.reward();
+        SequenceClassifier reward = member.model();
         if (reward == null) {
-            throw new FieldException("input", "this server's reward model is remote (" + models.rewardName()
+            throw new FieldException("input", "this server's reward model is remote (" + member.name()
                     + "): send /classify to that engine");
         }
         List<long[]> tokens = ids != null ? ids

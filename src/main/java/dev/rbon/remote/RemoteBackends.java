@@ -1,11 +1,13 @@
 package dev.rbon.remote;
 
 import dev.rbon.RbonConfig;
+import dev.rbon.RewardMembers;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The remote engines rbon is configured with ({@code rbon.models.<role>.url}), one client each, shared by every
@@ -16,7 +18,7 @@ public class RemoteBackends {
 
     private final Optional<RemotePolicy> policy;
     private final Optional<RemoteReference> reference;
-    private final Optional<RemoteReward> reward;
+    private final List<RemoteReward> rewards;
     private final Optional<RemoteEmbedder> embedding;
     private final List<Probe> probes = new ArrayList<>();
 
@@ -28,7 +30,10 @@ public class RemoteBackends {
         policy = backend("policy", Optional.of(models.policy()), registry, "/models").map(RemotePolicy::new);
         reference = backend("reference", models.reference(), registry, "/models").map(RemoteReference::new);
         // vLLM, SGLang and TGI all serve GET /health at the root the reward url names
-        reward = backend("reward", Optional.of(models.reward()), registry, "/health").map(RemoteReward::new);
+        List<RbonConfig.ModelPath> members = models.reward().url().isEmpty() ? List.of()
+                : RewardMembers.of(models.reward());
+        rewards = IntStream.range(0, members.size()).mapToObj(k -> backend(rewardRole(k, members.size()),
+                Optional.of(members.get(k)), registry, "/health").map(RemoteReward::new).orElseThrow()).toList();
         embedding = backend("embedding", models.embedding(), registry, "/models").map(RemoteEmbedder::new);
     }
 
@@ -47,8 +52,14 @@ public class RemoteBackends {
         return reference;
     }
 
-    public Optional<RemoteReward> reward() {
-        return reward;
+    /** The reward ensemble's engines, in configuration order; empty when its members are local. */
+    public List<RemoteReward> rewards() {
+        return rewards;
+    }
+
+    /** A reward engine's role in errors and metrics: reward, or reward[k] for member k of an ensemble. */
+    static String rewardRole(int member, int members) {
+        return members == 1 ? "reward" : "reward[" + member + "]";
     }
 
     public Optional<RemoteEmbedder> embedding() {

@@ -2,6 +2,7 @@ package dev.rbon.worker;
 
 import ai.djl.Device;
 import dev.rbon.RbonConfig;
+import dev.rbon.RewardMembers;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.CausalLMText;
 import dev.rbon.model.Dtype;
@@ -22,15 +23,25 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The models loaded on one device, shared by the workers bound to it (read-only once loaded). {@code rewardInput} is how the reward model
- * reads a response (rbon.models.reward.input), chosen once here. A remote policy or reference is its engine's client
- * ({@code policy}, {@code reference} null) with its text side read from its tokenizer folder: {@code policyText} is
- * the policy's either way, {@code referenceText} a separate reference's (null without one).
+ * The models loaded on one device, shared by the workers bound to it (read-only once loaded). {@code rewards} are the
+ * reward model, or the members of a reward ensemble, in configuration order. A remote policy or reference is its
+ * engine's client ({@code policy}, {@code reference} null) with its text side read from its tokenizer folder:
+ * {@code policyText} is the policy's either way, {@code referenceText} a separate reference's (null without one).
  */
-public record ModelSet(Device device, CausalLM policy, CausalLM reference, SequenceClassifier reward,
-        RewardInput rewardInput, SentenceEmbedder embedder, RemoteReward remoteReward, RemotePolicy remotePolicy,
-        RemoteReference remoteReference, CausalLMText policyText, CausalLMText referenceText)
-        implements AutoCloseable {
+public record ModelSet(Device device, CausalLM policy, CausalLM reference, List<RewardMember> rewards,
+        SentenceEmbedder embedder, RemotePolicy remotePolicy, RemoteReference remoteReference,
+        CausalLMText policyText, CausalLMText referenceText) implements AutoCloseable {
+
+    /**
+     * One reward model: loaded here ({@code model}, read in the {@code input} convention that rbon.models.reward.input
+     * chose once at load), or a remote engine's client ({@code remote}; the other two null).
+     */
+    public record RewardMember(SequenceClassifier model, RewardInput input, RemoteReward remote) {
+
+        public String name() {
+            return remote != null ? remote.name() : model.name();
+        }
+    }
 
     /**
      * Loads the local models onto {@code device}; a model with a url is the remote engine's client instead (the
@@ -53,15 +64,13 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
                     : config.reference().get().path().isPresent()
                     ? CausalLMText.read(config.reference().get().path().get())
                     : policyText; // the engine's reference reads the policy's tokens
-            RemoteReward remoteReward = remote.reward().orElse(null);
-            SequenceClassifier reward = remoteReward != null ? null : rewardModel(loaded, config, device);
-            RewardInput rewardInput = reward == null ? null : RewardInput.choose(config.reward().input(), reward);
+            List<RewardMember> rewards = rewardMembers(loaded, config, device, remote);
             Optional<Path> embedding = config.embedding().flatMap(RbonConfig.ModelPath::path);
             SentenceEmbedder embedder = remote.embedding().isPresent() ? remote.embedding().get()
                     : embedding.isPresent() ? SentenceEmbedder.load(embedding.get(), device)
                     : SentenceEmbedder.defaultModel();
-            return new ModelSet(device, policy, reference, reward, rewardInput, embedder, remoteReward, remotePolicy,
-                    remoteReference, policyText, referenceText);
+            return new ModelSet(device, policy, reference, rewards, embedder, remotePolicy, remoteReference,
+                    policyText, referenceText);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable model : loaded) {
                 closeQuietly(model);
@@ -76,10 +85,20 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
         return keep(loaded, CausalLM.load(path, device, Dtype.forCheckpoint(config.dtype(), path, device)));
     }
 
-    private static SequenceClassifier rewardModel(List<AutoCloseable> loaded, RbonConfig.Models config,
-            Device device) throws IOException {
-        Path path = local(config.reward(), "reward");
-        return keep(loaded, SequenceClassifier.load(path, device, Dtype.forCheckpoint(config.dtype(), path, device)));
+    /** The engines' clients when the reward has urls, else each member's folder loaded onto {@code device}. */
+    private static List<RewardMember> rewardMembers(List<AutoCloseable> loaded, RbonConfig.Models config,
+            Device device, RemoteBackends remote) throws IOException {
+        if (!remote.rewards().isEmpty()) {
+            return remote.rewards().stream().map(engine -> new RewardMember(null, null, engine)).toList();
+        }
+        List<RewardMember> members = new ArrayList<>();
+        for (RbonConfig.ModelPath member : RewardMembers.of(config.reward())) {
+            Path path = local(member, "reward");
+            SequenceClassifier model = keep(loaded, SequenceClassifier.load(path, device,
+                    Dtype.forCheckpoint(config.dtype(), path, device)));
+            members.add(new RewardMember(model, RewardInput.choose(config.reward().input(), model), null));
+        }
+        return List.copyOf(members);
     }
 
     /** The folder of a model that runs here. */
@@ -97,30 +116,48 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
     }
 
     /**
-     * The scoring passes that put R_i of response i into {@code out[i]}: the local reward head's token-budget
-     * passes over its {@link RewardInput} ids ({@code rewardIds}, the {@link #rewardIds} of the responses when
-     * already encoded, else null), or one call to the remote engine, which is sent the rendered prompt text and each
+     * The scoring passes that put member k's R of response i into {@code out[k][i]}, member after member: a local
+     * member's token-budget passes over its {@link RewardInput} ids ({@code rewardIds.get(k)}, the
+     * {@link #rewardIds} of the responses when already encoded, else null), which join other requests' passes over
+     * the same model; or one call to a remote member's engine, which is sent the rendered prompt text and each
      * response (the engine applies its own convention).
      */
-    public List<ScoringPass> rewardPasses(Conversation conversation, List<String> responses, List<long[]> rewardIds,
-            double[] out) {
-        if (remoteReward != null) {
-            return List.of(new ScoringPass("reward", 0, () -> System.arraycopy(
-                    remoteReward.rewards(conversation.prompt(), responses), 0, out, 0, out.length)));
+    public List<ScoringPass> rewardPasses(Conversation conversation, List<String> responses,
+            List<List<long[]>> rewardIds, double[][] out) {
+        List<List<long[]>> ids = rewardIds != null ? rewardIds : rewardIds(conversation, responses);
+        List<ScoringPass> passes = new ArrayList<>();
+        for (int k = 0; k < rewards.size(); k++) {
+            RewardMember member = rewards.get(k);
+            double[] into = out[k];
+            passes.addAll(member.remote() != null
+                    ? List.of(new ScoringPass("reward", 0, () -> System.arraycopy(
+                            member.remote().rewards(conversation.prompt(), responses), 0, into, 0, into.length)))
+                    : RewardScorer.passes(member.model(), ids.get(k), into));
         }
-        return RewardScorer.passes(reward, rewardIds != null ? rewardIds : rewardIds(conversation, responses), out);
+        return passes;
     }
 
     /**
-     * The local reward model's input ids of each response, checked against its context; null when the reward is
-     * remote (its engine reads the texts and enforces its own context).
+     * Each reward member's input ids of each response, checked against its context; a remote member's entry is
+     * null (its engine reads the texts and enforces its own context).
      */
-    public List<long[]> rewardIds(Conversation conversation, List<String> responses) {
-        return remoteReward != null ? null : RewardScorer.encode(reward, rewardInput, conversation, responses);
+    public List<List<long[]>> rewardIds(Conversation conversation, List<String> responses) {
+        List<List<long[]>> ids = new ArrayList<>();
+        for (RewardMember member : rewards) {
+            ids.add(member.remote() != null ? null
+                    : RewardScorer.encode(member.model(), member.input(), conversation, responses));
+        }
+        return ids;
     }
 
+    /** The reward model's name; an ensemble's members' names joined with commas. */
     public String rewardName() {
-        return remoteReward != null ? remoteReward.name() : reward.name();
+        return String.join(",", rewardNames());
+    }
+
+    /** The reward members' names in configuration order. */
+    public List<String> rewardNames() {
+        return rewards.stream().map(RewardMember::name).toList();
     }
 
     private static <T extends AutoCloseable> T keep(List<AutoCloseable> loaded, T model) {
@@ -171,8 +208,10 @@ public record ModelSet(Device device, CausalLM policy, CausalLM reference, Seque
         if (reference != null) {
             reference.close();
         }
-        if (reward != null) {
-            reward.close();
+        for (RewardMember member : rewards == null ? List.<RewardMember>of() : rewards) {
+            if (member.model() != null) {
+                member.model().close();
+            }
         }
         embedder.close();
     }

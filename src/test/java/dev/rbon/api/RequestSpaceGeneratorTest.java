@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * but the deliberately malformed ones is a JSON object; a stream is never expected to be refused. prune (issue 20)
  * is judged by a rule of its own here: acceptable on the decoding routes iff absent, null, or {every, keep} with an
  * integer every >= 1 and a keep in (0, 1] and nothing else; never a field of /v1/select or /v1/rerank; and it is
- * drawn in valid and invalid forms on every decoding route.
+ * drawn in valid and invalid forms on every decoding route. reward_aggregation and reward_std_weight likewise, on
+ * every route that scores with the reward model.
  */
 class RequestSpaceGeneratorTest {
 
@@ -30,6 +31,8 @@ class RequestSpaceGeneratorTest {
         SplittableRandom seeds = new SplittableRandom(3000);
         Map<String, Integer> validPrunes = new TreeMap<>();
         Map<String, Integer> invalidPrunes = new TreeMap<>();
+        Map<String, Integer> validEnsembles = new TreeMap<>();
+        Map<String, Integer> invalidEnsembles = new TreeMap<>();
         for (int i = 0; i < 3000; i++) {
             long seed = seeds.nextLong();
             RequestSpaceTest.Case a = RequestSpaceTest.draw(seed, env);
@@ -43,6 +46,7 @@ class RequestSpaceGeneratorTest {
                 JsonNode body = RequestSpaceTest.parse(a.body());
                 assertTrue(body != null && body.isObject(), a.describe());
                 pruneJudged(a, body, validPrunes, invalidPrunes);
+                rewardEnsembleJudged(a, body, validEnsembles, invalidEnsembles);
             }
             if (a.stream()) {
                 assertTrue(a.expect() != RequestSpaceTest.Expect.INVALID, a.describe());
@@ -51,6 +55,11 @@ class RequestSpaceGeneratorTest {
         for (String route : DECODING) {
             assertTrue(validPrunes.getOrDefault(route, 0) > 10, "valid prunes drawn: " + validPrunes);
             assertTrue(invalidPrunes.getOrDefault(route, 0) > 3, "invalid prunes drawn: " + invalidPrunes);
+        }
+        for (String route : SELECTING) {
+            assertTrue(validEnsembles.getOrDefault(route, 0) > 10, "valid reward fields drawn: " + validEnsembles);
+            assertTrue(invalidEnsembles.getOrDefault(route, 0) > 2, "invalid reward fields drawn: "
+                    + invalidEnsembles);
         }
     }
 
@@ -75,6 +84,38 @@ class RequestSpaceGeneratorTest {
             assertTrue(a.expect() == RequestSpaceTest.Expect.INVALID, a.describe());
             invalid.merge(a.route(), 1, Integer::sum);
         } else if (a.expect() == RequestSpaceTest.Expect.VALID && body.get("prune").isObject()) {
+            valid.merge(a.route(), 1, Integer::sum);
+        }
+    }
+
+    /** The routes that score with the reward model, where reward_aggregation and reward_std_weight are fields. */
+    static final Set<String> SELECTING = Set.of("/v1/generate", "/v1/select", "/v1/chat/completions",
+            "/v1/completions", "/v1/rerank");
+
+    /**
+     * reward_aggregation and reward_std_weight (issue 21) by their own rule: each absent, null, or valid (one of
+     * mean, min, mean_minus_std; a finite number >= 0, whatever the aggregation); an invalid one is named.
+     */
+    static void rewardEnsembleJudged(RequestSpaceTest.Case a, JsonNode body, Map<String, Integer> valid,
+            Map<String, Integer> invalid) {
+        boolean drawn = body.has("reward_aggregation") || body.has("reward_std_weight");
+        if (!SELECTING.contains(a.route()) || !drawn) {
+            assertFalse(a.fields().contains("reward_aggregation") || a.fields().contains("reward_std_weight"),
+                    a.describe());
+            return;
+        }
+        JsonNode aggregation = body.path("reward_aggregation");
+        JsonNode weight = body.path("reward_std_weight");
+        boolean aggregationOk = aggregation.isMissingNode() || aggregation.isNull() || (aggregation.isTextual()
+                && Set.of("mean", "min", "mean_minus_std").contains(aggregation.asText()));
+        boolean weightOk = weight.isMissingNode() || weight.isNull()
+                || (weight.isNumber() && Double.isFinite(weight.asDouble()) && weight.asDouble() >= 0);
+        assertEquals(!aggregationOk, a.fields().contains("reward_aggregation"), a.describe());
+        assertEquals(!weightOk, a.fields().contains("reward_std_weight"), a.describe());
+        if (!aggregationOk || !weightOk) {
+            assertEquals(RequestSpaceTest.Expect.INVALID, a.expect(), a.describe());
+            invalid.merge(a.route(), 1, Integer::sum);
+        } else if (a.expect() == RequestSpaceTest.Expect.VALID) {
             valid.merge(a.route(), 1, Integer::sum);
         }
     }

@@ -391,6 +391,45 @@ class RequestSpaceTest {
                 }
             }
         }
+        rewardEnsemble(g, d, bad, presence);
+    }
+
+    static final double[] STD_WEIGHTS = {0, -0.0, 1e-9, 0.5, 1, 2.5, 1e6, 1e300};
+
+    /**
+     * reward_aggregation and reward_std_weight (issue 21): valid, null ("absent"), or invalid; the weight is checked
+     * whatever the aggregation, as beta is for the methods that ignore it.
+     */
+    static void rewardEnsemble(Gen g, Draft d, double bad, double presence) {
+        if (g.chance(presence * 0.3)) {
+            if (g.chance(0.15)) {
+                d.body.putNull("reward_aggregation");
+            } else {
+                d.body.put("reward_aggregation", g.pick("mean", "min", "mean_minus_std"));
+            }
+        }
+        if (g.chance(presence * 0.3)) {
+            if (g.chance(0.15)) {
+                d.body.putNull("reward_std_weight");
+            } else {
+                d.body.put("reward_std_weight", STD_WEIGHTS[g.r.nextInt(STD_WEIGHTS.length)]);
+            }
+        }
+        if (g.chance(bad / 2)) {
+            switch (g.between(0, 5)) {
+                case 0 -> d.body.put("reward_aggregation", g.pick("max", "", "MEAN", "mean-minus-std", " min"));
+                case 1 -> d.body.put("reward_aggregation", g.pick(1, 0));
+                case 2 -> d.body.put("reward_std_weight", g.pick(-1.0, -1e-9, -1e300));
+                case 3 -> d.body.put("reward_std_weight", g.pick("1", "NaN", "Infinity", "high"));
+                default -> d.body.set("reward_std_weight", raw(g.pick("1e999", "-1e999", "true", "[1]")));
+            }
+            d.invalid(d.body.has("reward_std_weight") && !validStdWeight(d.body.get("reward_std_weight"))
+                    ? "reward_std_weight" : "reward_aggregation");
+        }
+    }
+
+    private static boolean validStdWeight(JsonNode w) {
+        return w.isNull() || (w.isNumber() && w.asDouble() >= 0 && Double.isFinite(w.asDouble()));
     }
 
     /** prompt: a string (sometimes whitespace only: valid in the target), or an invalid one. */

@@ -96,7 +96,7 @@ public final class ContinuousBatchingBenchmark {
 
         Bench(CausalLM lm) {
             this.lm = lm;
-            ModelSet models = new ModelSet(Device.cpu(), lm, null, null, null, null, null, null, null,
+            ModelSet models = new ModelSet(Device.cpu(), lm, null, List.of(), null, null, null,
                     dev.rbon.model.CausalLMText.of(lm), null);
             Scheduler scheduler = new Scheduler(models, queue, new Scheduler.Limits(64, 512),
                     new SchedulerMetrics(new SimpleMeterRegistry(), "bench", "cpu"), () -> stopping);

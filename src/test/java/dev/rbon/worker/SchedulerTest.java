@@ -47,7 +47,7 @@ class SchedulerTest {
     }
 
     private void run(int maxRows) {
-        ModelSet models = new ModelSet(Device.cpu(), stories, null, null, null, null, null, null, null,
+        ModelSet models = new ModelSet(Device.cpu(), stories, null, List.of(), null, null, null,
                 dev.rbon.model.CausalLMText.of(stories), null);
         Scheduler scheduler = new Scheduler(models, queue, new Scheduler.Limits(maxRows, 64),
                 new SchedulerMetrics(registry, "test", "cpu"), () -> stopping);

@@ -8,9 +8,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * POST /v1/chat/completions, as vLLM's OpenAI server takes it. rbon's selection rides on extra fields (the SDKs'
- * extra_body): best_of, method, beta, kl_budget, reward_normalization, epsilon, top_k, no_repeat_ngram_size,
- * return_candidates, prune. OpenAI fields rbon does not implement are refused (400) unless they hold their neutral
- * value; fields unknown to both are ignored with a log line, as vLLM does.
+ * extra_body): best_of, method, beta, kl_budget, reward_normalization, reward_aggregation, reward_std_weight, epsilon,
+ * top_k, no_repeat_ngram_size, return_candidates, prune. OpenAI fields rbon does not implement are refused (400)
+ * unless they hold their neutral value; fields unknown to both are ignored with a log line, as vLLM does.
  */
 @Schema(description = "A chat completion: best_of candidates are sampled, scored and the method's best n returned.")
 public record ChatCompletionRequest(
@@ -45,6 +45,10 @@ public record ChatCompletionRequest(
         @Schema(description = "rbon: regularisation strength.", defaultValue = "0") Double beta,
         @Schema(description = "rbon: " + GenerateRequest.KL_BUDGET, minimum = "0") Double klBudget,
         @Schema(description = "rbon: none, zscore or quantile.", defaultValue = "none") String rewardNormalization,
+        @Schema(description = "rbon: " + GenerateRequest.REWARD_AGGREGATION, defaultValue = "mean",
+                enumeration = {"mean", "min", "mean_minus_std"}) String rewardAggregation,
+        @Schema(description = "rbon: " + GenerateRequest.REWARD_STD_WEIGHT, defaultValue = "1", minimum = "0")
+                Double rewardStdWeight,
         @Schema(description = "rbon: add every candidate of the pool to the response's rbon object.",
                 defaultValue = "false") Boolean returnCandidates,
         @Schema(description = "rbon: prune the pool's candidates while they decode, as /v1/generate's prune: "

@@ -49,6 +49,10 @@ public record CompletionRequest(
         @Schema(description = "rbon: regularisation strength.", defaultValue = "0") Double beta,
         @Schema(description = "rbon: " + GenerateRequest.KL_BUDGET, minimum = "0") Double klBudget,
         @Schema(description = "rbon: none, zscore or quantile.", defaultValue = "none") String rewardNormalization,
+        @Schema(description = "rbon: " + GenerateRequest.REWARD_AGGREGATION, defaultValue = "mean",
+                enumeration = {"mean", "min", "mean_minus_std"}) String rewardAggregation,
+        @Schema(description = "rbon: " + GenerateRequest.REWARD_STD_WEIGHT, defaultValue = "1", minimum = "0")
+                Double rewardStdWeight,
         @Schema(description = "rbon: add every candidate of the pool to the response's rbon object.",
                 defaultValue = "false") Boolean returnCandidates,
         @Schema(description = "rbon: prune the pool's candidates while they decode, as /v1/generate's prune: "

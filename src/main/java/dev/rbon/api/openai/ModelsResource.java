@@ -20,8 +20,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * GET /v1/models in OpenAI's list shape: the policy first (its id is the {@code model} of /v1/chat/completions and
- * /v1/completions), then the reference, the reward model and the embedder, each with rbon's details (role,
- * architecture, dtype, the device of every worker's copy) as extra fields.
+ * /v1/completions), then the reference, the reward model (each member of an ensemble) and the embedder, each with
+ * rbon's details (role, architecture, dtype, the device of every worker's copy) as extra fields.
  */
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
@@ -48,7 +48,8 @@ public class ModelsResource {
             @Schema(description = "Where the weights were read from") String path) {}
 
     public record ModelList(@Schema(description = "Always list") String object,
-            @Schema(description = "The policy first, then the reference, reward and embedding models") List<Model> data) {}
+            @Schema(description = "The policy first, then the reference, the reward model (each member of an ensemble, "
+                    + "in configuration order) and the embedding model") List<Model> data) {}
 
     private final WorkerPool pool;
 
@@ -78,8 +79,10 @@ public class ModelsResource {
             data.add(remote(ids, "reference", first.referenceName(), first.remoteReference().backend().url().toString(),
                     first.referenceText().maxPositionEmbeddings()));
         }
-        data.add(first.reward() != null ? model(ids, "reward", first.reward().info(), devices, null)
-                : remote(ids, "reward", first.rewardName(), first.remoteReward().backend().url().toString(), null));
+        for (ModelSet.RewardMember member : first.rewards()) { // an ensemble's members in configuration order
+            data.add(member.model() != null ? model(ids, "reward", member.model().info(), devices, null)
+                    : remote(ids, "reward", member.name(), member.remote().backend().url().toString(), null));
+        }
         List<String> embedderDevices = workers.stream().map(m -> m.embedder().device()).toList();
         data.add(new Model(unique(ids, "embedding", first.embedder().name()), "model", STARTED, "rbon", "embedding",
                 first.embedder().getClass().getSimpleName(), "float32", null, null, embedderDevices.get(0),

@@ -9,6 +9,7 @@ import dev.rbon.decode.Generation;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.select.Method;
 import dev.rbon.select.Prune;
+import dev.rbon.select.RewardAggregation;
 import dev.rbon.select.RewardNormalization;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,10 +81,11 @@ final class OpenAiValidation {
         Pool pool = pool(v, limits, new Fields(r.n(), r.bestOf(), maxTokens, tokensField,
                 SamplingParams.DEFAULT_MAX_NEW_TOKENS, r.temperature(), r.topP(), r.topK(), r.epsilon(),
                 r.noRepeatNgramSize(), r.stop(), r.seed(), r.method(), r.beta(), r.klBudget(), r.rewardNormalization(),
-                r.prune(), r.timeoutMs()));
+                r.rewardAggregation(), r.rewardStdWeight(), r.prune(), r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(null, messages, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization()).returning(pool.n(), top).pruning(pool.prune()).withKlBudget(pool.klBudget());
+                pool.normalization()).returning(pool.n(), top).pruning(pool.prune()).withKlBudget(pool.klBudget())
+                .aggregating(pool.aggregation(), pool.stdWeight());
         return new Call(true, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
                 Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), tokensField);
@@ -96,16 +98,18 @@ final class OpenAiValidation {
             String field = r.promptLogprobs() != null ? "prompt_logprobs"
                     : Boolean.TRUE.equals(r.echo()) ? "echo" : "return_token_ids";
             v.fail(field, "is served only with the samples in order: no method, beta, reward_normalization, "
-                    + "return_candidates or prune, and best_of equal to n or left out");
+                    + "reward_aggregation, reward_std_weight, return_candidates or prune, and best_of equal to n or "
+                    + "left out");
         }
         Integer top = r.logprobs() == null ? null : v.range("logprobs", r.logprobs(), 0, 0, MAX_TOP_LOGPROBS);
         Pool pool = pool(v, limits, new Fields(r.n(), r.bestOf(), r.maxTokens(), "max_tokens",
                 COMPLETIONS_MAX_TOKENS, r.temperature(), r.topP(), r.topK(), r.epsilon(), r.noRepeatNgramSize(),
-                r.stop(), r.seed(), r.method(), r.beta(), r.klBudget(), r.rewardNormalization(), r.prune(),
-                r.timeoutMs()));
+                r.stop(), r.seed(), r.method(), r.beta(), r.klBudget(), r.rewardNormalization(), r.rewardAggregation(),
+                r.rewardStdWeight(), r.prune(), r.timeoutMs()));
         v.throwIfAny();
         Generation g = Generation.sample(prompt, null, pool.sampling(), pool.bestOf(), pool.method(), pool.beta(),
-                pool.normalization()).returning(pool.n(), top).pruning(pool.prune()).withKlBudget(pool.klBudget());
+                pool.normalization()).returning(pool.n(), top).pruning(pool.prune()).withKlBudget(pool.klBudget())
+                .aggregating(pool.aggregation(), pool.stdWeight());
         return new Call(false, r.model(), g, pool.n(), top, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()),
                 Boolean.TRUE.equals(r.returnCandidates()), r.timeoutMs(), "max_tokens");
@@ -114,12 +118,11 @@ final class OpenAiValidation {
     /** The fields both routes share. */
     private record Fields(Integer n, Integer bestOf, Integer maxTokens, String maxTokensField, int defaultMaxTokens,
             Double temperature, Double topP, Integer topK, Double epsilon, Integer noRepeatNgramSize, JsonNode stop,
-            Long seed, String method, Double beta, Double klBudget, String rewardNormalization,
-            GenerateRequest.Prune prune,
-            Integer timeoutMs) {}
+            Long seed, String method, Double beta, Double klBudget, String rewardNormalization, String rewardAggregation,
+            Double rewardStdWeight, GenerateRequest.Prune prune, Integer timeoutMs) {}
 
     private record Pool(int n, int bestOf, SamplingParams sampling, Method method, double beta, Double klBudget,
-            RewardNormalization normalization, Prune prune) {}
+            RewardNormalization normalization, RewardAggregation aggregation, double stdWeight, Prune prune) {}
 
     private static Pool pool(RequestValidation v, RbonConfig.Limits limits, Fields f) {
         int n = v.range("n", f.n(), 1, 1, limits.maxN());
@@ -136,7 +139,8 @@ final class OpenAiValidation {
                 maxTokens, stopStrings(v, f.stop()), f.seed());
         v.timeout(f.timeoutMs());
         RewardNormalization normalization = v.normalization(f.rewardNormalization());
-        return new Pool(n, bestOf, sampling, method, beta, klBudget, normalization, v.prune(f.prune()));
+        return new Pool(n, bestOf, sampling, method, beta, klBudget, normalization,
+                v.aggregation(f.rewardAggregation()), v.stdWeight(f.rewardStdWeight()), v.prune(f.prune()));
     }
 
     /** OpenAI's stop: a string, an array of strings, or null. */

@@ -16,9 +16,10 @@ import java.util.UUID;
 /**
  * /v1/completions as a plain engine answers it (vLLM's shape), for a front rbon whose policy or reference is this
  * server: every sample in sample order, no method. Asked for by a request with no rbon field (method, beta,
- * kl_budget, reward_normalization, return_candidates, prune) and either {@code best_of == n}, or no best_of and a field only an
- * engine's client sends: a token-id prompt or a batch of prompts, {@code return_token_ids}, {@code prompt_logprobs},
- * {@code echo}. Then best_of is n, as in vLLM (whose V1 has no best_of at all).
+ * kl_budget, reward_normalization, reward_aggregation, reward_std_weight, return_candidates, prune) and either
+ * {@code best_of == n}, or no best_of and a field only an engine's client sends: a token-id prompt or a batch of
+ * prompts, {@code return_token_ids}, {@code prompt_logprobs}, {@code echo}. Then best_of is n, as in vLLM (whose
+ * V1 has no best_of at all).
  */
 final class PlainCompletion {
 
@@ -34,7 +35,7 @@ final class PlainCompletion {
 
     static boolean asked(CompletionRequest r) {
         boolean rbonFields = r.method() != null || r.beta() != null || r.klBudget() != null
-                || r.rewardNormalization() != null
+                || r.rewardNormalization() != null || r.rewardAggregation() != null || r.rewardStdWeight() != null
                 || Boolean.TRUE.equals(r.returnCandidates()) || r.prune() != null;
         int n = r.n() == null ? 1 : r.n();
         return !rbonFields && (r.bestOf() == null ? engineOnly(r) : r.bestOf() == n);

@@ -1,6 +1,7 @@
 package dev.rbon.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rbon.api.GenerateRequest;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -24,4 +25,8 @@ public record RerankRequest(
         @Schema(description = "Instead of beta (srbon_kl, soft_bon): the KL in nats the method's selection may "
                 + "move from the pool's reference, as on /v1/select.", minimum = "0") Double klBudget,
         @Schema(description = "none, zscore or quantile (applies to the objective's reward term).",
-                defaultValue = "none", enumeration = {"none", "zscore", "quantile"}) String rewardNormalization) {}
+                defaultValue = "none", enumeration = {"none", "zscore", "quantile"}) String rewardNormalization,
+        @Schema(description = GenerateRequest.REWARD_AGGREGATION, defaultValue = "mean",
+                enumeration = {"mean", "min", "mean_minus_std"}) String rewardAggregation,
+        @Schema(description = GenerateRequest.REWARD_STD_WEIGHT, defaultValue = "1", minimum = "0")
+                Double rewardStdWeight) {}

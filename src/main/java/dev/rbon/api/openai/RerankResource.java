@@ -10,6 +10,7 @@ import dev.rbon.decode.DecodeMetrics;
 import dev.rbon.decode.Generation;
 import dev.rbon.decode.Outcome;
 import dev.rbon.select.Method;
+import dev.rbon.select.RewardAggregation;
 import dev.rbon.select.RewardNormalization;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
@@ -84,13 +85,15 @@ public class RerankResource {
         Double klBudget = v.klBudget(method, r.klBudget(), r.beta());
         double beta = klBudget != null ? 0 : v.beta(method, r.beta());
         RewardNormalization normalization = v.normalization(r.rewardNormalization());
+        RewardAggregation aggregation = v.aggregation(r.rewardAggregation());
+        double stdWeight = v.stdWeight(r.rewardStdWeight());
         List<String> documents = documents(v, r.documents());
         if (r.topN() != null && r.topN() < 1) {
             v.fail("top_n", "must be >= 1, got " + r.topN());
         }
         v.throwIfAny();
         return Generation.select(r.query(), null, documents, method, beta, normalization, null)
-                .withKlBudget(klBudget);
+                .withKlBudget(klBudget).aggregating(aggregation, stdWeight);
     }
 
     /** Strings, or objects with a string text field (Jina's shape). */
