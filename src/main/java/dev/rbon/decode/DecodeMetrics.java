@@ -12,8 +12,11 @@ import java.time.Duration;
  * ({@code rbon_requests_total}), latency ({@code rbon_request_duration_seconds}) and per-stage latency
  * ({@code rbon_stage_duration_seconds}) as histograms, candidates and generated tokens, and, by method, what shows
  * reward hacking: the reward rank of the chosen candidate ({@code rbon_chosen_reward_rank}: 0 is what BoN would
- * pick), the selection's KL to the policy ({@code rbon_selection_kl}, as the response's {@code kl}) and the pool's
- * reward spread ({@code rbon_pool_reward_spread}: max - min of the finished candidates' rewards).
+ * pick), the selection's KL to the policy ({@code rbon_selection_kl}, as the response's {@code kl}), the pool's
+ * reward spread ({@code rbon_pool_reward_spread}: max - min of the finished candidates' rewards) and, with a reward
+ * ensemble, its disagreement ({@code rbon_ensemble_disagreement}: the population std of the members' rewards, of
+ * the chosen candidate and, averaged, of the pool's finished candidates). A proxy being gamed shows as chosen answers
+ * the members disagree on more than before, or more than on the rest of the pool.
  */
 @ApplicationScoped
 public class DecodeMetrics {
@@ -59,6 +62,31 @@ public class DecodeMetrics {
         DistributionSummary.builder("rbon.pool.reward.spread")
                 .description("Max - min of the finished candidates' rewards in a pool").tag("method", method)
                 .publishPercentileHistogram().register(registry).record(rewardSpread(outcome));
+        if (outcome.chosen().rewards().length > 1) {
+            disagreement(method, "chosen", std(outcome.chosen().rewards()));
+            disagreement(method, "pool", outcome.candidates().stream().filter(c -> !c.pruned())
+                    .mapToDouble(c -> std(c.rewards())).average().orElse(0));
+        }
+    }
+
+    private void disagreement(String method, String of, double value) {
+        DistributionSummary.builder("rbon.ensemble.disagreement")
+                .description("Std of a reward ensemble's members' rewards: of the chosen candidate, or the mean over"
+                        + " the pool's candidates").tags("method", method, "of", of).publishPercentileHistogram()
+                .register(registry).record(value);
+    }
+
+    /** The population std of the members' rewards of one candidate. */
+    static double std(double[] rewards) {
+        double mean = 0;
+        for (double r : rewards) {
+            mean += r / rewards.length;
+        }
+        double squares = 0;
+        for (double r : rewards) {
+            squares += (r - mean) * (r - mean);
+        }
+        return Math.sqrt(squares / rewards.length);
     }
 
     /** Buckets for a KL in nats: best-of-N's is 0.19 at N = 2, 1.83 at N = 16, 3.17 at N = 64, 5.94 at N = 1024. */

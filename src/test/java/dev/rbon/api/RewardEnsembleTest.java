@@ -222,4 +222,31 @@ class RewardEnsembleTest {
         }
         assertEquals(MEMBERS, rewardIds);
     }
+
+    /**
+     * The ensemble's disagreement reaches /q/metrics as the std of the chosen candidate's member rewards, and every
+     * series k8s/base/prometheusrule.yaml reads is one the service exports.
+     */
+    @Test
+    void disagreementIsExportedForTheAlertingRules() throws Exception {
+        double before = Http.metric("rbon_ensemble_disagreement_count");
+        JsonPath answer = Http.post("/v1/generate", Map.of("prompt", PROMPT, "n", 4, "max_new_tokens", 6, "seed", 5,
+                "return_candidates", true)).then().statusCode(200).extract().jsonPath();
+        List<Float> rewards = answer.getList("chosen.rewards", Float.class);
+        double mean = (rewards.get(0) + rewards.get(1)) / 2.0;
+        double std = Math.abs(rewards.get(0) - mean);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> Http.metric("rbon_ensemble_disagreement_count") >= before + 2);
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").asString();
+        assertTrue(metrics.contains("rbon_ensemble_disagreement_max{method=\"bon\",of=\"chosen\"}"), "exported");
+        assertTrue(Http.metric("rbon_ensemble_disagreement_max") >= std - 1e-4, "the chosen std " + std);
+        String rule = java.nio.file.Files.readString(java.nio.file.Path.of("k8s/base/prometheusrule.yaml"));
+        java.util.regex.Matcher series = java.util.regex.Pattern.compile("\\b(rbon_[a-z_]+)\\{").matcher(rule);
+        int read = 0;
+        while (series.find()) {
+            assertTrue(metrics.contains(series.group(1) + "{"), series.group(1) + " is exported");
+            read++;
+        }
+        assertTrue(read >= 4, "the rules read the disagreement's sum and count, chosen and pool");
+    }
 }
