@@ -183,7 +183,7 @@ public class PlainDecoder {
         String text = ContinuationText.of(lm.tokenizer(), promptIds, lm.tokenizer().decode(promptIds, true),
                 new long[] {next.id()});
         return new SampledSequence(new long[] {next.id()}, text, lm.isEos(next.id())
-                ? SampledSequence.FinishReason.STOP : SampledSequence.FinishReason.LENGTH, next.logprob());
+                ? SampledSequence.FinishReason.STOP : SampledSequence.FinishReason.LENGTH, next.logprob(), Double.NaN);
     }
 
     /**

@@ -113,7 +113,8 @@ public final class RemotePolicy {
             }
             sum += lp.asDouble();
         }
-        return new SampledSequence(ids, text.asText(), finishReason(choice.path("finish_reason"), where), sum);
+        return new SampledSequence(ids, text.asText(), finishReason(choice.path("finish_reason"), where), sum,
+                Double.NaN);
     }
 
     /** vLLM's {@code token_ids} (return_token_ids), else its {@code token_id:N} tokens (return_tokens_as_token_ids). */

@@ -26,7 +26,8 @@ import org.jboss.logging.Logger;
  * attention mask marks as padding, so positions (counted over real tokens) and attention are what the row would see
  * alone. Slots no row needs any more are dropped when rows leave. Each step's logits stay on the device: the
  * processor chain (each row with its own request's parameters), the softmax and the draw run there as tensor ops
- * ({@link LogitsProcessorList}, {@link TokenSampler}); only the chosen ids and their log-probs come back.
+ * ({@link LogitsProcessorList}, {@link TokenSampler}); only the chosen ids, their log-probs and the rows'
+ * self-certainties come back.
  *
  * <p>What one request brings stays its own: when its parameters, its stop strings or its cancellation check throw,
  * that request is marked failed and its rows leave at the next {@link #retire()}, while every other row gets the
@@ -260,7 +261,7 @@ public final class DecodeBatch implements AutoCloseable {
         for (int r = 0; r < chosen.size(); r++) {
             SamplingRequest.Row row = chosen.get(r);
             try {
-                row.append(choices.tokens()[r], choices.logprobs()[r]);
+                row.append(choices.tokens()[r], choices.logprobs()[r], choices.selfCertainties()[r]);
             } catch (RuntimeException e) { // its stop strings: this request's own
                 fail(row.request, e);
             }

@@ -33,6 +33,7 @@ public final class SamplingRequest {
         final StopStringMatcher stops;
         int length;
         double logprob;
+        double selfCertaintySum; // over the generated tokens: their mean is the sequence's self-certainty
         SampledSequence.FinishReason finish;
         long padding; // empty slots before this row's first token in the batch's cache
 
@@ -49,12 +50,13 @@ public final class SamplingRequest {
             return finish != null || request.failure != null;
         }
 
-        void append(long token, double tokenLogprob) {
+        void append(long token, double tokenLogprob, double tokenSelfCertainty) {
             if (token < 0) { // e.g. no_repeat_ngram_size 1 has banned the whole vocabulary
                 finish = SampledSequence.FinishReason.STOP;
                 return;
             }
             logprob += tokenLogprob;
+            selfCertaintySum += tokenSelfCertainty;
             ids[length++] = token;
             if (request.lm.isEos(token) || stops.append(ids, length)) {
                 finish = SampledSequence.FinishReason.STOP;
@@ -69,7 +71,8 @@ public final class SamplingRequest {
     public interface Ranking {
         /**
          * @param rows the rows not pruned so far, in row order
-         * @param alive their sequences: finished ones whole, running ones (finish reason null) as decoded so far
+         * @param alive their sequences: finished ones whole, running ones (finish reason null) as decoded so far,
+         *     with the log-prob sum and the self-certainty (a running mean) of their tokens so far
          * @return the objective of each, in the same order
          */
         double[] objectives(int[] rows, List<SampledSequence> alive);
@@ -316,8 +319,9 @@ public final class SamplingRequest {
         long[] generated = Arrays.copyOfRange(row.ids, promptIds.length, row.length);
         String text = continuation(row, promptText);
         int stopAt = StopStringMatcher.firstStop(text, params.stop());
+        double selfCertainty = generated.length == 0 ? 0 : row.selfCertaintySum / generated.length;
         return new SampledSequence(generated, stopAt >= 0 ? text.substring(0, stopAt) : text, row.finish,
-                row.logprob);
+                row.logprob, selfCertainty);
     }
 
     /** The generated text as it continues the prompt ({@link ContinuationText#of}). */

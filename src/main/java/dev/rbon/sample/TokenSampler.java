@@ -13,8 +13,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * Picks each row's next token from its processed scores, where the logits live, and records its log-probability
- * under the raw logits. Only the chosen ids, their log-probs and a "some token was left" flag come back to the
- * host: 3 numbers per row, whatever the vocabulary.
+ * and the row's self-certainty under the raw logits. Only the chosen ids, their log-probs, the self-certainties and
+ * a "some token was left" flag come back to the host: 4 numbers per row, whatever the vocabulary.
  *
  * <p>A greedy row takes the argmax (the lowest id on ties, as torch.argmax). A sampled row draws by inverse CDF
  * with one uniform {@code u} in [0, 1) from its own generator (DJL's engine has no multinomial, and the device's
@@ -27,12 +27,20 @@ public final class TokenSampler {
 
     private TokenSampler() {}
 
-    /** Each row's choice; {@code token} is -1 where no token was left (every processed score {@code -inf}). */
-    public record Choices(long[] tokens, double[] logprobs) {}
+    /**
+     * Each row's choice; {@code token} is -1 where no token was left (every processed score {@code -inf}).
+     *
+     * @param logprobs log p(token) under the raw distribution p = softmax(rawLogits) (temperature 1, no truncation)
+     * @param selfCertainties KL(U || p) of the same raw distribution, U uniform over the V logits: Kang et al.'s
+     *     per-token self-certainty, {@code -log V - (1/V) sum_v log p(v)}; 0 for a uniform row (up to float32
+     *     rounding), larger for a peakier one, and the same whatever the processors did to the row's scores.
+     *     Computed for every row, one with no token left included.
+     */
+    public record Choices(long[] tokens, double[] logprobs, double[] selfCertainties) {}
 
     /**
-     * @param rawLogits (B, V) float32: the model's logits, for the recorded log-probs (log-softmax, temperature 1,
-     *     no truncation: what transformers' teacher-forced scoring computes)
+     * @param rawLogits (B, V) float32: the model's logits, for the recorded log-probs and self-certainties
+     *     (log-softmax, temperature 1, no truncation: what transformers' teacher-forced scoring computes)
      * @param processed (B, V) float32: the same rows after the processor chain
      * @param rngs each row's own generator; a sampled row draws exactly one double from it per step, a greedy row none
      */
@@ -67,19 +75,25 @@ public final class TokenSampler {
                     tokens = NDArrays.where(manager.create(greedy), processed.argMax(1), tokens);
                 }
             }
-            NDArray logprobs = rawLogits.logSoftmax(1).gather(tokens.reshape(rows, 1), 1);  // (B, 1)
+            NDArray logSoftmax = rawLogits.logSoftmax(1);                                     // (B, V)
+            NDArray logprobs = logSoftmax.gather(tokens.reshape(rows, 1), 1);                 // (B, 1)
+            // one float32 reduction over the row already computed; float64 would cost a (B, V) copy (docs/scoring.md)
+            NDArray meanLogprob = logSoftmax.mean(new int[] {1}, true);                       // (B, 1)
             NDArray anyLeft = processed.max(new int[] {1}, true).gt(Float.NEGATIVE_INFINITY); // (B, 1)
             packed = NDArrays.concat(new NDList(tokens.reshape(rows, 1).toType(DataType.FLOAT64, false),
-                    logprobs.toType(DataType.FLOAT64, false), anyLeft.toType(DataType.FLOAT64, false)), 1)
-                    .toDoubleArray();                                                         // (B, 3)
+                    logprobs.toType(DataType.FLOAT64, false), anyLeft.toType(DataType.FLOAT64, false),
+                    meanLogprob.toType(DataType.FLOAT64, false)), 1).toDoubleArray();        // (B, 4)
         }
+        double logVocab = Math.log(rawLogits.getShape().get(1));
         long[] chosen = new long[rows];
         double[] logprob = new double[rows];
+        double[] selfCertainty = new double[rows];
         for (int row = 0; row < rows; row++) {
-            chosen[row] = packed[3 * row + 2] == 0 ? -1 : (long) packed[3 * row];
-            logprob[row] = packed[3 * row + 1];
+            chosen[row] = packed[4 * row + 2] == 0 ? -1 : (long) packed[4 * row];
+            logprob[row] = packed[4 * row + 1];
+            selfCertainty[row] = -logVocab - packed[4 * row + 3];
         }
-        return new Choices(chosen, logprob);
+        return new Choices(chosen, logprob, selfCertainty);
     }
 
     /**

@@ -116,6 +116,7 @@ class RemoteClientsTest {
         assertEquals(SampledSequence.FinishReason.LENGTH, rows.get(0).finishReason());
         assertEquals(SampledSequence.FinishReason.STOP, rows.get(1).finishReason());
         assertEquals(-2.25, rows.get(1).logprob(), 1e-12);
+        assertTrue(Double.isNaN(rows.get(0).selfCertainty()), "an engine returns no full distributions");
         assertEquals(1, engine.calls.size(), "N candidates, one request");
         assertEquals("/v1/completions", engine.calls.get(0).path());
         JsonNode body = sent(0);

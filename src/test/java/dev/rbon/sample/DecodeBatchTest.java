@@ -136,6 +136,7 @@ class DecodeBatchTest {
             for (int r = 0; r < alone.size(); r++) {
                 assertArrayEquals(alone.get(r).tokenIds(), together.get(r).tokenIds(), "row " + r);
                 assertEquals(alone.get(r).logprob(), together.get(r).logprob(), 1e-4, "row " + r);
+                assertEquals(alone.get(r).selfCertainty(), together.get(r).selfCertainty(), 1e-4, "row " + r);
             }
         }
     }

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
 
-/** Test helper: runs the tensor processors on host-made rows and brings the result back. */
+/** Test helper: runs the tensor processors on host-made rows and brings the result back; a row's KL from uniform. */
 final class Rows {
 
     static final float NEG_INF = Float.NEGATIVE_INFINITY;
@@ -59,5 +59,24 @@ final class Rows {
             out[r] = Arrays.copyOfRange(flat, r * width, (r + 1) * width);
         }
         return out;
+    }
+
+    /** KL(U || softmax(x)) in double: logsumexp(x) - mean(x) - log V, over {@code logits[from, from + vocab)}. */
+    static double klFromUniform(float[] logits, int from, int vocab) {
+        double max = Double.NEGATIVE_INFINITY;
+        double sum = 0;
+        for (int v = from; v < from + vocab; v++) {
+            max = Math.max(max, logits[v]);
+            sum += logits[v];
+        }
+        double exps = 0;
+        for (int v = from; v < from + vocab; v++) {
+            exps += Math.exp(logits[v] - max);
+        }
+        return max + Math.log(exps) - sum / vocab - Math.log(vocab);
+    }
+
+    static double klFromUniform(float[] logits) {
+        return klFromUniform(logits, 0, logits.length);
     }
 }

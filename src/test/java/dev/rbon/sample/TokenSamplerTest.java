@@ -15,7 +15,7 @@ import java.util.random.RandomGenerator;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** The draw on the device: distribution, seeds, greedy rows, log-probs, rows with nothing left. */
+/** The draw on the device: distribution, seeds, greedy rows, log-probs, self-certainties, rows with nothing left. */
 class TokenSamplerTest {
 
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
@@ -112,6 +112,106 @@ class TokenSamplerTest {
             assertArrayEquals(new long[] {2, 0}, choices.tokens());
             assertEquals(Math.log(3 / 6.0), choices.logprobs()[0], 1e-6);
             assertEquals(Math.log(0.5), choices.logprobs()[1], 1e-6); // stable for large logits
+        }
+    }
+
+    /** Each row's self-certainty under {@code raw}, with the draw made from {@code processed}. */
+    private static double[] selfCertainties(float[][] raw, float[][] processed, List<SamplingParams> params) {
+        SamplingBatch batch = SamplingBatch.of(params, Collections.nCopies(raw.length, new long[0]));
+        RandomGenerator[] rngs = IntStream.range(0, raw.length).mapToObj(SplittableRandom::new)
+                .toArray(RandomGenerator[]::new);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            return TokenSampler.choose(Rows.matrix(manager, raw), Rows.matrix(manager, processed), batch, rngs)
+                    .selfCertainties();
+        }
+    }
+
+    private static double[] selfCertainties(float[][] raw) {
+        return selfCertainties(raw, raw, Collections.nCopies(raw.length, SAMPLED));
+    }
+
+    /** Rows of {@code vocab} N(shift, scale^2) logits; every fourth row with one logit far above the rest. */
+    private static float[][] gaussianRows(int rows, int vocab, double shift, double scale, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[][] out = new float[rows][vocab];
+        for (int r = 0; r < rows; r++) {
+            for (int v = 0; v < vocab; v++) {
+                out[r][v] = (float) (shift + scale * random.nextGaussian());
+            }
+            if (r % 4 == 0) {
+                out[r][random.nextInt(vocab)] = (float) (shift + 20 * scale);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void selfCertaintyIsTheKlFromUniformOfTheRawRow() {
+        float[][] raw = {{0f, 1f, 2f, 3f, -1f}, {-3f, 0.5f, 10f, -7f, 2f}, {1000f, 1000f, -1000f, 999f, 0f},
+                {7f, 7f, 7f, 7f, 7f}, {NEG_INF, 0f, 0f, 0f, 0f}};
+        double[] got = selfCertainties(raw);
+        for (int r = 0; r < 3; r++) {
+            double expected = Rows.klFromUniform(raw[r]);
+            assertEquals(expected, got[r], 1e-6 * (1 + expected), "row " + r); // float32 relative rounding
+        }
+        assertEquals(0, got[3], 1e-6, "a uniform row is at the uniform distribution");
+        assertEquals(Double.POSITIVE_INFINITY, got[4], "a token of probability 0 is infinitely far from uniform");
+    }
+
+    @Test
+    void selfCertaintyGrowsAsTheRawRowSharpensAndIsNeverBelowZero() {
+        float[] base = gaussianRows(1, 1000, 0, 1, 3)[0];
+        float[] betas = {0f, 0.25f, 0.5f, 1f, 2f, 4f};
+        float[][] raw = new float[betas.length][base.length];
+        for (int i = 0; i < betas.length; i++) {
+            for (int v = 0; v < base.length; v++) {
+                raw[i][v] = betas[i] * base[v];
+            }
+        }
+        double[] got = selfCertainties(raw);
+        assertEquals(0, got[0], 1e-6, "beta 0: uniform");
+        for (int i = 1; i < got.length; i++) { // d/dbeta KL(U || softmax(beta x)) = E_p[x] - mean(x) > 0
+            assertTrue(got[i] > got[i - 1], "beta " + betas[i] + ": " + Arrays.toString(got));
+        }
+    }
+
+    @Test
+    void selfCertaintyReadsTheRawRowWhateverTheProcessorsDid() {
+        float[][] raw = gaussianRows(3, 300, 0.5, 2, 5);
+        long[] history = {4, 5, 4};
+        double[] unprocessed = selfCertainties(raw);
+        for (SamplingParams params : List.of(Rows.params(0.3, 1.0, 0, 0.0, 0), Rows.params(1.0, 0.5, 0, 0.0, 0),
+                Rows.params(1.5, 1.0, 2, 0.0, 0), Rows.params(1.0, 1.0, 0, 0.1, 0), Rows.params(0.7, 0.9, 20, 3e-4, 2),
+                GREEDY)) {
+            SamplingBatch batch = SamplingBatch.of(Collections.nCopies(3, params), Collections.nCopies(3, history));
+            float[][] processed = Rows.apply(LogitsProcessorList.of(batch), batch, raw);
+            assertArrayEquals(unprocessed, selfCertainties(raw, processed, Collections.nCopies(3, params)), 0.0,
+                    params.toString());
+        }
+    }
+
+    /**
+     * Rows of Qwen2's 151,936 logits: within 2 eps32 log2(V) relative of the double value, a pairwise float32 sum's
+     * bound with a factor 2 spare (the float32 mean of log p drifts by ~1e-6 of |mean log p|: 1.3e-5 at scale 3).
+     * A row's value is the same alone as in a batch, up to that rounding: libtorch may split one row's reduction
+     * across threads when it has few rows.
+     */
+    @Test
+    void selfCertaintyOverAQwenSizedVocabularyIsFloat32AccurateAndEachRowsOwn() {
+        int vocab = 151_936;
+        double relative = 2 * Math.ulp(1f) * Math.log(vocab) / Math.log(2);
+        for (double scale : new double[] {1, 3, 10}) {
+            for (double shift : new double[] {0, 20, -50}) {
+                float[][] raw = gaussianRows(8, vocab, shift, scale, (long) (scale * 100 + shift));
+                double[] batched = selfCertainties(raw);
+                for (int r = 0; r < raw.length; r++) {
+                    double expected = Rows.klFromUniform(raw[r]);
+                    double tolerance = relative * (expected + Math.log(vocab)); // |mean log p| = KL + log V
+                    String where = "scale " + scale + " shift " + shift + " row " + r;
+                    assertEquals(expected, batched[r], tolerance, where);
+                    assertEquals(selfCertainties(new float[][] {raw[r]})[0], batched[r], tolerance, where + " alone");
+                }
+            }
         }
     }
 
