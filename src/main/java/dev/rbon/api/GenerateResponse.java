@@ -88,12 +88,16 @@ public record GenerateResponse(
             @Schema(description = "p_i of the stochastic methods (srbon_kl, srbon_wd, random, soft_bon).") Double probability,
             @Schema(description = "A pruned candidate's generated tokens when it left the batch (a multiple of "
                     + "prune.every; tokens and text are what it had then, and reward, ref_logprob and objective the "
-                    + "scores it was pruned on); absent for a candidate that finished.") Integer prunedAt) {
+                    + "scores it was pruned on); absent for a candidate that finished.") Integer prunedAt,
+            @Schema(description = "Self-certainty (Kang et al. 2025): the mean over the candidate's tokens of "
+                    + "KL(uniform || p_t), p_t the policy's raw next-token distribution while rbon sampled it; what "
+                    + "self_certainty maximises. Absent for supplied candidates and a remote policy's.")
+                    Double selfCertainty) {
 
         public static Candidate of(Outcome.Candidate c, boolean withTokenIds) {
             return new Candidate(c.index(), c.text(), withTokenIds ? c.tokenIds() : null, c.tokens(), c.finishReason(),
                     c.reward(), c.rewards(), c.refLogprob(), c.meanSimilarity(), c.objective(), c.probability(),
-                    c.prunedAt());
+                    c.prunedAt(), c.selfCertainty());
         }
     }
 

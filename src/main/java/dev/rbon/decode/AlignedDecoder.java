@@ -94,21 +94,24 @@ public class AlignedDecoder {
 
     /**
      * The candidates of one request: sampled, or supplied by the client (/v1/select, /v1/rerank). A sampled
-     * candidate that pruning dropped keeps its partial text, and finish reason {@code pruned}.
+     * candidate that pruning dropped keeps its partial text, and finish reason {@code pruned}. {@code selfCertainty}
+     * is the sampler's (NaN for an engine's candidates); null for supplied ones.
      */
-    private record Pool(List<String> texts, List<long[]> ids, List<String> finishReasons, double[] recordedLogprobs) {
+    private record Pool(List<String> texts, List<long[]> ids, List<String> finishReasons, double[] recordedLogprobs,
+            double[] selfCertainty) {
 
         static Pool sampled(List<SampledSequence> rows, boolean policyIsReference) {
             return new Pool(rows.stream().map(SampledSequence::text).toList(),
                     rows.stream().map(SampledSequence::tokenIds).toList(),
                     rows.stream().map(s -> s.finishReason() == null ? null : s.finishReason().wireName()).toList(),
-                    policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null);
+                    policyIsReference ? rows.stream().mapToDouble(SampledSequence::logprob).toArray() : null,
+                    rows.stream().mapToDouble(SampledSequence::selfCertainty).toArray());
         }
 
         static Pool supplied(List<String> texts, CausalLMText policy, Prompt prompt, long[] promptIds) {
             return new Pool(texts, texts.stream().map(t -> policy.tokenizer()
                             .encodeContinuation(prompt.text(), promptIds, prompt.specialTokens(), t)).toList(),
-                    Collections.nCopies(texts.size(), null), null);
+                    Collections.nCopies(texts.size(), null), null, null);
         }
 
         int size() {
@@ -123,8 +126,23 @@ public class AlignedDecoder {
         Pool only(int[] indices) {
             List<Integer> picked = Arrays.stream(indices).boxed().toList();
             return new Pool(picked.stream().map(texts::get).toList(), picked.stream().map(ids::get).toList(),
-                    picked.stream().map(finishReasons::get).toList(), recordedLogprobs == null ? null
-                    : picked.stream().mapToDouble(i -> recordedLogprobs[i]).toArray());
+                    picked.stream().map(finishReasons::get).toList(), pick(recordedLogprobs, indices),
+                    pick(selfCertainty, indices));
+        }
+
+        /** The values at {@code indices}, in that order; null for null. */
+        static double[] pick(double[] values, int[] indices) {
+            return values == null ? null : Arrays.stream(indices).mapToDouble(i -> values[i]).toArray();
+        }
+
+        /** Each candidate's self-certainty where the method reads it (a local sampler's, finite), else null. */
+        double[] selfCertaintyFor(Method method) {
+            return method.needsSelfCertainty() ? selfCertainty : null;
+        }
+
+        /** Candidate i's self-certainty for the answer: null where no sampler of rbon's saw the logits. */
+        Double selfCertainty(int i) {
+            return selfCertainty == null || Double.isNaN(selfCertainty[i]) ? null : selfCertainty[i];
         }
     }
 
@@ -163,6 +181,11 @@ public class AlignedDecoder {
         if (g.logprobs() != null && models.policy() == null) { // an engine's log-probs come summed, not per token
             throw new FieldException("logprobs", "not available with a remote policy (" + models.policyName()
                     + "); ask the engine itself for per-token log-probs");
+        }
+        if (g.method().needsSelfCertainty() && (g.supplied() || models.remotePolicy() != null)) {
+            throw new FieldException("method", "self_certainty reads the policy's next-token distributions while rbon"
+                    + " samples: " + (g.supplied() ? "not on supplied candidates" : "not with a remote policy ("
+                    + models.policyName() + ")"));
         }
         if (models.remotePolicy() != null && g.prune() != null) { // its rows are the engine's, not in this batch
             throw new FieldException("prune", "not available with a remote policy (" + models.policyName()
@@ -265,7 +288,8 @@ public class AlignedDecoder {
         ScoringPass.runAll(passes);
         PoolScores scores = scored.aggregated(g);
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
-        Scores read = new Scores(scores.rewards(), scores.refLogprobs(), lengths, scores.similarity());
+        Scores read = new Scores(scores.rewards(), scores.refLogprobs(), lengths, scores.similarity(),
+                pool.selfCertaintyFor(g.method()));
         // a stochastic rule's draw is not wanted here: a generator of its own keeps the request's stream untouched
         Selection ranked = select(g, read, RequestRandom.of(0L));
         for (int i = 0; i < rows.length; i++) {
@@ -325,7 +349,8 @@ public class AlignedDecoder {
         Generation g = request.generation();
         int[] lengths = pool.ids().stream().mapToInt(t -> t.length).toArray();
         int[] finishedLengths = Arrays.stream(finished).map(i -> lengths[i]).toArray();
-        Scores read = new Scores(scores.rewards(), scores.refLogprobs(), finishedLengths, scores.similarity());
+        Scores read = new Scores(scores.rewards(), scores.refLogprobs(), finishedLengths, scores.similarity(),
+                Pool.pick(pool.selfCertaintyFor(g.method()), finished));
         double beta = beta(g, read);
         Selection selection = select(g, read, request.rng());
         ChoiceStats choice = ChoiceStats.of(g.method(), beta, read, selection, request.cap());
@@ -425,14 +450,15 @@ public class AlignedDecoder {
                     scores.refLogprobs() == null ? null : scores.refLogprobs()[k],
                     selection.meanSimilarity() == null ? null : selection.meanSimilarity()[k],
                     selection.objectives()[k],
-                    selection.probabilities() == null ? null : selection.probabilities()[k], null);
+                    selection.probabilities() == null ? null : selection.probabilities()[k], null,
+                    pool.selfCertainty(i));
         }
         for (int i = 0; i < candidates.length; i++) {
             if (candidates[i] == null) { // pruned: the scores of its partial text when it left
                 Partial left = partials.byRow[i];
                 candidates[i] = new Outcome.Candidate(i, pool.texts().get(i), pool.ids().get(i), lengths[i], PRUNED,
                         left.reward(), left.rewards(), left.refLogprob(), left.meanSimilarity(), left.objective(),
-                        null, lengths[i]);
+                        null, lengths[i], pool.selfCertainty(i));
             }
         }
         return List.of(candidates);

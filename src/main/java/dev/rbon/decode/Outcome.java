@@ -29,7 +29,8 @@ public record Outcome(
      * the stochastic methods only. {@code rewards} are the reward members' scores in configuration order (one for a
      * single reward model) and {@code reward} their aggregate R_i, before any normalization. A pruned candidate
      * ({@code prunedAt}: the tokens it had generated when it left, else null) carries its partial text and the
-     * scores it was pruned on; finish reason {@code pruned}.
+     * scores it was pruned on; finish reason {@code pruned}. {@code selfCertainty} is the sampler's (its mean so far
+     * for a pruned one); null for supplied candidates and an engine's.
      */
     public record Candidate(
             int index,
@@ -43,7 +44,8 @@ public record Outcome(
             Double meanSimilarity,
             double objective,
             Double probability,
-            Integer prunedAt) {
+            Integer prunedAt,
+            Double selfCertainty) {
 
         public boolean pruned() {
             return prunedAt != null;

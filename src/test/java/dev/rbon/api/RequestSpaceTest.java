@@ -188,11 +188,9 @@ class RequestSpaceTest {
     static final List<String> STOPS = List.of("\n", " ", ".", "a", "e", "。", "🙂", "{{", "}}", "{% endif %}",
             "\t\n", "the", "ß", "</s>", "ab", " a");
     static final List<String> METHODS = List.of("bon", "rbon_kl", "rbon_wd", "mbr", "srbon_kl", "srbon_wd",
-            "rbon_len", "random", "soft_bon", "bop");
+            "rbon_len", "random", "soft_bon", "bop", "self_certainty");
     /** The methods that divide by beta: 0 is refused. */
     static final List<String> POSITIVE_BETA = List.of("srbon_kl", "soft_bon");
-    /** DESIGN.md's methods that the server does not implement yet. */
-    static final List<String> DESIGN_ONLY_METHODS = List.of("self_certainty");
     /** The methods whose beta a kl_budget may set instead. */
     static final List<String> KL_BUDGET_METHODS = List.of("srbon_kl", "soft_bon", "bop");
     static final List<String> UNKNOWN_METHODS = List.of("best", "BON", "rbon-kl", "", " bon", "none");
@@ -369,9 +367,8 @@ class RequestSpaceTest {
                     d.invalid("method");
                 }
                 case 1 -> {
-                    d.body.put("method", g.pick(DESIGN_ONLY_METHODS));
-                    d.either("method");
-                    d.either("beta");
+                    d.body.put("method", g.pick(UNKNOWN_METHODS));
+                    d.invalid("method");
                 }
                 case 2 -> {
                     d.body.put("beta", g.pick(-1.0, -1e-9));
@@ -689,6 +686,9 @@ class RequestSpaceTest {
             d.invalid("candidates");
         }
         selection(g, d, bad, 0.8);
+        if (d.body.path("method").asText().equals("self_certainty")) {
+            d.invalid("method"); // it reads the sampler's distributions: the candidates are supplied
+        }
         if (g.chance(0.3)) {
             d.body.put("seed", SEEDS[g.r.nextInt(SEEDS.length)]);
         }
@@ -976,6 +976,9 @@ class RequestSpaceTest {
         selection(g, d, bad, 0.4);
         if (d.body.path("method").asText().equals("bop")) {
             d.invalid("method"); // a reranker ranks every document; bop would keep 1 + Poisson(mu) of them
+        }
+        if (d.body.path("method").asText().equals("self_certainty")) {
+            d.invalid("method"); // it reads the sampler's distributions: nothing is sampled here
         }
         if (g.chance(bad)) {
             switch (g.between(0, 4)) {

@@ -20,12 +20,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * bop, kl_budget and the choice's reward rank and KL over HTTP on the default models (issue 21): bop decodes the
- * first n' candidates of the same seeded pool, kl_budget meets its budget, every bad value is refused naming
- * kl_budget.
+ * bop, self_certainty, kl_budget and the choice's reward rank and KL over HTTP on the default models (issue 21): bop
+ * decodes the first n' candidates of the same seeded pool, self_certainty picks the sampler's most certain
+ * candidate, kl_budget meets its budget, every bad value is refused naming its field.
  */
 @QuarkusTest
-class KlBudgetAndBopTest {
+class SelectionRulesTest {
 
     @BeforeEach
     void waitUntilReady() {
@@ -138,5 +138,33 @@ class KlBudgetAndBopTest {
                 + "\", \"kl_budget\": " + budget + ("-".equals(beta) ? "" : ", \"beta\": " + beta) + "}";
         given().contentType(ContentType.JSON).body(completion).post("/v1/completions").then().statusCode(400)
                 .body("error.param", equalTo("kl_budget"));
+    }
+
+    @Test
+    void selfCertaintyPicksTheMostCertainCandidateOfTheSameSeededPool() {
+        JsonPath bon = generate(request("bon"));
+        JsonPath certain = generate(request("self_certainty"));
+        assertEquals(bon.getList("candidates.text"), certain.getList("candidates.text"), "the same pool");
+        List<Double> scores = certain.getList("candidates.self_certainty", Double.class);
+        assertEquals(bon.getList("candidates.self_certainty", Double.class), scores, "reported under any method");
+        int best = 0;
+        for (int i = 0; i < scores.size(); i++) {
+            assertTrue(scores.get(i) >= 0, "a KL: " + scores.get(i));
+            best = scores.get(i) > scores.get(best) ? i : best;
+        }
+        assertEquals(best, certain.getInt("chosen_index"));
+        assertEquals(scores.get(best), certain.getDouble("candidates[" + best + "].objective"), 0.0);
+        assertEquals(ChoiceStats.bestOfN(8), certain.getDouble("kl"), 1e-12);
+    }
+
+    @Test
+    void selfCertaintyIsRefusedWhereNothingIsSampled() {
+        Http.post("/v1/select", Map.of("prompt", "Once upon a time", "candidates", List.of("a", "b"),
+                "method", "self_certainty")).then().statusCode(422)
+                .body("errors.field", hasItem("method"))
+                .body("errors.find { it.field == 'method' }.message", containsString("supplied"));
+        given().contentType(ContentType.JSON).body(Map.of("query", "Once upon a time", "documents", List.of("a", "b"),
+                "method", "self_certainty")).post("/v1/rerank").then().statusCode(400)
+                .body("error.param", equalTo("method"));
     }
 }
