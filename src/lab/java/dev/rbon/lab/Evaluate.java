@@ -23,10 +23,14 @@ import java.util.stream.IntStream;
  * The reward-hacking evaluation (the paper's protocol): one pool of N candidates per held-out prompt, sampled once
  * at the largest N (smaller N are prefixes), every method over the beta grid plus the oracle on the same pools;
  * beta chosen on the tune split, reported on the test split; and every method pruned ({@link Pruning}) with each
- * setting of {@link #PRUNES}, beta tuned the same way. Usage:
- * {@code Evaluate [--seed 1] [--prompts 200] [--tune-prompts 100] [--n 4,16,64] [--proxy noisy,clean]
- * [--models models] [--out src/lab/results]}. Writes results.csv (test split, every beta and prune setting),
- * tune.csv, results-tuned.csv, table.md, summary.md, samples.md and SVG plots into --out.
+ * setting of {@link #PRUNES}, beta tuned the same way. Proxies named {@code ensemble-<aggregate>} ({@link Ensemble})
+ * aggregate the others and are evaluated unpruned. HedgeTune and kl_budget are set beside the grid-tuned parameters
+ * ({@link Calibration}). Usage:
+ * {@code Evaluate [--seed 1] [--prompts 200] [--tune-prompts 100] [--n 4,16,64]
+ * [--proxy noisy,clean,ensemble-min,ensemble-mean_minus_std,ensemble-mean] [--models models]
+ * [--out src/lab/results]}. Writes results.csv (test split, every beta and prune setting), tune.csv,
+ * results-tuned.csv, hedgetune.csv, klbudget.csv, table.md, summary.md, samples.md, SVG plots and the tune split's
+ * pools (tune-pools.json, read by {@link Tune}) into --out.
  */
 public final class Evaluate {
 
@@ -39,6 +43,8 @@ public final class Evaluate {
     static final List<Prune> PRUNES = IntStream.of(2, 4, 8).boxed()
             .flatMap(every -> DoubleStream.of(0.5, 0.25, 0.125).mapToObj(keep -> new Prune(every, keep))).toList();
 
+    static final String DEFAULT_PROXIES = "noisy,clean,ensemble-min,ensemble-mean_minus_std,ensemble-mean";
+
     private Evaluate() {}
 
     public static void main(String[] args) throws IOException {
@@ -47,7 +53,7 @@ public final class Evaluate {
         int prompts = o.intValue("--prompts", 200);
         int tunePrompts = o.intValue("--tune-prompts", 100);
         List<Integer> ns = Arrays.stream(o.value("--n", "4,16,64").split(",")).map(Integer::parseInt).sorted().toList();
-        List<String> proxies = List.of(o.value("--proxy", "noisy,clean").split(","));
+        List<String> proxies = List.of(o.value("--proxy", DEFAULT_PROXIES).split(","));
         Path models = Path.of(o.value("--models", "models"));
         Path out = Path.of(o.value("--out", "src/lab/results"));
         run(seed, prompts, tunePrompts, ns, proxies, models, out, String.join(" ", args));
@@ -58,12 +64,14 @@ public final class Evaluate {
         Files.createDirectories(out);
         long start = System.nanoTime();
         Map<String, SequenceClassifier> proxies = new LinkedHashMap<>();
+        List<String> members = proxyNames.stream().filter(p -> !Ensemble.isEnsemble(p)).toList();
+        List<String> ensembles = proxyNames.stream().filter(Ensemble::isEnsemble).toList();
         try (CausalLM policy = CausalLM.load(models.resolve("policy"), Device.cpu());
                 SentenceEmbedder embedder = SentenceEmbedder.defaultModel()) {
-            for (String name : proxyNames) {
+            for (String name : members) {
                 proxies.put(name, SequenceClassifier.load(models.resolve("reward-" + name), Device.cpu()));
             }
-            PoolSampler sampler = new PoolSampler(policy, proxies, embedder);
+            PoolSampler sampler = new PoolSampler(policy, proxies, ensembles, embedder);
             List<Task> tune = pick(TaskGenerator.split(Split.TUNE, seed), tunePrompts, seed);
             List<Task> test = pick(TaskGenerator.split(Split.TEST, seed), prompts, seed);
             int nMax = ns.get(ns.size() - 1);
@@ -85,22 +93,30 @@ public final class Evaluate {
             prunes.addAll(PRUNES);
             long sweepStart = System.nanoTime();
             int done = 0;
+            int sweeps = ns.size() * (members.size() * prunes.size() + ensembles.size());
             for (String proxy : proxyNames) {
                 for (int n : ns) {
-                    for (Prune prune : prunes) {
+                    // the ensembles' partial texts are not scored: they are evaluated unpruned only
+                    for (Prune prune : Ensemble.isEnsemble(proxy) ? prunes.subList(0, 1) : prunes) {
                         tuneRows.addAll(Sweep.run(tunePools, proxy, n, prune));
                         testRows.addAll(Sweep.run(testPools, proxy, n, prune));
-                        TrainDefaults.progress("sweeping", ++done, proxyNames.size() * ns.size() * prunes.size(),
-                                sweepStart, proxy + " N=" + n + " " + (prune == null ? "unpruned" : prune));
+                        TrainDefaults.progress("sweeping", ++done, sweeps, sweepStart,
+                                proxy + " N=" + n + " " + (prune == null ? "unpruned" : prune));
                     }
                 }
             }
             System.err.println();
             List<Sweep.Row> tuned = Report.tuned(tuneRows, testRows);
+            Tune.writeCache(out.resolve(Tune.POOLS_FILE), seed, ns, ensembles, tunePools);
+            List<Calibration.HedgeRow> hedge = Calibration.hedgeTune(tunePools, testPools, proxyNames, ns, tuned);
+            List<Calibration.BudgetRow> budget = Calibration.klBudget(tunePools, testPools, proxyNames, ns, tuned);
+            Calibration.writeHedgeCsv(out.resolve("hedgetune.csv"), hedge);
+            Calibration.writeBudgetCsv(out.resolve("klbudget.csv"), budget);
             Report.writeCsv(out.resolve("results.csv"), testRows);
             Report.writeCsv(out.resolve("tune.csv"), tuneRows);
             Report.writeCsv(out.resolve("results-tuned.csv"), tuned);
-            Files.writeString(out.resolve("table.md"), Report.table(tuned, ns));
+            Files.writeString(out.resolve("table.md"), Report.table(tuned, ns) + Calibration.hedgeTable(hedge)
+                    + Calibration.budgetTable(budget));
             for (String proxy : proxyNames) {
                 Report.plotN(out.resolve("gold-vs-n-" + proxy + ".svg"), tuned, proxy);
                 Report.plotFrontier(out.resolve("frontier-" + proxy + ".svg"), tuned, proxy);

@@ -12,9 +12,9 @@ import java.util.Map;
 /**
  * What pruning reads of one pool's candidates at a decision point d: the text of each candidate's first d tokens
  * (its full text once it has finished), that text's proxy rewards and embedding, and the log-prob of its first d
- * tokens. Texts are decoded as the sampler decodes a whole continuation ({@link ContinuationText#of}) and scored on
- * demand, once per distinct text: the lab's word-level responses share many of their prefixes, and a sweep asks
- * for each text many times (every method, beta and prune setting).
+ * tokens and their self-certainty. Texts are decoded as the sampler decodes a whole continuation
+ * ({@link ContinuationText#of}) and scored on demand, once per distinct text: the lab's word-level responses share
+ * many of their prefixes, and a sweep asks for each text many times (every method, beta and prune setting).
  */
 final class Partials {
 
@@ -31,6 +31,7 @@ final class Partials {
     private final String promptText;
     private final List<long[]> tokenIds;
     private final double[][] prefixLogprobs; // [i][d]: sum of candidate i's first d token log-probs
+    private final double[][] prefixSelfCertainty; // [i][d]: sum of candidate i's first d tokens' KL(uniform ‖ p_t)
     private final int[][] textIds; // [i][d]: index into texts, -1 until first asked
     private final TextTokenizer tokenizer;
     private final List<String> texts = new ArrayList<>();
@@ -40,7 +41,7 @@ final class Partials {
     private float[][] similarity = new float[0][]; // per pair of text ids; NaN: not yet
 
     Partials(Task task, Scorer scorer, TextTokenizer tokenizer, long[] promptIds,
-            List<long[]> tokenIds, double[][] prefixLogprobs) {
+            List<long[]> tokenIds, double[][] prefixLogprobs, double[][] prefixSelfCertainty) {
         this.task = task;
         this.scorer = scorer;
         this.tokenizer = tokenizer;
@@ -48,6 +49,7 @@ final class Partials {
         this.promptText = tokenizer.decode(promptIds, true);
         this.tokenIds = tokenIds;
         this.prefixLogprobs = prefixLogprobs;
+        this.prefixSelfCertainty = prefixSelfCertainty;
         this.textIds = new int[tokenIds.size()][];
         for (int i = 0; i < textIds.length; i++) {
             textIds[i] = new int[tokenIds.get(i).length + 1];
@@ -58,6 +60,11 @@ final class Partials {
     /** Sum of the log-probs of candidate i's first d tokens (d below its length). */
     double logprob(int i, int d) {
         return prefixLogprobs[i][d];
+    }
+
+    /** The self-certainty of candidate i's first d tokens (0 < d below its length): their mean KL(uniform ‖ p_t). */
+    double selfCertainty(int i, int d) {
+        return prefixSelfCertainty[i][d] / d;
     }
 
     /** The text of candidate i after d tokens: its first d tokens, or its whole text once d reaches its length. */

@@ -17,10 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.DoubleStream;
 
 /**
  * Samples and scores one {@link Pool} per prompt through the service's own sampler and scorers, and scores the
- * candidates' partial texts that pruning asks for ({@link Partials}).
+ * candidates' partial texts that pruning asks for ({@link Partials}). Ensemble proxies ({@link Ensemble}) are
+ * aggregated from the member proxies' rewards.
  */
 final class PoolSampler implements Partials.Scorer {
 
@@ -30,13 +32,21 @@ final class PoolSampler implements Partials.Scorer {
 
     private final CausalLM policy;
     private final Map<String, SequenceClassifier> proxies;
+    private final List<String> ensembles;
     private final SentenceEmbedder embedder;
     /** Embeddings read the response alone, so partial texts shared across prompts are embedded once. */
     private final Map<String, float[]> embedded = new HashMap<>();
 
     PoolSampler(CausalLM policy, Map<String, SequenceClassifier> proxies, SentenceEmbedder embedder) {
+        this(policy, proxies, List.of(), embedder);
+    }
+
+    /** @param ensembles ensemble proxy names, e.g. {@code ensemble-min}, over all of {@code proxies} */
+    PoolSampler(CausalLM policy, Map<String, SequenceClassifier> proxies, List<String> ensembles,
+            SentenceEmbedder embedder) {
         this.policy = policy;
         this.proxies = proxies;
+        this.ensembles = ensembles;
         this.embedder = embedder;
     }
 
@@ -47,15 +57,20 @@ final class PoolSampler implements Partials.Scorer {
                 BatchSampler.sample(policy, promptIds, n, params, new SplittableRandom(seed), () -> false);
         List<String> texts = samples.stream().map(SampledSequence::text).toList();
         double[] gold = texts.stream().mapToDouble(t -> GoldJudge.score(task, t)).toArray();
-        Map<String, double[]> rewards = new LinkedHashMap<>();
-        proxies.keySet().forEach(name -> rewards.put(name, rewards(name, task, texts)));
+        Map<String, double[]> members = new LinkedHashMap<>();
+        proxies.keySet().forEach(name -> members.put(name, rewards(name, task, texts)));
         double[] logprobs = samples.stream().mapToDouble(SampledSequence::logprob).toArray();
         List<long[]> tokenIds = samples.stream().map(SampledSequence::tokenIds).toList();
         int[] lengths = tokenIds.stream().mapToInt(ids -> ids.length).toArray();
-        Partials partials = new Partials(task, this, policy.tokenizer(), promptIds, tokenIds,
-                prefixLogprobs(promptIds, tokenIds));
-        return new Pool(task, texts, gold, rewards, logprobs, lengths, SimilarityScorer.similarity(embedder, texts),
-                partials);
+        double[][][] teacherForced = prefixSums(promptIds, tokenIds);
+        double[] selfCertainty = new double[lengths.length];
+        for (int i = 0; i < lengths.length; i++) {
+            selfCertainty[i] = lengths[i] == 0 ? 0 : teacherForced[1][i][lengths[i]] / lengths[i];
+        }
+        Partials partials = new Partials(task, this, policy.tokenizer(), promptIds, tokenIds, teacherForced[0],
+                teacherForced[1]);
+        return new Pool(task, texts, gold, Ensemble.withEnsembles(members, ensembles), logprobs, lengths,
+                SimilarityScorer.similarity(embedder, texts), selfCertainty, partials);
     }
 
     @Override
@@ -77,17 +92,28 @@ final class PoolSampler implements Partials.Scorer {
     }
 
     /**
-     * [i][d]: the log-prob of candidate i's first d tokens, teacher-forced on the policy. The service prunes on the
-     * sampler's running sum of the same log-probs, which this equals up to float rounding.
+     * One teacher-forced pass of the policy over every candidate, with the whole raw (temperature 1) next-token
+     * distribution at each position: [0][i][d] the log-prob of candidate i's first d tokens (the service prunes on
+     * the sampler's running sum of the same log-probs, which this equals up to float rounding), and [1][i][d] the
+     * sum over those tokens of KL(uniform ‖ p_t) = -log V - (1/V) sum_v log p_t(v), the self-certainty's terms.
      */
-    private double[][] prefixLogprobs(long[] promptIds, List<long[]> tokenIds) {
-        List<List<TokenLogprobs.Token>> perToken = TokenLogprobs.of(policy, promptIds, tokenIds, 0);
-        double[][] sums = new double[tokenIds.size()][];
-        for (int i = 0; i < sums.length; i++) {
+    private double[][][] prefixSums(long[] promptIds, List<long[]> tokenIds) {
+        int vocab = policy.vocabSize();
+        List<List<TokenLogprobs.Token>> perToken = TokenLogprobs.of(policy, promptIds, tokenIds, vocab);
+        double[][][] sums = new double[2][tokenIds.size()][];
+        for (int i = 0; i < tokenIds.size(); i++) {
             List<TokenLogprobs.Token> tokens = perToken.get(i);
-            sums[i] = new double[tokens.size() + 1];
+            sums[0][i] = new double[tokens.size() + 1];
+            sums[1][i] = new double[tokens.size() + 1];
             for (int t = 0; t < tokens.size(); t++) {
-                sums[i][t + 1] = sums[i][t] + tokens.get(t).logprob();
+                TokenLogprobs.Token token = tokens.get(t);
+                if (token.topLogprobs().length != vocab) {
+                    throw new IllegalStateException("expected all " + vocab + " log-probs, got "
+                            + token.topLogprobs().length);
+                }
+                double meanLogprob = DoubleStream.of(token.topLogprobs()).sum() / vocab;
+                sums[0][i][t + 1] = sums[0][i][t] + token.logprob();
+                sums[1][i][t + 1] = sums[1][i][t] - Math.log(vocab) - meanLogprob;
             }
         }
         return sums;

@@ -17,7 +17,8 @@ import java.util.stream.IntStream;
  * of {@code every}, while more than one candidate runs) the alive pool is the finished candidates with their full
  * scores and the running ones with their first d tokens' scores (length d); the method's objective over it ranks
  * the running ones and {@link Prune#decodeOn} keeps the best. A pruned candidate decoded d tokens, a finished one
- * L. The final selection runs over the finished candidates alone, with their full scores.
+ * L. The final selection runs over the finished candidates alone, with their full scores. A running candidate's
+ * self-certainty is that of its first d tokens. bop is not replayed (the lab skips its pruned forms).
  */
 final class Pruning {
 
@@ -31,6 +32,9 @@ final class Pruning {
     private Pruning() {}
 
     static Outcome select(Method method, double beta, Pool pool, String proxy, Prune prune) {
+        if (method == Method.BOP) {
+            throw new IllegalArgumentException("bop's pruned form is not replayed");
+        }
         int n = pool.size();
         int[] lengths = pool.lengths();
         boolean[] pruned = new boolean[n];
@@ -74,20 +78,23 @@ final class Pruning {
         double[] rewards = new double[alive.length];
         double[] logprobs = new double[alive.length];
         int[] lengths = new int[alive.length];
+        double[] selfCertainty = new double[alive.length];
         for (int k = 0, r = 0; k < alive.length; k++) {
             int i = alive[k];
             rewards[k] = running[k] ? partialRewards[r++] : pool.rewards().get(proxy)[i];
             logprobs[k] = running[k] ? partials.logprob(i, d) : pool.logprobs()[i];
             lengths[k] = running[k] ? d : pool.lengths()[i];
+            selfCertainty[k] = running[k] ? partials.selfCertainty(i, d) : pool.selfCertainty()[i];
         }
         double[][] similarity = method.needsSimilarity() ? partials.similarity(alive, d) : null;
-        return new Scores(rewards, logprobs, lengths, similarity);
+        return new Scores(rewards, logprobs, lengths, similarity, selfCertainty);
     }
 
     private static Scores finishedScores(Method method, Pool pool, String proxy, int[] finished) {
         double[] rewards = IntStream.of(finished).mapToDouble(i -> pool.rewards().get(proxy)[i]).toArray();
         double[] logprobs = IntStream.of(finished).mapToDouble(i -> pool.logprobs()[i]).toArray();
         int[] lengths = IntStream.of(finished).map(i -> pool.lengths()[i]).toArray();
+        double[] selfCertainty = IntStream.of(finished).mapToDouble(i -> pool.selfCertainty()[i]).toArray();
         double[][] similarity = null;
         if (method.needsSimilarity()) {
             similarity = new double[finished.length][];
@@ -96,6 +103,6 @@ final class Pruning {
                 similarity[a] = IntStream.of(finished).mapToDouble(b -> row[b]).toArray();
             }
         }
-        return new Scores(rewards, logprobs, lengths, similarity);
+        return new Scores(rewards, logprobs, lengths, similarity, selfCertainty);
     }
 }

@@ -18,10 +18,11 @@ final class Report {
             "proxy,n,method,prune,beta,gold_mean,gold_se,proxy_mean,proxy_se,win_rate_vs_bon,decoded_tokens,prompts";
     /** The methods whose pruned forms the table and the frontier plot show. */
     static final List<String> PRUNED_SHOWN = List.of("bon", "rbon_kl");
+    /** The methods with a parameter: beta, or bop's mu. */
     static final List<String> REGULARIZED = List.of("rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd", "rbon_len",
-            "soft_bon");
+            "soft_bon", "bop");
     static final List<String> ORDER = List.of("oracle", "bon", "rbon_kl", "rbon_wd", "srbon_kl", "srbon_wd",
-            "rbon_len", "soft_bon", "mbr", "random");
+            "rbon_len", "soft_bon", "bop", "mbr", "self_certainty", "random");
 
     private Report() {}
 
@@ -81,7 +82,7 @@ final class Report {
     private static String unprunedTable(List<Sweep.Row> tuned, List<Integer> ns) {
         StringBuilder md = new StringBuilder();
         for (String proxy : tuned.stream().map(Sweep.Row::proxy).distinct().toList()) {
-            md.append("\n**proxy `reward-").append(proxy).append("`**: test gold mean ± standard error")
+            md.append("\n**proxy `").append(label(proxy)).append("`**: test gold mean ± standard error")
                     .append(" (beta chosen on the tune split); win rate against BoN in brackets\n\n");
             md.append("| method |");
             ns.forEach(n -> md.append(" N = ").append(n).append(" |"));
@@ -93,7 +94,7 @@ final class Report {
                 for (int n : ns) {
                     Sweep.Row r = find(tuned, proxy, n, method, "");
                     md.append(r == null ? " |" : String.format(Locale.ROOT, " %.3f ± %.3f%s [%.2f] |", r.goldMean(),
-                            r.goldSe(), Double.isNaN(r.beta()) ? "" : " (β " + beta(r.beta()) + ")", r.winRateVsBon()));
+                            r.goldSe(), parameter(r), r.winRateVsBon()));
                 }
                 md.append('\n');
             }
@@ -104,8 +105,10 @@ final class Report {
     private static String prunedTable(List<Sweep.Row> tuned, List<Integer> ns) {
         StringBuilder md = new StringBuilder();
         List<String> prunes = tuned.stream().map(Sweep.Row::prune).distinct().sorted().toList();
-        for (String proxy : tuned.stream().map(Sweep.Row::proxy).distinct().toList()) {
-            md.append("\n**pruned, proxy `reward-").append(proxy).append("`**: test gold mean ± standard error")
+        List<String> prunedProxies = tuned.stream().filter(r -> !r.prune().isEmpty()).map(Sweep.Row::proxy)
+                .distinct().toList();
+        for (String proxy : prunedProxies) {
+            md.append("\n**pruned, proxy `").append(label(proxy)).append("`**: test gold mean ± standard error")
                     .append(" (beta chosen on the tune split), mean proxy reward ± se in braces, mean decoded")
                     .append(" tokens per prompt in brackets\n\n| method | prune |");
             ns.forEach(n -> md.append(" N = ").append(n).append(" |"));
@@ -129,26 +132,35 @@ final class Report {
         return md.toString();
     }
 
+    /** " (β 2)", " (μ 4)" for bop's mu, "" where the method has no parameter. */
+    private static String parameter(Sweep.Row r) {
+        return Double.isNaN(r.beta()) ? "" : (r.method().equals("bop") ? " (μ " : " (β ") + beta(r.beta()) + ")";
+    }
+
     private static Sweep.Row find(List<Sweep.Row> rows, String proxy, int n, String method, String prune) {
         return rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n && r.method().equals(method)
                 && r.prune().equals(prune)).findFirst().orElse(null);
     }
 
-    /** gold against beta, one line per regularized method, flat lines for the beta-free ones. */
+    /**
+     * gold against beta, one line per regularized method (bop against mu > 0, on the same axis), flat lines for the
+     * beta-free ones.
+     */
     static void plotBeta(Path file, List<Sweep.Row> rows, String proxy, int n) throws IOException {
         List<Svg.Series> series = new ArrayList<>();
         for (String method : REGULARIZED) {
             List<Sweep.Row> line = rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n
-                    && r.method().equals(method) && r.prune().isEmpty()).toList();
+                    && r.method().equals(method) && r.prune().isEmpty() && r.beta() > 0).toList();
             series.add(new Svg.Series(method, line.stream().mapToDouble(Sweep.Row::beta).toArray(),
                     line.stream().mapToDouble(Sweep.Row::goldMean).toArray(), false));
         }
-        for (String method : List.of("bon", "oracle", "mbr", "random")) {
+        for (String method : List.of("bon", "oracle", "mbr", "self_certainty", "random")) {
             rows.stream().filter(r -> r.proxy().equals(proxy) && r.n() == n && r.method().equals(method)
                     && r.prune().isEmpty()).findFirst().ifPresent(r -> series.add(new Svg.Series(method,
                             new double[] {Double.NaN}, new double[] {r.goldMean()}, true)));
         }
-        Svg.lineChart(file, "gold reward vs beta, proxy reward-" + proxy + ", N = " + n + " (test split)", "beta",
+        Svg.lineChart(file, "gold reward vs beta, proxy " + label(proxy) + ", N = " + n + " (test split)",
+                "beta (bop: mu)",
                 "mean gold reward", series, true);
     }
 
@@ -165,7 +177,7 @@ final class Report {
                         Objects.equals(method, "oracle") || Objects.equals(method, "random")));
             }
         }
-        Svg.lineChart(file, "gold reward vs N, proxy reward-" + proxy + " (test split)", "N (log scale)",
+        Svg.lineChart(file, "gold reward vs N, proxy " + label(proxy) + " (test split)", "N (log scale)",
                 "mean gold reward", series, false);
     }
 
@@ -189,8 +201,13 @@ final class Report {
                 }
             }
         }
-        Svg.lineChart(file, "gold reward vs decoded tokens, proxy reward-" + proxy + " (test split, a point per N)",
+        Svg.lineChart(file, "gold reward vs decoded tokens, proxy " + label(proxy) + " (test split, a point per N)",
                 "mean decoded tokens per prompt (log scale)", "mean gold reward", series, false);
+    }
+
+    /** reward-noisy for a member proxy, ensemble-min as it is. */
+    static String label(String proxy) {
+        return Ensemble.isEnsemble(proxy) ? proxy : "reward-" + proxy;
     }
 
     /** every=4;keep=0.5 as e=4 k=0.5, to fit the legend. */

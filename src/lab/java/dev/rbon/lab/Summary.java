@@ -39,12 +39,19 @@ final class Summary {
                 + " | wrong, plain | wrong, flattery |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         for (String proxy : proxies) {
             double[] r = pools.stream().flatMapToDouble(p -> Arrays.stream(p.rewards().get(proxy))).toArray();
-            md.append(String.format(Locale.ROOT, "| reward-%s | %.3f | %.3f | %s | %s | %s | %s |%n", proxy,
-                    pearson(r, g), pearson(ranks(r), ranks(g)),
-                    meanWhere(r, g, texts, 0), meanWhere(r, g, texts, 1), meanWhere(r, g, texts, 2),
-                    meanWhere(r, g, texts, 3)));
+            md.append(correlationRow(Report.label(proxy), r, g, texts));
         }
+        double[] certainty = pools.stream().flatMapToDouble(p -> Arrays.stream(p.selfCertainty())).toArray();
+        md.append(correlationRow("self-certainty (no reward)", certainty, g, texts));
+        md.append("\nEnsemble rewards z-score each member within the pool of ").append(n)
+                .append(" before aggregating, so their means per kind are in standard deviations.\n");
         return md.toString();
+    }
+
+    private static String correlationRow(String name, double[] r, double[] g, List<String> texts) {
+        return String.format(Locale.ROOT, "| %s | %.3f | %.3f | %s | %s | %s | %s |%n", name, pearson(r, g),
+                pearson(ranks(r), ranks(g)), meanWhere(r, g, texts, 0), meanWhere(r, g, texts, 1),
+                meanWhere(r, g, texts, 2), meanWhere(r, g, texts, 3));
     }
 
     /** The first candidates of the first pools, with every score, so a reader can see what the methods chose from. */
@@ -53,7 +60,7 @@ final class Summary {
         for (Pool pool : pools.subList(0, Math.min(poolCount, pools.size()))) {
             md.append("\n**").append(pool.task().prompt()).append("** (answer ").append(pool.task().answer())
                     .append(")\n\n| # | response | gold | l_i |");
-            proxies.forEach(p -> md.append(" reward-").append(p).append(" |"));
+            proxies.forEach(p -> md.append(" ").append(Report.label(p)).append(" |"));
             md.append("\n| --- | --- | --- | --- |");
             proxies.forEach(p -> md.append(" --- |"));
             md.append('\n');

@@ -1,5 +1,6 @@
 package dev.rbon.lab;
 
+import dev.rbon.select.BestOfPoisson;
 import dev.rbon.select.Method;
 import dev.rbon.select.Prune;
 import dev.rbon.select.RewardNormalization;
@@ -14,9 +15,12 @@ import java.util.stream.IntStream;
 
 /**
  * Every method over the beta grid on the same pools, plus the oracle (argmax gold); with a {@link Prune}, every
- * method's pruned form ({@link Pruning}) instead, and no oracle. A stochastic method is scored by its expectation
- * over its selection distribution (sum_i p_i gold_i), not by one draw: the same mean with less noise. The win rate
- * against (unpruned) BoN counts a tie as half.
+ * method's pruned form ({@link Pruning}) instead, and no oracle (nor bop: its pruned form is not replayed). A
+ * stochastic method is scored by its expectation over its selection distribution (sum_i p_i gold_i), not by one
+ * draw: the same mean with less noise. bop is scored by its exact expectation over n' = min(1 + Poisson(mu), N):
+ * the pool's candidates are i.i.d. draws, so its first k are a draw of k, and bop picks candidate i with
+ * probability sum_k P(n' = k) [i = argmax of the first k's proxy rewards]; it decodes the first n' candidates'
+ * tokens, in expectation. The win rate against (unpruned) BoN counts a tie as half.
  */
 final class Sweep {
 
@@ -39,6 +43,18 @@ final class Sweep {
         return DoubleStream.concat(DoubleStream.of(PAPER_BETAS), DoubleStream.of(EXTRA_BETAS)).toArray();
     }
 
+    /**
+     * bop's mu grid for a pool of N: 0 (one sample), 0.5, then powers of two up to 2N, where n' is N with
+     * probability above 1 - 1e-6 for N >= 16.
+     */
+    static double[] mus(int n) {
+        List<Double> mus = new ArrayList<>(List.of(0.0, 0.5));
+        for (double mu = 1; mu <= 2 * n; mu *= 2) {
+            mus.add(mu);
+        }
+        return mus.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
     /** @param prune null for the methods as they are */
     static List<Row> run(List<Pool> pools, String proxy, int n, Prune prune) {
         List<Pool> prefixes = pools.stream().map(p -> p.prefix(n)).toList();
@@ -46,14 +62,20 @@ final class Sweep {
                 .mapToDouble(pool -> dot(distribution(Method.BON, 0, pool, proxy), pool.gold())).toArray();
         List<Row> rows = new ArrayList<>();
         for (Method method : Method.values()) {
-            double[] grid = method.usesBeta() ? betas() : new double[] {Double.NaN};
+            if (prune != null && method == Method.BOP) {
+                continue;
+            }
+            double[] grid = method == Method.BOP ? mus(n) : method.usesBeta() ? betas() : new double[] {Double.NaN};
             for (double beta : grid) {
                 double[][] outcomes = new double[4][prefixes.size()]; // gold, proxy, win vs bon, decoded tokens
                 for (int k = 0; k < prefixes.size(); k++) {
                     Pool pool = prefixes.get(k);
                     double b = Double.isNaN(beta) ? 0 : beta;
                     double[] p;
-                    if (prune == null) {
+                    if (method == Method.BOP) {
+                        p = bopDistribution(b, pool.rewards().get(proxy));
+                        outcomes[3][k] = bopDecodedTokens(b, pool.lengths());
+                    } else if (prune == null) {
                         p = distribution(method, b, pool, proxy);
                         outcomes[3][k] = IntStream.of(pool.lengths()).sum();
                     } else {
@@ -88,10 +110,49 @@ final class Sweep {
         return row(proxy, n, ORACLE, null, Double.NaN, outcomes);
     }
 
-    /** The selection distribution: one-hot at the pick for deterministic methods, p for stochastic ones. */
+    /**
+     * bop's selection distribution over a pool of N i.i.d. candidates: P(i) = sum_k P(n' = k) [i = the argmax of the
+     * first k rewards, lowest index on ties], n' = min(1 + Poisson(mu), N).
+     */
+    static double[] bopDistribution(double mu, double[] rewards) {
+        double[] sizes = BestOfPoisson.sizes(mu, rewards.length);
+        double[] p = new double[rewards.length];
+        int best = 0;
+        for (int k = 1; k <= rewards.length; k++) {
+            if (rewards[k - 1] > rewards[best]) {
+                best = k - 1;
+            }
+            p[best] += sizes[k - 1];
+        }
+        return p;
+    }
+
+    /** The tokens bop decodes in expectation: sum_k P(n' = k) times the first k candidates' tokens. */
+    static double bopDecodedTokens(double mu, int[] lengths) {
+        double[] sizes = BestOfPoisson.sizes(mu, lengths.length);
+        double expected = 0;
+        int firstK = 0;
+        for (int k = 1; k <= lengths.length; k++) {
+            firstK += lengths[k - 1];
+            expected += sizes[k - 1] * firstK;
+        }
+        return expected;
+    }
+
+    /**
+     * The selection distribution: one-hot at the pick for deterministic methods, p for stochastic ones (bop:
+     * {@link #bopDistribution}).
+     */
     static double[] distribution(Method method, double beta, Pool pool, String proxy) {
-        return distribution(method, beta,
-                new Scores(pool.rewards().get(proxy), pool.logprobs(), pool.lengths(), pool.similarity()));
+        if (method == Method.BOP) {
+            return bopDistribution(beta, pool.rewards().get(proxy));
+        }
+        return distribution(method, beta, scores(pool, proxy));
+    }
+
+    static Scores scores(Pool pool, String proxy) {
+        return new Scores(pool.rewards().get(proxy), pool.logprobs(), pool.lengths(), pool.similarity(),
+                pool.selfCertainty());
     }
 
     static double[] distribution(Method method, double beta, Scores scores) {
@@ -119,7 +180,7 @@ final class Sweep {
     }
 
     /** The standard error of the mean over pools. */
-    private static double standardError(double[] x) {
+    static double standardError(double[] x) {
         int m = x.length;
         double mean = mean(x);
         double var = 0;
@@ -133,7 +194,7 @@ final class Sweep {
         return x.length == 0 ? Double.NaN : DoubleStream.of(x).sum() / x.length;
     }
 
-    private static double dot(double[] p, double[] x) {
+    static double dot(double[] p, double[] x) {
         double s = 0;
         for (int i = 0; i < p.length; i++) {
             s += p[i] * x[i];

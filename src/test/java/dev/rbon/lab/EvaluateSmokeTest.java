@@ -9,18 +9,27 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The evaluation end to end on the committed default models, on a few prompts with N = 4. */
+/**
+ * The evaluation end to end on the committed default models, on a few prompts with N = 2 and 4; then {@link Tune}
+ * on the tune pools it cached.
+ */
 class EvaluateSmokeTest {
+
+    private static final List<String> PROXIES = List.of("noisy", "clean", "ensemble-min");
 
     @Test
     void writesEveryMethodAndBetaWithSaneNumbers(@TempDir Path out) throws Exception {
-        Evaluate.run(1, 3, 2, List.of(2, 4), List.of("noisy", "clean"), Path.of("models"), out, "smoke");
+        Evaluate.run(1, 3, 2, List.of(2, 4), PROXIES, Path.of("models"), out, "smoke");
         List<String> lines = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(Report.HEADER, lines.get(0));
-        int methods = 6 * Sweep.betas().length + 3; // beta methods, bon/mbr/random
-        int perProxyAndN = methods + 1 + Evaluate.PRUNES.size() * methods; // + oracle, + each pruned form
-        assertEquals(1 + 2 * 2 * perProxyAndN, lines.size());
-        for (String proxy : List.of("noisy", "clean")) {
+        int pruned = 6 * Sweep.betas().length + 4; // beta methods, bon/mbr/random/self_certainty (bop is not pruned)
+        int rows = 0;
+        for (int n : List.of(2, 4)) {
+            int unpruned = pruned + Sweep.mus(n).length + 1; // + bop's mu grid, + oracle
+            rows += 2 * (unpruned + Evaluate.PRUNES.size() * pruned) + unpruned; // the ensemble runs unpruned only
+        }
+        assertEquals(1 + rows, lines.size());
+        for (String proxy : PROXIES) {
             for (int n : List.of(2, 4)) {
                 double oracle = gold(lines, proxy, n, "oracle");
                 double bon = gold(lines, proxy, n, "bon");
@@ -43,6 +52,23 @@ class EvaluateSmokeTest {
         assertTrue(Files.readString(out.resolve("frontier-noisy.svg")).contains("rbon_kl e=4 k=0.5"));
         assertTrue(table.contains("every=8;keep=0.25"), table);
         assertTrue(Files.readString(out.resolve("summary.md")).contains("Pearson"));
+        assertTrue(table.contains("| self_certainty |") && table.contains("(μ "), table);
+        assertEquals(gold(lines, "noisy", 4, "self_certainty"), gold(lines, "ensemble-min", 4, "self_certainty"),
+                1e-12, "reward-free: the same for every proxy");
+        assertEquals(1 + PROXIES.size() * 2 * Tune.METHODS.size(),
+                Files.readAllLines(out.resolve("hedgetune.csv")).size());
+        assertEquals(1 + PROXIES.size() * 2 * 2, Files.readAllLines(out.resolve("klbudget.csv")).size());
+        Tune.main(new String[] {"--out", out.toString(), "--requests", "noisy:4"});
+        assertTrue(Files.readString(out.resolve("tune-request-noisy-n4.json")).startsWith("{\"method\":\"bon\""));
+        List<String> hedge = Files.readAllLines(out.resolve("hedgetune.csv"));
+        List<String> tuned = Files.readAllLines(out.resolve("tune-hedgetune.csv"));
+        assertEquals(hedge.size(), tuned.size());
+        for (int k = 1; k < hedge.size(); k++) {
+            String[] h = hedge.get(k).split(",");
+            String[] t = tuned.get(k).split(",");
+            assertEquals(h[0] + h[1] + h[2], t[0] + t[1] + t[2]);
+            assertEquals(h[6], t[3], "the cached pools give the evaluation's HedgeTune parameter exactly");
+        }
     }
 
     private static double gold(List<String> lines, String proxy, int n, String method) {

@@ -11,6 +11,7 @@ import dev.rbon.model.SequenceClassifier;
 import dev.rbon.select.Method;
 import dev.rbon.select.Prune;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.Test;
 class PruningTest {
 
     private static final double[] BETAS = {1e-3, 1, 20};
+    /** Every method but bop, whose pruned form the lab does not replay. */
+    private static final List<Method> REPLAYED = Arrays.stream(Method.values()).filter(m -> m != Method.BOP).toList();
 
     private static CausalLM policy;
     private static SequenceClassifier proxy;
@@ -48,7 +51,7 @@ class PruningTest {
     @Test
     void keepingEveryCandidateIsTheUnprunedSelection() {
         for (Pool pool : pools) {
-            for (Method method : Method.values()) {
+            for (Method method : REPLAYED) {
                 for (double beta : method.usesBeta() ? BETAS : new double[] {0}) {
                     Pruning.Outcome outcome = Pruning.select(method, beta, pool, "noisy", new Prune(4, 1));
                     assertArrayEquals(Sweep.distribution(method, beta, pool, "noisy"), outcome.distribution(),
@@ -62,7 +65,7 @@ class PruningTest {
     @Test
     void aPrunedCandidateIsNeverSelectedAndDecodedFewerTokens() {
         for (Pool pool : pools) {
-            for (Method method : Method.values()) {
+            for (Method method : REPLAYED) {
                 for (double beta : method.usesBeta() ? BETAS : new double[] {0}) {
                     Pruning.Outcome outcome = Pruning.select(method, beta, pool, "noisy", new Prune(4, 0.25));
                     int prunedCount = 0;
