@@ -2,6 +2,7 @@ package dev.rbon.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.rbon.sample.LogitsProcessorList;
 import dev.rbon.sample.SamplingBatch;
@@ -15,7 +16,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * What one decoding step's sampling costs on the device, without the model: the processor chain and the draw over
- * (B, 151,936) logits, for B in {1, 16, 64} and a few parameter sets. Prints milliseconds per step; asserts nothing.
+ * (B, 151,936) logits, for B in {1, 16, 64} and a few parameter sets, and the one reduction of the draw that gives
+ * the self-certainty. Prints milliseconds per step; asserts nothing.
  *
  * <pre>./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.rbon.bench.SamplingChainBenchmark</pre>
  */
@@ -36,7 +38,23 @@ public final class SamplingChainBenchmark {
                 System.out.printf("%5d   T=%.1f p=%.1f k=%d eps=%.0e ngram=%d %9.1f%n", rows, p.temperature(), p.topP(),
                         p.topK(), p.epsilon(), p.noRepeatNgramSize(), msPerStep(rows, p));
             }
+            System.out.printf("%5d   self-certainty's added mean     %9.2f%n", rows, selfCertaintyMs(rows));
         }
+    }
+
+    /** The reduction TokenSampler adds for the self-certainty: the mean of the raw log-softmax, to the host. */
+    private static double selfCertaintyMs(int rows) {
+        double[] ms = new double[21];
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray logSoftmax = manager.randomNormal(0, 3, new Shape(rows, VOCAB), DataType.FLOAT32).logSoftmax(1);
+            for (int i = 0; i < ms.length; i++) {
+                long start = System.nanoTime();
+                logSoftmax.mean(new int[] {1}, true).toType(DataType.FLOAT64, false).toDoubleArray(); // (B, 1)
+                ms[i] = (System.nanoTime() - start) / 1e6;
+            }
+        }
+        Arrays.sort(ms);
+        return ms[ms.length / 2];
     }
 
     private static double msPerStep(int rows, SamplingParams params) {
@@ -47,7 +65,7 @@ public final class SamplingChainBenchmark {
         Arrays.setAll(rngs, i -> random.split());
         double[] ms = new double[7];
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray logits = manager.randomNormal(0, 3, new Shape(rows, VOCAB), ai.djl.ndarray.types.DataType.FLOAT32);
+            NDArray logits = manager.randomNormal(0, 3, new Shape(rows, VOCAB), DataType.FLOAT32);
             for (int i = 0; i < ms.length; i++) {
                 long start = System.nanoTime();
                 try (NDArray processed = LogitsProcessorList.of(batch).apply(batch, logits)) {
