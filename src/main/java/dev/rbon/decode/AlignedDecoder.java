@@ -135,14 +135,24 @@ public class AlignedDecoder {
             return values == null ? null : Arrays.stream(indices).mapToDouble(i -> values[i]).toArray();
         }
 
-        /** Each candidate's self-certainty where the method reads it (a local sampler's, finite), else null. */
+        /**
+         * Each candidate's self-certainty where the method reads it, else null. A raw logit of -inf (a token of
+         * probability 0) makes KL(U ‖ p_t) infinite: no ranking, so a 422.
+         */
         double[] selfCertaintyFor(Method method) {
-            return method.needsSelfCertainty() ? selfCertainty : null;
+            if (!method.needsSelfCertainty()) {
+                return null;
+            }
+            if (Arrays.stream(selfCertainty).anyMatch(x -> !Double.isFinite(x))) {
+                throw new FieldException("method", "self_certainty is infinite for a candidate: the policy gave some"
+                        + " token probability 0, where KL(uniform || p) is unbounded");
+            }
+            return selfCertainty;
         }
 
-        /** Candidate i's self-certainty for the answer: null where no sampler of rbon's saw the logits. */
+        /** Candidate i's self-certainty for the answer: null where rbon's sampler did not see it, or infinite. */
         Double selfCertainty(int i) {
-            return selfCertainty == null || Double.isNaN(selfCertainty[i]) ? null : selfCertainty[i];
+            return selfCertainty == null || !Double.isFinite(selfCertainty[i]) ? null : selfCertainty[i];
         }
     }
 
