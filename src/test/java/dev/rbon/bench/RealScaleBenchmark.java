@@ -18,11 +18,12 @@ import java.util.Random;
 import java.util.random.RandomGeneratorFactory;
 
 /**
- * rbon beside HF transformers on a Qwen2.5-0.5B-shaped model, same cores, one run: decode tokens/s at each n and
- * top_p, reward and reference seconds for ROWS x LENGTH tokens, and the peak RSS of each. Prints; asserts nothing.
- * The models: {@code python3 ../shared/tools/make_realistic_shapes.py /tmp/shapes}. The peer: ../shared/tools'
- * peer_hf_generate.py and peer_hf_score.py under the Python of {@code -Dpeer} (default /tmp/peer/bin/python); when
- * it is absent the peer columns say "skipped".
+ * rbon beside HF transformers and llama.cpp on a Qwen2.5-0.5B-shaped model, same cores, one run: decode tokens/s
+ * at each n and top_p, reward and reference seconds for ROWS x LENGTH tokens, and the peak RSS of each. Prints;
+ * asserts nothing. The models: {@code python3 ../shared/tools/make_realistic_shapes.py /tmp/shapes}. The peers:
+ * ../shared/tools' peer_hf_generate.py and peer_hf_score.py under the Python of {@code -Dpeer} (default
+ * /tmp/peer/bin/python), and {@link LlamaCppPeer} (decode only; its q8_0 row is the 8-bit reference); an absent peer's
+ * columns say "skipped".
  *
  * <pre>./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.rbon.bench.RealScaleBenchmark \
  *     -Dshapes=/tmp/shapes -Dns=1,16,64 -Dtop-ps=1.0,0.9 -Dnew=32 -Dlengths=150,1000 -Dthreads=2</pre>
@@ -50,29 +51,52 @@ public final class RealScaleBenchmark {
             System.out.println("no " + lm + " / " + rm + ": run python3 ../shared/tools/make_realistic_shapes.py " + shapes);
             return;
         }
-        Peer peer = new Peer(Path.of(System.getProperty("peer", "/tmp/peer/bin/python")), threads);
-        System.out.printf("rbon vs %s on %s; %s intra-op threads, %d cores, load average %s%n", peer.describe(), lm,
-                threads, Runtime.getRuntime().availableProcessors(), Rss.loadAverage());
+        Path python = Path.of(System.getProperty("peer", "/tmp/peer/bin/python"));
+        Peer peer = new Peer(python, threads);
+        LlamaCppPeer llama = new LlamaCppPeer(Path.of(System.getProperty("llamacpp", "/tmp/llamacpp")), python, threads);
+        System.out.printf("rbon vs %s and %s on %s; %s intra-op threads, %d cores, load average %s%n", peer.describe(),
+                llama.describe(), lm, threads, Runtime.getRuntime().availableProcessors(), Rss.loadAverage());
         List<String> dtypes = List.of(System.getProperty("dtypes", "float32").split(","));
         List<String> parts = List.of(System.getProperty("parts", "decode,score").split(","));
         for (String dtype : dtypes) {
             if (parts.contains("decode")) {
-                decode(lm, peer, dtype);
+                decode(lm, peer, llama, dtype);
             }
             if (parts.contains("score")) {
                 score(lm, rm, peer, dtype);
             }
         }
+        if (parts.contains("decode") && llama.available()) {
+            eightBit(lm, llama);
+        }
     }
 
-    private static void decode(Path lmDir, Peer peer, String dtype) throws IOException {
+    /** llama.cpp on q8_0 weights: what 8-bit weights allow on these cores (rbon's int8 is to be set beside it). */
+    private static void eightBit(Path lmDir, LlamaCppPeer llama) throws IOException {
+        int newTokens = Integer.getInteger("new", 32);
+        int[] ns = ints(System.getProperty("ns", "1,16,64"));
+        System.out.printf("%ndecode, llama.cpp q8_0, %d new tokens (median of %d)%n", newTokens, reps());
+        System.out.println("    n  top_p   llama.cpp q8_0 tok/s");
+        for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
+            Peer.Result q8 = llama.generate(lmDir, "q8_0", newTokens, ns, Double.parseDouble(topP));
+            for (int n : ns) {
+                Double rate = q8.tokensPerSecond().get(n);
+                System.out.printf("%5d  %5s %22s%n", n, topP, rate == null ? q8.note() : String.format("%.1f", rate));
+            }
+        }
+    }
+
+    private static void decode(Path lmDir, Peer peer, LlamaCppPeer llama, String dtype) throws IOException {
         int newTokens = Integer.getInteger("new", 32);
         int[] ns = ints(System.getProperty("ns", "1,16,64"));
         System.out.printf("%ndecode, %s, %d new tokens, prompt \"Once upon a time\" (median of %d)%n", dtype, newTokens,
                 reps());
-        System.out.println("    n  top_p   rbon tok/s   peer tok/s   rbon/peer   rbon peak RSS (idle)   peer peak RSS");
+        System.out.println("    n  top_p   rbon tok/s   peer tok/s   rbon/peer   llama.cpp tok/s   rbon/llama.cpp"
+                + "   rbon peak RSS (idle)   peer peak RSS");
         for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
             Peer.Result theirs = peer.generate(lmDir, dtype, newTokens, ns, Double.parseDouble(topP));
+            Peer.Result llamas = llama.generate(lmDir, LlamaCppPeer.ggufType(dtype), newTokens, ns,
+                    Double.parseDouble(topP));
             List<String> ours = new ArrayList<>();
             {
                 try (CausalLM policy = CausalLM.load(lmDir, Device.cpu(), Dtype.of(dtype))) {
@@ -94,11 +118,17 @@ public final class RealScaleBenchmark {
             for (int i = 0; i < ns.length; i++) {
                 String[] mine = i < ours.size() ? ours.get(i).split("\\|") : new String[] {"n/a", "-"};
                 Double hf = theirs.tokensPerSecond().get(ns[i]);
-                String ratio = hf == null || mine[0].equals("n/a") ? "-" : String.format("%.2fx", Double.parseDouble(mine[0]) / hf);
-                System.out.printf("%5d  %5s %12s %12s %11s   %-20s   %s%n", ns[i], topP, mine[0],
-                        hf == null ? theirs.note() : String.format("%.1f", hf), ratio, mine[1], theirs.peakRss());
+                Double cpp = llamas.tokensPerSecond().get(ns[i]);
+                System.out.printf("%5d  %5s %12s %12s %11s %17s %16s   %-20s   %s%n", ns[i], topP, mine[0],
+                        hf == null ? theirs.note() : String.format("%.1f", hf), ratio(mine[0], hf),
+                        cpp == null ? llamas.note() : String.format("%.1f", cpp), ratio(mine[0], cpp), mine[1],
+                        theirs.peakRss());
             }
         }
+    }
+
+    private static String ratio(String ours, Double theirs) {
+        return theirs == null || ours.equals("n/a") ? "-" : String.format("%.2fx", Double.parseDouble(ours) / theirs);
     }
 
     private static int run(CausalLM policy, long[] prompt, int n, int newTokens, double topP) {
