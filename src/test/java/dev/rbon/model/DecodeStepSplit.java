@@ -229,7 +229,7 @@ public final class DecodeStepSplit {
                 return Dtype.scale(qc.matMul(kT), s.scaling())
                         .reshape(rows, kvHeads, nRep, queries, keys);                       // (B, kvHeads, nRep, Tc, S)
             });
-            NDArray bias = t.time(MASK, () -> mask.bias(start, to, block).expandDims(1));  // (B, 1, 1, Tc|1, S)
+            NDArray bias = t.time(MASK, () -> mask.bias(start, to, block));                // (B, 1, 1, Tc|1, S)
             NDArray scores32 = t.time(TO_FLOAT32, () -> scores.toType(DataType.FLOAT32, false));
             NDArray probs = t.time(SOFTMAX, () -> scores32.add(bias).softmax(4));           // (B, kvHeads, nRep, Tc, S)
             NDArray rounded = t.time(TO_DTYPE, () -> s.dtype().cast(probs));
