@@ -246,8 +246,8 @@ public final class StepSplitBenchmark {
             System.out.printf("  weights read per step %.2f GB: %.1f GB/s over the step, %.1f GB/s over the weight"
                     + " matmuls alone%n", bytes / 1e9, bytes / 1e6 / plain, bytes / 1e6 / matmul);
             double dispatch = dispatchMicros();
-            System.out.printf("  NDArrays created per step: %d in the forward, %d in sampling; a 1-element add costs"
-                    + " %.1f us, so ~%.1f ms of the step is op dispatch%n", arrays[0], arrays[1], dispatch,
+            System.out.printf("  NDArrays per step: %d forward, %d sampling; at a hot-loop 1-element add's %.1f us:"
+                    + " %.1f ms of dispatch%n", arrays[0], arrays[1], dispatch,
                     (arrays[0] + arrays[1]) * dispatch / 1000);
         }
 
