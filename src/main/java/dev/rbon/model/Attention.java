@@ -30,16 +30,30 @@ final class Attention {
      * Which keys each query may see, kept as small (B, S) arrays and turned into an additive bias one query chunk at
      * a time ({@link #bias}): 0 where a query may look, the lowest float elsewhere. A finite minimum rather than
      * -inf keeps rows with nothing to attend to (leading padding) free of NaN.
-     *
-     * @param attentionMask (B, S): 1 real token, 0 padding, over every slot so far (cached and new)
-     * @param newTokens T, the queries are the last T slots
-     * @param causal false for bidirectional encoders (BERT): every query sees every real key
-     * @param window a sliding window (> 0): query i also sees only keys j with i - j < window, transformers'
-     *     {@code sliding_window_overlay} ({@code kv_idx > q_idx - window}); positions count real tokens, so a
-     *     left-padded row sees the same keys it would see alone (transformers counts cache slots, which agrees on
-     *     unpadded and right-padded rows)
      */
-    record Mask(NDArray attentionMask, long newTokens, boolean causal, int window) {
+    static final class Mask {
+
+        private final NDArray attentionMask;
+        private final long newTokens;
+        private final boolean causal;
+        private final int window;
+        private NDArray whole; // the bias of all T queries when they run as one chunk, built by the first layer
+
+        /**
+         * @param attentionMask (B, S): 1 real token, 0 padding, over every slot so far (cached and new)
+         * @param newTokens T, the queries are the last T slots
+         * @param causal false for bidirectional encoders (BERT): every query sees every real key
+         * @param window a sliding window (> 0): query i also sees only keys j with i - j < window, transformers'
+         *     {@code sliding_window_overlay} ({@code kv_idx > q_idx - window}); positions count real tokens, so a
+         *     left-padded row sees the same keys it would see alone (transformers counts cache slots, which agrees
+         *     on unpadded and right-padded rows)
+         */
+        Mask(NDArray attentionMask, long newTokens, boolean causal, int window) {
+            this.attentionMask = attentionMask;
+            this.newTokens = newTokens;
+            this.causal = causal;
+            this.window = window;
+        }
 
         /** A decoder's: causal, optionally windowed. */
         static Mask causal(NDArray attentionMask, long newTokens, int window) {
@@ -51,8 +65,26 @@ final class Attention {
             return new Mask(attentionMask, attentionMask.getShape().get(1), false, 0);
         }
 
-        /** The bias of queries {@code from} to {@code to} (of the T new ones), owned by {@code manager}. */
-        NDArray bias(long from, long to, NDManager manager) { // -> (B, 1, to - from, S), or (B, 1, 1, S) if not causal
+        /**
+         * The bias of queries {@code from} to {@code to} (of the T new ones), owned by {@code manager}. When they are
+         * all T queries (every decode step) the bias is the same for every layer: it is built once, in a
+         * sub-manager, and kept by the attention mask's manager (a pass's, as its positions and rope tables are)
+         * rather than rebuilt by each layer with a dozen small ops; the one-chunk rule bounds its size.
+         */
+        NDArray bias(long from, long to, NDManager manager) { // -> (B, 1, 1, to - from | 1, S)
+            if (from != 0 || to != newTokens) {
+                return build(from, to, manager);
+            }
+            if (whole == null) {
+                NDManager pass = attentionMask.getManager();
+                try (NDManager building = pass.newSubManager()) {
+                    whole = own(pass, build(from, to, building));
+                }
+            }
+            return whole;
+        }
+
+        private NDArray build(long from, long to, NDManager manager) {
             long slots = attentionMask.getShape().get(1);
             // a copy in the chunk's manager, so that everything derived below is the chunk's too
             NDArray slotMask = own(manager, attentionMask.toType(DataType.INT64, true));               // (B, S)
@@ -71,7 +103,8 @@ final class Attention {
                     allowed = allowed.logicalAnd(queryPosition.sub(positions.expandDims(1)).lt(window));  // (B, Tc, S)
                 }
             }
-            return allowed.expandDims(1).toType(DataType.FLOAT32, false).sub(1).mul(Float.MAX_VALUE); // (B, 1, Tc|1, S)
+            return allowed.expandDims(1).expandDims(1).toType(DataType.FLOAT32, false).sub(1)
+                    .mul(Float.MAX_VALUE);                                                    // (B, 1, 1, Tc|1, S)
         }
     }
 
@@ -125,7 +158,7 @@ final class Attention {
                 if (softcap != null) {
                     scores = softcap(scores, softcap);
                 }
-                NDArray bias = mask.bias(from, to, block).expandDims(1);                         // (B, 1, 1, Tc|1, S)
+                NDArray bias = mask.bias(from, to, block);                                       // (B, 1, 1, Tc|1, S)
                 NDArray probs = scores.toType(DataType.FLOAT32, false).add(bias).softmax(4);    // (B, kvHeads, nRep, Tc, S)
                 NDArray context = dtype.cast(probs).reshape(rows, kvHeads, nRep * queries, keys).matMul(v);
                 out.add(own(owner, context.reshape(rows, heads, queries, headDim)));             // (B, heads, Tc, hd)

@@ -4,11 +4,13 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +121,7 @@ public enum Dtype {
         static final BfloatCast INSTANCE = new BfloatCast();
 
         private final Model model;
+        private final PtSymbolBlock block;
 
         private BfloatCast() {
             try (InputStream in = Dtype.class.getResourceAsStream("cast_bfloat16.pt")) {
@@ -128,6 +131,7 @@ public enum Dtype {
                 dir.toFile().deleteOnExit();
                 model = Model.newInstance("cast_bfloat16", Device.cpu(), "PyTorch");
                 model.load(dir, "cast_bfloat16");
+                block = (PtSymbolBlock) model.getBlock();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot load the bfloat16 cast module", e);
             } catch (MalformedModelException e) {
@@ -135,10 +139,15 @@ public enum Dtype {
             }
         }
 
-        /** The result belongs to {@code x}'s manager, as any other op's would. */
+        /**
+         * The result belongs to {@code x}'s manager, as any other op's would. The module is run on IValues directly:
+         * Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a cast against ~6 us, and a
+         * bfloat16 decode step casts 4 times a layer.
+         */
         NDArray apply(NDArray x) {
-            NDList out = model.getBlock().forward(new ParameterStore(x.getManager(), false), new NDList(x), false);
-            return out.singletonOrThrow();
+            try (IValue in = IValue.from((PtNDArray) x); IValue out = block.forward(in)) {
+                return out.toTensor((PtNDManager) x.getManager());
+            }
         }
     }
 }
