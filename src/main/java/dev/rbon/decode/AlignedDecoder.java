@@ -301,7 +301,7 @@ public class AlignedDecoder {
         Scores read = new Scores(scores.rewards(), scores.refLogprobs(), lengths, scores.similarity(),
                 pool.selfCertaintyFor(g.method()));
         // a stochastic rule's draw is not wanted here: a generator of its own keeps the request's stream untouched
-        Selection ranked = select(g, read, RequestRandom.of(0L));
+        Selection ranked = select(g, beta(g, read), read, RequestRandom.of(0L));
         for (int i = 0; i < rows.length; i++) {
             partials.byRow[rows[i]] = new Partial(scores.rewards()[i], scores.memberRewards(i),
                     scores.refLogprobs() == null ? null : scores.refLogprobs()[i],
@@ -362,7 +362,7 @@ public class AlignedDecoder {
         Scores read = new Scores(scores.rewards(), scores.refLogprobs(), finishedLengths, scores.similarity(),
                 Pool.pick(pool.selfCertaintyFor(g.method()), finished));
         double beta = beta(g, read);
-        Selection selection = select(g, read, request.rng());
+        Selection selection = select(g, beta, read, request.rng());
         ChoiceStats choice = ChoiceStats.of(g.method(), beta, read, selection, request.cap());
         // the 2nd to n-th draws of a stochastic method continue the request's stream
         int[] order = Arrays.stream(TopN.of(selection, g.returned(), request.rng())).map(k -> finished[k]).toArray();
@@ -509,9 +509,10 @@ public class AlignedDecoder {
         return g.messages().stream().map(m -> new ChatTemplate.Message(m.role(), m.content())).toList();
     }
 
-    private static Selection select(Generation g, Scores scores, RandomGenerator rng) {
+    /** The method at {@code beta} ({@link #beta}: solved once per pool when a kl_budget sets it). */
+    private static Selection select(Generation g, double beta, Scores scores, RandomGenerator rng) {
         try {
-            return Selector.select(g.method(), beta(g, scores), g.rewardNormalization(), scores, rng);
+            return Selector.select(g.method(), beta, g.rewardNormalization(), scores, rng);
         } catch (IllegalArgumentException e) {
             throw new FieldException(g.klBudget() != null ? "kl_budget" : "beta", e.getMessage());
         }
@@ -522,7 +523,11 @@ public class AlignedDecoder {
         if (g.klBudget() == null || g.method() == Method.BOP) {
             return g.beta();
         }
-        return KlBudget.solve(g.method(), g.klBudget(), g.rewardNormalization(), scores).beta();
+        try {
+            return KlBudget.solve(g.method(), g.klBudget(), g.rewardNormalization(), scores).beta();
+        } catch (IllegalArgumentException e) {
+            throw new FieldException("kl_budget", e.getMessage());
+        }
     }
 
     private void checkPromptLength(CausalLMText policy, Generation g, int promptTokens, int maxNewTokens) {

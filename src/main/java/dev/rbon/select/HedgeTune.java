@@ -52,13 +52,7 @@ public final class HedgeTune {
         if (pools.isEmpty()) {
             throw new IllegalArgumentException("at least one pool is needed");
         }
-        Family family = switch (method) {
-            case BON -> new BestOfN();
-            case BOP -> new Poisson();
-            case SOFT_BON -> new Soft(pools);
-            default -> throw new IllegalArgumentException("HedgeTune tunes bon, soft_bon and bop, not "
-                    + method.wireName());
-        };
+        Family family = family(method, pools);
         int largest = pools.stream().mapToInt(p -> p.rewards().length).max().orElseThrow();
         double[] range = family.range(largest);
         // t in [0, 1] runs from the weakest to the strongest end, log-spaced in the parameter where it is positive
@@ -88,13 +82,18 @@ public final class HedgeTune {
 
     /** G(theta): the expected gold of the method at this parameter over the pools. */
     public static double expectedGold(Method method, List<Pool> pools, double parameter) {
-        Family family = switch (method) {
+        return gold(family(method, pools), pools, parameter);
+    }
+
+    /** The one-parameter family of bon, soft_bon or bop; IllegalArgumentException for any other method. */
+    private static Family family(Method method, List<Pool> pools) {
+        return switch (method) {
             case BON -> new BestOfN();
             case BOP -> new Poisson();
             case SOFT_BON -> new Soft(pools);
-            default -> throw new IllegalArgumentException("no selection family for " + method.wireName());
+            default -> throw new IllegalArgumentException("HedgeTune tunes bon, soft_bon and bop, not "
+                    + method.wireName());
         };
-        return gold(family, pools, parameter);
     }
 
     private static Result result(Method method, Family family, List<Pool> pools, double parameter) {

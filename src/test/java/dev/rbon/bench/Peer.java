@@ -65,14 +65,7 @@ final class Peer {
         }
         List<String> command = new ArrayList<>(List.of("nice", python.toString(), "-c", WRAPPER));
         command.addAll(scriptArgs);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            process.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroy();
-        }
+        String output = output(command, null);
         Map<Integer, Double> tokensPerSecond = new TreeMap<>();
         String note = "failed: " + output.lines().reduce((a, b) -> b).orElse("no output");
         for (String line : output.lines().toList()) {
@@ -87,5 +80,22 @@ final class Peer {
         String rss = output.lines().filter(l -> l.startsWith("peak-rss-kib")).findFirst()
                 .map(l -> String.format("%.1f GB", Long.parseLong(l.split(" ")[1]) / 1e6)).orElse("-");
         return new Result(tokensPerSecond, note + (pattern == SCORE ? "   " + rss : ""), rss);
+    }
+
+    /** What {@code command} printed (stdout and stderr), run in {@code directory} (null: this one) to its end. */
+    static String output(List<String> command, Path directory) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (directory != null) {
+            builder.directory(directory.toFile());
+        }
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroy();
+        }
+        return output;
     }
 }
