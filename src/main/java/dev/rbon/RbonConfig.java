@@ -38,8 +38,9 @@ public interface RbonConfig {
 
         /**
          * The local models' compute dtype (policy, reference and a decoder reward model; DeBERTa reward models and
-         * the embedder stay float32): float32, bfloat16, float16, or auto (the checkpoint's dtype on a GPU, float32
-         * on a CPU; see docs/models.md). Weights are stored in it; norms and softmax run in float32.
+         * the embedder stay float32): float32, bfloat16, float16, int8 (CPU: int8 weights, bfloat16 activations),
+         * or auto (the checkpoint's dtype on a GPU, float32 on a CPU; see docs/models.md). Weights are stored in it;
+         * norms and softmax run in float32.
          */
         @WithDefault("auto")
         String dtype();

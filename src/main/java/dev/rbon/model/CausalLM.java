@@ -16,12 +16,12 @@ public final class CausalLM implements AutoCloseable {
     private final ModelInfo info;
     private final NDManager manager;
     private final DecoderModel model;
-    private final NDArray lmHead;
+    private final Linear lmHead;
     private final TextTokenizer tokenizer;
     private final long[] eosTokenIds;
     private final Optional<ChatTemplate> chatTemplate;
 
-    private CausalLM(ModelInfo info, NDManager manager, DecoderModel model, NDArray lmHead,
+    private CausalLM(ModelInfo info, NDManager manager, DecoderModel model, Linear lmHead,
             TextTokenizer tokenizer, long[] eosTokenIds, Optional<ChatTemplate> chatTemplate) {
         this.info = info;
         this.manager = manager;
@@ -49,13 +49,19 @@ public final class CausalLM implements AutoCloseable {
     /**
      * transformers' tying: with tie_word_embeddings (the family's default when config.json is silent) the lm_head
      * is the input embedding, and a stored lm_head.weight is overwritten by it; otherwise lm_head.weight is needed.
+     * Under int8 a tied head is an int8 copy of the (bfloat16) embedding, which the lookup keeps using.
      */
-    private static NDArray lmHead(Checkpoint checkpoint, NDManager manager, DecoderModel model) {
-        if (model.tieWordEmbeddings()) {
-            checkpoint.skip("lm_head.weight");
-            return model.inputEmbeddings();
+    private static Linear lmHead(Checkpoint checkpoint, NDManager manager, DecoderModel model) {
+        if (!model.tieWordEmbeddings()) {
+            return Linear.load(checkpoint, manager, "lm_head", false);
         }
-        return checkpoint.load(manager, "lm_head.weight");
+        checkpoint.skip("lm_head.weight");
+        if (checkpoint.dtype() != Dtype.INT8) {
+            return new Linear(model.inputEmbeddings(), null);
+        }
+        try (NDArray embeddings = model.inputEmbeddings().toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+            return Linear.quantize(embeddings, null);
+        }
     }
 
     /** Next-token logits for each of the T new tokens; see {@link DecoderModel#forward}. */
@@ -73,7 +79,7 @@ public final class CausalLM implements AutoCloseable {
      * log_softmax upcast to): (..., hidden) -> (..., vocab).
      */
     public NDArray logits(NDArray hidden) {
-        NDArray logits = new Linear(lmHead, null).forward(hidden);
+        NDArray logits = lmHead.forward(hidden);
         if (model.finalLogitSoftcapping() != null) {
             logits = Attention.softcap(logits, model.finalLogitSoftcapping());
         }
@@ -128,7 +134,7 @@ public final class CausalLM implements AutoCloseable {
     }
 
     public int vocabSize() {
-        return (int) lmHead.getShape().get(0);
+        return (int) lmHead.weight().getShape().get(0);
     }
 
     public String name() {

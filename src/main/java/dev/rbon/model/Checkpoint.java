@@ -174,6 +174,7 @@ public final class Checkpoint implements Weights, AutoCloseable {
     }
 
     /** The compute dtype {@link #load} gives weights in. */
+    @Override
     public Dtype dtype() {
         return dtype;
     }
@@ -210,6 +211,7 @@ public final class Checkpoint implements Weights, AutoCloseable {
     }
 
     /** The weight named {@code key} in float32 whatever the compute dtype (Gemma's norms); it counts as consumed. */
+    @Override
     public NDArray loadFloat32(NDManager manager, String key) {
         return load(manager, key, Dtype.FLOAT32);
     }

@@ -1,23 +1,13 @@
 package dev.rbon.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -33,19 +23,28 @@ import java.util.Locale;
  * scalars go through {@link #scale}, softmax through float32.
  */
 public enum Dtype {
-    FLOAT32, BFLOAT16, FLOAT16;
+    FLOAT32, BFLOAT16, FLOAT16,
+    /**
+     * Weight-only int8: each linear layer's matrix is stored in int8 with one scale per output row (symmetric,
+     * {@code max |w| / 127}) and multiplied by libtorch's int8 weight kernel ({@link Linear}); activations,
+     * embeddings, norms and the KV cache are bfloat16, so everything else runs as {@link #BFLOAT16}.
+     */
+    INT8;
 
     /** config.json's name for it ({@code dtype} / {@code torch_dtype}), also what /v1/models reports. */
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Bytes of one element: what a weight of this dtype holds in memory. */
+    /**
+     * Bytes a parameter holds in memory, at most: int8 keeps its embeddings (and a tied lm_head's int8 copy) beside
+     * one-byte matrices, about 1.5 bytes a parameter on Qwen2.5-0.5B, so it counts 2.
+     */
     public int bytes() {
         return this == FLOAT32 ? 4 : 2;
     }
 
-    /** {@code float32 | bfloat16 | float16}; {@code auto} is resolved by {@link #resolve} first. */
+    /** {@code float32 | bfloat16 | float16 | int8}; {@code auto} is resolved by {@link #resolve} first. */
     public static Dtype of(String name) {
         for (Dtype dtype : values()) {
             if (dtype.configName().equals(name)) {
@@ -53,7 +52,7 @@ public enum Dtype {
             }
         }
         throw new IllegalArgumentException("rbon.models.dtype=" + name + " is not supported: use auto, float32,"
-                + " bfloat16 or float16");
+                + " bfloat16, float16 or int8");
     }
 
     /**
@@ -63,10 +62,15 @@ public enum Dtype {
      */
     public static Dtype resolve(String setting, String checkpointDtype, Device device) {
         if (!setting.equals("auto")) {
-            return of(setting);
+            Dtype dtype = of(setting);
+            if (dtype == INT8 && device.isGpu()) {
+                throw new IllegalArgumentException("rbon.models.dtype=int8 runs libtorch's CPU int8 weight kernel;"
+                        + " use bfloat16, float16 or auto on a GPU");
+            }
+            return dtype;
         }
         if (device.isGpu()) {
-            return Arrays.stream(values()).anyMatch(d -> d.configName().equals(checkpointDtype))
+            return Arrays.stream(values()).anyMatch(d -> d != INT8 && d.configName().equals(checkpointDtype))
                     ? of(checkpointDtype) : FLOAT32;
         }
         return FLOAT32;
@@ -86,7 +90,7 @@ public enum Dtype {
         return switch (this) {
             case FLOAT32 -> x.toType(DataType.FLOAT32, false);
             case FLOAT16 -> x.toType(DataType.FLOAT16, false);
-            case BFLOAT16 -> BfloatCast.INSTANCE.apply(x);
+            case BFLOAT16, INT8 -> BfloatCast.MODULE.forward(x);
         };
     }
 
@@ -99,7 +103,7 @@ public enum Dtype {
         return switch (this) {
             case FLOAT32 -> manager.zeros(shape, DataType.FLOAT32);
             case FLOAT16 -> manager.zeros(shape, DataType.FLOAT16);
-            case BFLOAT16 -> {
+            case BFLOAT16, INT8 -> {
                 try (NDArray zero = manager.zeros(new Shape(1)); NDArray cast = cast(zero);
                         NDArray broadcast = cast.broadcast(shape)) {
                     yield broadcast.duplicate();
@@ -118,36 +122,6 @@ public enum Dtype {
 
     /** The TorchScript module that makes bfloat16 arrays; loaded once per JVM, on first use. */
     private static final class BfloatCast {
-        static final BfloatCast INSTANCE = new BfloatCast();
-
-        private final Model model;
-        private final PtSymbolBlock block;
-
-        private BfloatCast() {
-            try (InputStream in = Dtype.class.getResourceAsStream("cast_bfloat16.pt")) {
-                Path dir = Files.createTempDirectory("rbon-bfloat16");
-                Files.copy(in, dir.resolve("cast_bfloat16.pt"), StandardCopyOption.REPLACE_EXISTING);
-                dir.resolve("cast_bfloat16.pt").toFile().deleteOnExit();
-                dir.toFile().deleteOnExit();
-                model = Model.newInstance("cast_bfloat16", Device.cpu(), "PyTorch");
-                model.load(dir, "cast_bfloat16");
-                block = (PtSymbolBlock) model.getBlock();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot load the bfloat16 cast module", e);
-            } catch (MalformedModelException e) {
-                throw new IllegalStateException("cannot load the bfloat16 cast module", e);
-            }
-        }
-
-        /**
-         * The result belongs to {@code x}'s manager, as any other op's would. The module is run on IValues directly:
-         * Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a cast against ~6 us, and a
-         * bfloat16 decode step casts 4 times a layer.
-         */
-        NDArray apply(NDArray x) {
-            try (IValue in = IValue.from((PtNDArray) x); IValue out = block.forward(in)) {
-                return out.toTensor((PtNDManager) x.getManager());
-            }
-        }
+        static final ScriptModule MODULE = new ScriptModule("cast_bfloat16");
     }
 }

@@ -71,10 +71,11 @@ final class Phi3 {
     /** qkv_proj's rows: the query heads, then the key heads, then the value heads. */
     private static SelfAttention selfAttn(Checkpoint checkpoint, NDManager manager, String p, Llama.Config config,
             SelfAttention.Shape shape) {
-        NDArray qkv = checkpoint.load(manager, p + ".qkv_proj.weight"); // (heads + 2 kvHeads) * headDim, hidden)
+        NDArray qkv = fused(checkpoint, manager, p + ".qkv_proj.weight"); // (heads + 2 kvHeads) * headDim, hidden)
         long q = (long) config.numAttentionHeads() * config.headDim();
         long kv = (long) config.numKeyValueHeads() * config.headDim();
-        SelfAttention attn = new SelfAttention(rows(qkv, 0, q), rows(qkv, q, q + kv), rows(qkv, q + kv, q + 2 * kv),
+        SelfAttention attn = new SelfAttention(rows(checkpoint, qkv, 0, q), rows(checkpoint, qkv, q, q + kv),
+                rows(checkpoint, qkv, q + kv, q + 2 * kv),
                 Linear.load(checkpoint, manager, p + ".o_proj", false), null, null, shape);
         qkv.close();
         return attn;
@@ -82,16 +83,28 @@ final class Phi3 {
 
     /** gate_up_proj's rows: gate, then up (transformers' chunk(2)). */
     private static GatedMlp mlp(Checkpoint checkpoint, NDManager manager, String p, Llama.Config config) {
-        NDArray gateUp = checkpoint.load(manager, p + ".gate_up_proj.weight"); // (2 intermediate, hidden)
+        NDArray gateUp = fused(checkpoint, manager, p + ".gate_up_proj.weight"); // (2 intermediate, hidden)
         long intermediate = config.intermediateSize();
-        GatedMlp mlp = new GatedMlp(rows(gateUp, 0, intermediate), rows(gateUp, intermediate, 2 * intermediate),
+        GatedMlp mlp = new GatedMlp(rows(checkpoint, gateUp, 0, intermediate),
+                rows(checkpoint, gateUp, intermediate, 2 * intermediate),
                 Linear.load(checkpoint, manager, p + ".down_proj", false),
                 GatedMlp.checkActivation("hidden_act", config.hiddenAct()), checkpoint.dtype());
         gateUp.close();
         return mlp;
     }
 
-    private static Linear rows(NDArray weight, long from, long to) {
-        return new Linear(weight.get(from + ":" + to + ", :").duplicate(), null);
+    /** A fused weight, in float32 under int8 (each part is quantized on its own), else in the compute dtype. */
+    private static NDArray fused(Checkpoint checkpoint, NDManager manager, String key) {
+        return checkpoint.dtype() == Dtype.INT8 ? checkpoint.loadFloat32(manager, key) : checkpoint.load(manager, key);
+    }
+
+    private static Linear rows(Checkpoint checkpoint, NDArray weight, long from, long to) {
+        NDArray part = weight.get(from + ":" + to + ", :");
+        if (checkpoint.dtype() == Dtype.INT8) {
+            try (part) {
+                return Linear.quantize(part, null);
+            }
+        }
+        return new Linear(part.duplicate(), null);
     }
 }

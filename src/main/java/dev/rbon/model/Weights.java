@@ -16,6 +16,16 @@ public interface Weights {
     /** The weight named {@code key}; a checkpoint creates it in {@code manager}, a map returns its own array. */
     NDArray load(NDManager manager, String key);
 
+    /** The compute dtype {@link #load} gives weights in; arrays held in memory are used as they are. */
+    default Dtype dtype() {
+        return Dtype.FLOAT32;
+    }
+
+    /** The weight named {@code key} in float32 whatever the compute dtype: what int8 quantizes from. */
+    default NDArray loadFloat32(NDManager manager, String key) {
+        return load(manager, key);
+    }
+
     /** Weights held in memory, keyed by checkpoint name; the arrays are used as they are (not copied). */
     static Weights of(Map<String, NDArray> arrays) {
         return new Weights() {

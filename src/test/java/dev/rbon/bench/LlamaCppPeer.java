@@ -49,6 +49,7 @@ final class LlamaCppPeer {
         return switch (dtype) {
             case "float32" -> "f32";
             case "bfloat16" -> "bf16";
+            case "int8" -> "q8_0";
             default -> dtype;
         };
     }

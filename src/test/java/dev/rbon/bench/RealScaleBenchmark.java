@@ -66,12 +66,12 @@ public final class RealScaleBenchmark {
                 score(lm, rm, peer, dtype);
             }
         }
-        if (parts.contains("decode") && llama.available()) {
+        if (parts.contains("decode") && llama.available() && !dtypes.contains("int8")) {
             eightBit(lm, llama);
         }
     }
 
-    /** llama.cpp on q8_0 weights: what 8-bit weights allow on these cores (rbon's int8 is to be set beside it). */
+    /** llama.cpp on q8_0 weights, when rbon's int8 is not in the run: what 8-bit weights allow on these cores. */
     private static void eightBit(Path lmDir, LlamaCppPeer llama) throws IOException {
         int newTokens = Integer.getInteger("new", 32);
         int[] ns = ints(System.getProperty("ns", "1,16,64"));

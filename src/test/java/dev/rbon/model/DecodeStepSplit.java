@@ -85,19 +85,19 @@ public final class DecodeStepSplit {
     /** What {@link CausalLM#forward} returns, (B, T, vocab) float32, with every op timed into {@code t}. */
     public static NDArray logits(CausalLM lm, NDArray inputIds, NDArray attentionMask, KvCache cache, Parts t) {
         Llama model = (Llama) field(lm, "model");
-        NDArray lmHead = (NDArray) field(lm, "lmHead");
+        Linear lmHead = (Linear) field(lm, "lmHead");
         if (model.finalLogitSoftcapping() != null) {
             throw new IllegalArgumentException("soft-capped logits are not split");
         }
         NDArray hidden = hiddenStates(model, inputIds, attentionMask, cache, t);
-        NDArray logits = t.time(LM_HEAD, () -> new Linear(lmHead, null).forward(hidden)); // (B, T, vocab)
+        NDArray logits = t.time(LM_HEAD, () -> lmHead.forward(hidden)); // (B, T, vocab)
         return t.time(LOGITS_FLOAT32, () -> logits.toType(DataType.FLOAT32, false));
     }
 
     /** Bytes of the weights one decode step reads: every layer's, the final norm's and the lm_head's. */
     public static long weightBytes(CausalLM lm) {
         Llama model = (Llama) field(lm, "model");
-        long elements = ((NDArray) field(lm, "lmHead")).size() + ((RmsNorm) field(model, "norm")).weight().size();
+        long elements = ((Linear) field(lm, "lmHead")).weight().size() + ((RmsNorm) field(model, "norm")).weight().size();
         for (DecoderLayer layer : (DecoderLayer[]) field(model, "layers")) {
             Llama.LlamaDecoderLayer l = (Llama.LlamaDecoderLayer) layer;
             SelfAttention a = l.selfAttn();

@@ -20,8 +20,13 @@ class DtypeTest {
         assertEquals(Dtype.BFLOAT16, Dtype.resolve("auto", "bfloat16", Device.gpu()));
         assertEquals(Dtype.FLOAT32, Dtype.resolve("auto", "float64", Device.gpu()));
         assertEquals(Dtype.BFLOAT16, Dtype.resolve("bfloat16", "float32", Device.cpu()));
+        assertEquals(Dtype.INT8, Dtype.resolve("int8", "bfloat16", Device.cpu()));
+        assertEquals(Dtype.FLOAT32, Dtype.resolve("auto", "int8", Device.gpu()));
         String message = assertThrows(IllegalArgumentException.class, () -> Dtype.of("fp8")).getMessage();
-        assertTrue(message.contains("fp8") && message.contains("bfloat16"), message);
+        assertTrue(message.contains("fp8") && message.contains("bfloat16") && message.contains("int8"), message);
+        message = assertThrows(IllegalArgumentException.class, () -> Dtype.resolve("int8", null, Device.gpu()))
+                .getMessage();
+        assertTrue(message.contains("int8") && message.contains("GPU"), message);
     }
 
     @Test
