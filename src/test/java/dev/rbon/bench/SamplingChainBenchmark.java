@@ -95,7 +95,7 @@ public final class SamplingChainBenchmark {
         SamplingBatch batch = SamplingBatch.of(Collections.nCopies(rows, params), Collections.nCopies(rows, history));
         RandomGenerator[] rngs = new RandomGenerator[rows];
         Arrays.setAll(rngs, i -> random.split());
-        double[][] ms = new double[2][7];
+        double[][] ms = new double[2][Integer.getInteger("reps", 7)];
         double fromBlock;
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray logits = logits(manager, rows, shape);
