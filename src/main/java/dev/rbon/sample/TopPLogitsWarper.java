@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.rbon.model.Dtype;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,16 +32,30 @@ import java.util.List;
  * ({@link #removeFromBlock}); the other rows go through the full sort. The two agree except for a token whose
  * cumulative probability lies within float rounding of {@code 1 - top_p}: the block's probabilities come from an
  * unsorted row's normaliser, so the last bits of the cumulative sum can differ.
+ *
+ * <p>The block is tried only on a float32 model's logits. A bfloat16, float16 or int8 (bfloat16 activations)
+ * model's logits, widened to float32, still hold only 8 or 11 significant bits, so scores tie at the nucleus edge
+ * in nearly every row and the block would be paid for before the full sort anyway (docs/benchmarks.md). Whether
+ * it is tried is the model's choice, never the batch's, so a row's path does not depend on what else runs beside it.
  */
 public final class TopPLogitsWarper implements LogitsProcessor {
 
     /** Largest scores per row examined before the full sort; measured in docs/benchmarks.md. */
     static final int DEFAULT_BLOCK_SIZE = 1024;
 
+    /** A block no vocabulary exceeds: every row goes through the full sort. */
+    static final int NO_BLOCK = Integer.MAX_VALUE;
+
     private final int blockSize;
 
+    /** Top-p for a float32 model's logits. */
     public TopPLogitsWarper() {
-        this(DEFAULT_BLOCK_SIZE);
+        this(Dtype.FLOAT32);
+    }
+
+    /** Top-p for the logits of a model computing in {@code modelDtype}: the block for float32 only. */
+    public TopPLogitsWarper(Dtype modelDtype) {
+        this(modelDtype == Dtype.FLOAT32 ? DEFAULT_BLOCK_SIZE : NO_BLOCK);
     }
 
     /** @param blockSize the top-k block; a vocabulary no larger than it is always sorted in full */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.rbon.model.Dtype;
 import dev.rbon.sample.LogitsProcessorList;
 import dev.rbon.sample.SamplingBatch;
 import dev.rbon.sample.SamplingParams;
@@ -18,13 +19,15 @@ import java.util.random.RandomGenerator;
 /**
  * What one decoding step's sampling costs on the device, without the model: the processor chain and the draw over
  * (B, 151,936) logits, for B in {1, 16, 64} ({@code -Drows=}) and a few parameter sets. Prints milliseconds per
- * step for the chain as built and for the same chain with top-p sorting every row in full (the path before issue
- * 22), measured alternately, and the one reduction of the draw that gives the self-certainty; asserts nothing.
+ * step for the chain as built for the model's dtype and for the same chain with top-p sorting every row in full (the
+ * path before issue 22), measured alternately, and the one reduction of the draw that gives the self-certainty;
+ * asserts nothing.
  *
  * <p>{@code -Dlogits=}: {@code zipf} (default) is shaped like a language model's step: logit
  * {@code 20 - a ln(1 + rank) + N(0, 0.3)} with random ranks and a in [1.2, 1.6] across the rows, so the top_p 0.9
  * nucleus runs from tens to a few thousand tokens; {@code zipf-bf16} rounds those to bfloat16 (a bfloat16 model's
- * logits, widened: many ties); {@code normal} is N(0, 3) (a nucleus of ~5,000 tokens).
+ * logits, widened: many ties); {@code normal} is N(0, 3) (a nucleus of ~5,000 tokens). {@code -Ddtype=}: the model
+ * dtype the chain is built for, bfloat16 for {@code zipf-bf16} and float32 otherwise unless given.
  *
  * <pre>./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.rbon.bench.SamplingChainBenchmark</pre>
  */
@@ -37,8 +40,10 @@ public final class SamplingChainBenchmark {
     public static void main(String[] args) {
         System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("threads", "2"));
         String shape = System.getProperty("logits", "zipf");
-        System.out.println("logits " + shape + "; load average " + Rss.loadAverage());
-        System.out.println("    B   params                            block ms  full sort ms  rows from the block");
+        Dtype dtype = Dtype.of(System.getProperty("dtype", shape.equals("zipf-bf16") ? "bfloat16" : "float32"));
+        System.out.println("logits " + shape + ", chain for a " + dtype.configName() + " model; load average "
+                + Rss.loadAverage());
+        System.out.println("    B   params                            chain ms  full sort ms  rows from the block");
         List<SamplingParams> sets = List.of(new SamplingParams(1.0, 1.0, 0, 0.0, 0, 32, List.of(), 1L),
                 new SamplingParams(1.0, 0.9, 0, 0.0, 0, 32, List.of(), 1L),
                 new SamplingParams(1.0, 0.9, 50, 0.0, 0, 32, List.of(), 1L),
@@ -46,7 +51,7 @@ public final class SamplingChainBenchmark {
                 new SamplingParams(0.7, 0.9, 50, 3e-4, 3, 32, List.of(), 1L));
         for (String rows : System.getProperty("rows", "1,16,64").split(",")) {
             for (SamplingParams p : sets) {
-                double[] ms = msPerStep(Integer.parseInt(rows), p, shape);
+                double[] ms = msPerStep(Integer.parseInt(rows), p, shape, dtype);
                 System.out.printf("%5s   T=%.1f p=%.1f k=%-2d eps=%.0e ngram=%d %9.1f %13.1f %20s%n", rows,
                         p.temperature(), p.topP(), p.topK(), p.epsilon(), p.noRepeatNgramSize(), ms[0], ms[1],
                         Double.isNaN(ms[2]) ? "-" : (int) ms[2] + "/" + rows);
@@ -89,7 +94,7 @@ public final class SamplingChainBenchmark {
     }
 
     /** Median ms per step of the chain as built, of the chain with a full-sort top-p, and the rows the block took. */
-    private static double[] msPerStep(int rows, SamplingParams params, String shape) {
+    private static double[] msPerStep(int rows, SamplingParams params, String shape, Dtype dtype) {
         SplittableRandom random = new SplittableRandom(1);
         long[] history = random.longs(200, 0, VOCAB).toArray();
         SamplingBatch batch = SamplingBatch.of(Collections.nCopies(rows, params), Collections.nCopies(rows, history));
@@ -102,7 +107,7 @@ public final class SamplingChainBenchmark {
             for (int i = 0; i < ms[0].length; i++) {
                 for (int variant = 0; variant < 2; variant++) {
                     long start = System.nanoTime();
-                    LogitsProcessorList chain = variant == 0 ? LogitsProcessorList.of(batch)
+                    LogitsProcessorList chain = variant == 0 ? LogitsProcessorList.of(batch, dtype)
                             : TopPVariants.fullSortChain(batch);
                     try (NDArray processed = chain.apply(batch, logits)) {
                         TokenSampler.choose(logits, processed, batch, rngs);
@@ -111,7 +116,7 @@ public final class SamplingChainBenchmark {
                 }
             }
             fromBlock = params.topP() < 1 && params.topK() == 0 && params.temperature() == 1
-                    ? TopPVariants.rowsFromBlock(logits, params.topP()) : Double.NaN;
+                    ? TopPVariants.rowsFromBlock(logits, params.topP(), dtype) : Double.NaN;
         }
         Arrays.sort(ms[0]);
         Arrays.sort(ms[1]);

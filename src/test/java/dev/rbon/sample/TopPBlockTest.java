@@ -1,20 +1,27 @@
 package dev.rbon.sample;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.rbon.model.Dtype;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Property test of top-p's top-k block against the full sort: over seeded random batches (peaked, flat and
  * Zipf-like rows, ties, removed tokens, p from 1e-9 to 1), the block's kept set is the full sort's, except for
  * tokens at the nucleus edge: a token may be decided differently only if the full sort's cumulative probability
  * for it lies within {@link #EDGE} of {@code 1 - p}. A row whose block holds less than p of the mass goes through
- * the full sort; a row whose nucleus ends inside the block does not.
+ * the full sort; a row whose nucleus ends inside the block does not. Which path a row may take is the model's
+ * dtype's: the chain for any model but a float32 one never tries the block.
  */
 class TopPBlockTest {
 
@@ -56,6 +63,57 @@ class TopPBlockTest {
         System.out.printf("vocabulary 151,936: %d rows from the block, %d sorted, %d edge tokens differed%n",
                 blockRows, sortRows, edgeTokens);
         assertTrue(blockRows > 20 && sortRows > 5, blockRows + " block rows, " + sortRows + " sorted rows");
+    }
+
+    /**
+     * Rows the block decides when it is tried (Zipf-like, p = 0.9: nuclei of tens to hundreds of distinct scores):
+     * a float32 model's chain decides them from the block, every other dtype's chain sorts them in full, with the
+     * full sort's result bit for bit.
+     */
+    @ParameterizedTest
+    @EnumSource(Dtype.class)
+    void onlyAFloat32ModelsChainTriesTheBlock(Dtype dtype) {
+        SplittableRandom random = new SplittableRandom(16);
+        int rows = 4;
+        float[][] scores = new float[rows][];
+        for (int row = 0; row < rows; row++) {
+            scores[row] = zipfRow(random, 151_936, 1.4 + 0.1 * row);
+        }
+        SamplingParams params = new SamplingParams(1.0, 0.9, 0, 0.0, 0, 16, List.of(), null);
+        SamplingBatch batch = SamplingBatch.of(Collections.nCopies(rows, params),
+                Collections.nCopies(rows, new long[0]));
+        TopPLogitsWarper topP = LogitsProcessorList.of(batch, dtype).processors().stream()
+                .filter(TopPLogitsWarper.class::isInstance).map(TopPLogitsWarper.class::cast).findFirst().orElseThrow();
+        float[] thresholds = TopPLogitsWarper.thresholds(batch);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray input = Rows.matrix(manager, scores);
+            try (TopPLogitsWarper.Removal removal = topP.removal(input, thresholds)) {
+                boolean[] fromBlock = new boolean[rows];
+                Arrays.fill(fromBlock, dtype == Dtype.FLOAT32);
+                assertArrayEquals(fromBlock, removal.fromBlock(), dtype.configName() + " model");
+                if (dtype != Dtype.FLOAT32) {
+                    assertArrayEquals(asFloats(TopPLogitsWarper.fullSortRemove(input, thresholds), rows),
+                            asFloats(removal.remove(), rows));
+                }
+            }
+        }
+    }
+
+    /** {@code -a ln(1 + rank)} over a random permutation of the ranks: no two scores tie. */
+    private static float[] zipfRow(SplittableRandom random, int vocab, double a) {
+        int[] ranks = new int[vocab];
+        Arrays.setAll(ranks, i -> i);
+        for (int i = vocab - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = ranks[i];
+            ranks[i] = ranks[j];
+            ranks[j] = swap;
+        }
+        float[] row = new float[vocab];
+        for (int t = 0; t < vocab; t++) {
+            row[t] = (float) (-a * Math.log1p(ranks[t]));
+        }
+        return row;
     }
 
     private void checkBatch(NDManager manager, SplittableRandom random, int vocab, int blockSize, int rows) {
