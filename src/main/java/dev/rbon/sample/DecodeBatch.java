@@ -47,7 +47,7 @@ public final class DecodeBatch implements AutoCloseable {
     private final List<SamplingRequest.Row> rows = new ArrayList<>(); // batch order: axis 0 of the cache
 
     public DecodeBatch(CausalLM lm) {
-        this(lm, LogitsProcessorList::of);
+        this(lm, batch -> LogitsProcessorList.of(batch, lm.dtype()));
     }
 
     /** With another processor chain: tests inject a processor that fails for one request's rows. */

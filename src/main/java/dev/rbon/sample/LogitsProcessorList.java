@@ -1,6 +1,7 @@
 package dev.rbon.sample;
 
 import ai.djl.ndarray.NDArray;
+import dev.rbon.model.Dtype;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,8 +20,11 @@ public final class LogitsProcessorList implements LogitsProcessor {
         this.processors = List.copyOf(processors);
     }
 
-    /** The chain for one step's rows; an empty chain when every row's parameters are neutral. */
-    public static LogitsProcessorList of(SamplingBatch batch) {
+    /**
+     * The chain for one step's rows of logits from a model computing in {@code modelDtype} (top-p's path depends on
+     * their resolution); an empty chain when every row's parameters are neutral.
+     */
+    public static LogitsProcessorList of(SamplingBatch batch, Dtype modelDtype) {
         List<LogitsProcessor> chain = new ArrayList<>();
         if (batch.any(p -> p.noRepeatNgramSize() > 0)) {
             chain.add(new NoRepeatNGramLogitsProcessor());
@@ -32,7 +36,7 @@ public final class LogitsProcessorList implements LogitsProcessor {
             chain.add(new TopKLogitsWarper());
         }
         if (batch.any(p -> !p.greedy() && p.topP() < 1.0)) {
-            chain.add(new TopPLogitsWarper());
+            chain.add(new TopPLogitsWarper(modelDtype));
         }
         if (batch.any(p -> !p.greedy() && p.epsilon() > 0.0)) {
             chain.add(new EpsilonLogitsWarper());

@@ -157,7 +157,8 @@ public final class StepSplitBenchmark {
             NDArray logits = (t == null ? lm.forward(inputs[0], inputs[1], cache)
                     : DecodeStepSplit.logits(lm, inputs[0], inputs[1], cache, t)).reshape(n, -1); // (B, V)
             SamplingBatch batch = SamplingBatch.of(Collections.nCopies(n, params), Arrays.asList(ids));
-            NDArray processed = p.time(PROCESSORS, () -> LogitsProcessorList.of(batch).apply(batch, logits));
+            NDArray processed = p.time(PROCESSORS,
+                    () -> LogitsProcessorList.of(batch, lm.dtype()).apply(batch, logits));
             TokenSampler.Choices choices = p.time(DRAW, () -> TokenSampler.choose(logits, processed, batch, rngs));
             p.time(FREE, () -> {
                 step.close();
@@ -202,7 +203,7 @@ public final class StepSplitBenchmark {
                     NDScope sampling = new NDScope();
                     counting.inner = 0;
                     SamplingBatch batch = SamplingBatch.of(Collections.nCopies(n, params), Arrays.asList(ids));
-                    NDArray processed = LogitsProcessorList.of(batch).apply(batch, logits);
+                    NDArray processed = LogitsProcessorList.of(batch, lm.dtype()).apply(batch, logits);
                     TokenSampler.Choices choices = TokenSampler.choose(logits, processed, batch, rngs);
                     sampled = resources(sampling).size() + counting.inner;
                     resources(sampling).clear();

@@ -230,7 +230,7 @@ class DecodeBatchTest {
                         throw new IllegalStateException("injected fault in row " + b);
                     }
                 }
-                return LogitsProcessorList.of(view).apply(view, scores);
+                return LogitsProcessorList.of(view, stories.dtype()).apply(view, scores);
             };
             boolean[] checkThrows = {false};
             SamplingRequest first = new SamplingRequest(stories, prompt, 4, seeded, rng(3), () -> false);

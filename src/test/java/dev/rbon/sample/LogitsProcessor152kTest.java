@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rbon.model.Dtype;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -16,15 +17,16 @@ import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Golden test on a Qwen2-sized vocabulary: the chain against transformers' on rows of 151,936 logits
  * (logits-processors-152k.json, made by src/test/python/make_logits_152k.py). The rows are recomputed here from
- * the generator's formula, bit for bit; the fixture holds the ids transformers kept and its top probabilities.
+ * the generator's formula, bit for bit; the fixture holds the ids transformers kept and its top probabilities. Each
+ * case runs through the chain of every model dtype: top-p's block (float32) and its full sort (bfloat16, float16).
  */
 class LogitsProcessor152kTest {
 
@@ -36,10 +38,12 @@ class LogitsProcessor152kTest {
 
     static Stream<Arguments> cases() throws IOException {
         List<Arguments> cases = new ArrayList<>();
-        for (JsonNode c : fixture().get("cases")) {
-            cases.add(Arguments.of(String.format("seed=%s ties=%s T=%s k=%s p=%s eps=%s ngram=%s", c.get("seed"),
-                    c.get("ties"), c.get("temperature"), c.get("top_k"), c.get("top_p"), c.get("epsilon"),
-                    c.get("no_repeat_ngram_size")), c));
+        for (Dtype dtype : Dtype.values()) {
+            for (JsonNode c : fixture().get("cases")) {
+                cases.add(Arguments.of(String.format("%s model seed=%s ties=%s T=%s k=%s p=%s eps=%s ngram=%s",
+                        dtype.configName(), c.get("seed"), c.get("ties"), c.get("temperature"), c.get("top_k"),
+                        c.get("top_p"), c.get("epsilon"), c.get("no_repeat_ngram_size")), c, dtype));
+            }
         }
         return cases.stream();
     }
@@ -83,7 +87,7 @@ class LogitsProcessor152kTest {
 
     @ParameterizedTest(name = "{index}: {0}")
     @MethodSource("cases")
-    void chainKeepsWhatTransformersKeeps(String name, JsonNode c) throws IOException {
+    void chainKeepsWhatTransformersKeeps(String name, JsonNode c, Dtype dtype) throws IOException {
         int vocab = fixture().get("vocab").asInt();
         float[] row = logits(c, vocab);
         double sum = 0;
@@ -91,7 +95,7 @@ class LogitsProcessor152kTest {
             sum += x;
         }
         assertEquals(c.get("row_checksum").asDouble(), sum, 1e-6 * Math.abs(sum), "the row was not regenerated");
-        float[] processed = Rows.chain(params(c), longs(c.get("input_ids")), row);
+        float[] processed = Rows.chain(params(c), longs(c.get("input_ids")), row, dtype);
         assertArrayEquals(kept(c), keptIds(processed), name);
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] probabilities = manager.create(processed).softmax(0).toFloatArray();
@@ -102,8 +106,9 @@ class LogitsProcessor152kTest {
         }
     }
 
-    @Test
-    void everyCaseInOneBatchAndDrawsOnlyKeptTokens() throws IOException {
+    @ParameterizedTest
+    @EnumSource(Dtype.class)
+    void everyCaseInOneBatchAndDrawsOnlyKeptTokens(Dtype dtype) throws IOException {
         JsonNode fixture = fixture();
         int vocab = fixture.get("vocab").asInt();
         List<SamplingParams> params = new ArrayList<>();
@@ -117,7 +122,7 @@ class LogitsProcessor152kTest {
         SamplingBatch batch = SamplingBatch.of(params, histories);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray raw = Rows.matrix(manager, rows.toArray(float[][]::new));
-            NDArray processed = LogitsProcessorList.of(batch).apply(batch, raw);
+            NDArray processed = LogitsProcessorList.of(batch, dtype).apply(batch, raw);
             float[][] out = Rows.split(processed.toFloatArray(), rows.size());
             RandomGenerator[] rngs = IntStream.range(0, rows.size()).mapToObj(SplittableRandom::new)
                     .toArray(RandomGenerator[]::new);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rbon.Shared;
+import dev.rbon.model.Dtype;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +74,8 @@ class LogitsProcessorFixtureTest {
             logits.add(Shared.floats(c.get("logits")));
         }
         SamplingBatch batch = SamplingBatch.of(params, histories);
-        float[][] processed = Rows.apply(LogitsProcessorList.of(batch), batch, logits.toArray(float[][]::new));
+        float[][] processed = Rows.apply(LogitsProcessorList.of(batch, Dtype.FLOAT32), batch,
+                logits.toArray(float[][]::new));
         int i = 0;
         for (JsonNode c : fixture().get("cases")) {
             assertMatches(c, processed[i++], "batch row " + i + ": " + name(c));

@@ -3,6 +3,7 @@ package dev.rbon.sample;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.rbon.model.Dtype;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,8 @@ class LogitsProcessorListTest {
 
     private static List<Class<?>> chain(SamplingParams... rows) {
         SamplingBatch batch = SamplingBatch.of(List.of(rows), java.util.Collections.nCopies(rows.length, new long[0]));
-        return LogitsProcessorList.of(batch).processors().stream().<Class<?>>map(Object::getClass).toList();
+        return LogitsProcessorList.of(batch, Dtype.FLOAT32).processors().stream().<Class<?>>map(Object::getClass)
+                .toList();
     }
 
     @Test
@@ -51,7 +53,8 @@ class LogitsProcessorListTest {
                 List.of(Rows.params(0.5, 1.0, 2, 0.0, 2), Rows.params(1.0, 1.0, 0, 0.0, 0), Rows.params(0.0, 0.1, 1, 0.5, 0)),
                 List.of(Rows.longs(1, 2, 0, 1), Rows.longs(1, 2, 0, 1), Rows.longs(1, 2, 0, 1)));
         float[] scores = {0f, 1f, 5f, 3f};
-        float[][] out = Rows.apply(LogitsProcessorList.of(batch), batch, new float[][] {scores, scores, scores});
+        float[][] out = Rows.apply(LogitsProcessorList.of(batch, Dtype.FLOAT32), batch,
+                new float[][] {scores, scores, scores});
         assertArrayEquals(new float[] {NEG_INF, 2f, NEG_INF, 6f}, out[0]);
         assertArrayEquals(scores, out[1]);
         assertArrayEquals(scores, out[2], "a greedy row skips the warpers");

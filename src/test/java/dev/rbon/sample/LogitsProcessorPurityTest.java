@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.rbon.model.Dtype;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
@@ -26,7 +27,7 @@ class LogitsProcessorPurityTest {
                 Arguments.of(Named.of("NoRepeatNGramLogitsProcessor", new NoRepeatNGramLogitsProcessor())),
                 Arguments.of(Named.of("an empty chain", new LogitsProcessorList(List.of()))),
                 Arguments.of(Named.of("the full chain",
-                        LogitsProcessorList.of(SamplingBatch.of(List.of(ALL), List.of(new long[1]))))));
+                        LogitsProcessorList.of(SamplingBatch.of(List.of(ALL), List.of(new long[1])), Dtype.FLOAT32))));
     }
 
     @ParameterizedTest(name = "{0}")

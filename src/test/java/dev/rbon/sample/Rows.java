@@ -3,6 +3,7 @@ package dev.rbon.sample;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.rbon.model.Dtype;
 import java.util.Arrays;
 import java.util.List;
 
@@ -26,10 +27,15 @@ final class Rows {
         return apply(processor, SamplingBatch.of(List.of(params), List.of(history)), new float[][] {scores})[0];
     }
 
-    /** One row through the chain the row's parameters build. */
+    /** One row through the chain the row's parameters build for a float32 model. */
     static float[] chain(SamplingParams params, long[] history, float[] scores) {
+        return chain(params, history, scores, Dtype.FLOAT32);
+    }
+
+    /** One row through the chain the row's parameters build for a model computing in {@code modelDtype}. */
+    static float[] chain(SamplingParams params, long[] history, float[] scores, Dtype modelDtype) {
         SamplingBatch batch = SamplingBatch.of(List.of(params), List.of(history));
-        return apply(LogitsProcessorList.of(batch), batch, new float[][] {scores})[0];
+        return apply(LogitsProcessorList.of(batch, modelDtype), batch, new float[][] {scores})[0];
     }
 
     static float[][] apply(LogitsProcessor processor, SamplingBatch batch, float[][] scores) {

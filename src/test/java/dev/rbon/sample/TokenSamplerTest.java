@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.rbon.model.Dtype;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -184,7 +185,7 @@ class TokenSamplerTest {
                 Rows.params(1.5, 1.0, 2, 0.0, 0), Rows.params(1.0, 1.0, 0, 0.1, 0), Rows.params(0.7, 0.9, 20, 3e-4, 2),
                 GREEDY)) {
             SamplingBatch batch = SamplingBatch.of(Collections.nCopies(3, params), Collections.nCopies(3, history));
-            float[][] processed = Rows.apply(LogitsProcessorList.of(batch), batch, raw);
+            float[][] processed = Rows.apply(LogitsProcessorList.of(batch, Dtype.FLOAT32), batch, raw);
             assertArrayEquals(unprocessed, selfCertainties(raw, processed, Collections.nCopies(3, params)), 0.0,
                     params.toString());
         }
