@@ -13,6 +13,12 @@ set -eu
 # the only writable place (an emptyDir under a read-only root filesystem)
 : "${RBON_TMP_DIR:=/tmp}"
 export DJL_CACHE_DIR
+# glibc malloc keeps the memory libtorch frees: allocations up to 32 MiB come from the arenas (not a fresh mmap each),
+# and a thread's 64 MiB arena heaps keep their freed pages instead of being deleted or trimmed. Without it a decode
+# step's (n, vocab) temporaries can be fresh pages every step: ~2,400 page faults per 9.7 MB array at n = 16, which
+# made the draw 6x slower (docs/operations.md, "Native memory allocator"). Read by the loader when java starts.
+: "${GLIBC_TUNABLES:=glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864}"
+export GLIBC_TUNABLES
 
 # Heap is a minority of the memory: libtorch's tensors and weights live outside it (native memory), so the heap
 # gets 40% of the container limit and the rest is left to libtorch, onnxruntime, metaspace and thread stacks.
