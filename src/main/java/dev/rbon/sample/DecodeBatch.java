@@ -240,14 +240,40 @@ public final class DecodeBatch implements AutoCloseable {
         }
     }
 
-    /** Chooses the tokens of rows {@code which} of {@code batch}, and appends each to its row. */
+    /**
+     * Bytes of one (rows, V) float64 array the rows chosen together may fill: the chain's and the draw's
+     * temporaries, float64 and int64 the largest, then stay under glibc's largest mmap threshold (32 MiB) and reuse
+     * arena memory instead of a fresh mapping faulted in page by page at every step (docs/operations.md, "Native
+     * memory allocator"). Tests set it small to force blocks of a few rows.
+     */
+    static volatile long choiceBytes = 24L << 20;
+
+    /** Chooses the tokens of rows {@code which} of {@code batch} and appends each to its row. */
     private void choose(NDArray logits, List<SamplingRequest.Row> batch, List<Integer> which, double[] uniforms) {
-        if (which.isEmpty()) {
-            return;
+        int block = (int) Math.max(1, choiceBytes / (Double.BYTES * logits.getShape().get(1)));
+        List<TokenSampler.Choices> blocks = new ArrayList<>();
+        for (int from = 0; from < which.size(); from += block) { // each row's choice is its own: blocks change none
+            blocks.add(chooseBlock(logits, batch, which.subList(from, Math.min(which.size(), from + block)),
+                    uniforms));
         }
+        int r = 0; // appended only once every block has chosen, so a failure retried per request appends once
+        for (TokenSampler.Choices choices : blocks) {
+            for (int i = 0; i < choices.tokens().length; i++, r++) {
+                SamplingRequest.Row row = batch.get(which.get(r));
+                try {
+                    row.append(choices.tokens()[i], choices.logprobs()[i], choices.selfCertainties()[i]);
+                } catch (RuntimeException e) { // its stop strings: this request's own
+                    fail(row.request, e);
+                }
+            }
+        }
+    }
+
+    /** The tokens of rows {@code which} of {@code batch}, processed and drawn on the device. */
+    private TokenSampler.Choices chooseBlock(NDArray logits, List<SamplingRequest.Row> batch, List<Integer> which,
+            double[] uniforms) {
         List<SamplingRequest.Row> chosen = which.stream().map(batch::get).toList();
         double[] draws = which.stream().mapToDouble(b -> uniforms[b]).toArray();
-        TokenSampler.Choices choices;
         try (NDManager scope = logits.getManager().newSubManager()) {
             NDArray own = logits; // (B', V)
             if (which.size() < batch.size()) {
@@ -255,15 +281,7 @@ public final class DecodeBatch implements AutoCloseable {
             }
             SamplingBatch view = new Running(chosen);
             try (NDArray processed = chain.apply(view).apply(view, own)) { // (B', V)
-                choices = TokenSampler.choose(own, processed, view, draws);
-            }
-        }
-        for (int r = 0; r < chosen.size(); r++) {
-            SamplingRequest.Row row = chosen.get(r);
-            try {
-                row.append(choices.tokens()[r], choices.logprobs()[r], choices.selfCertainties()[r]);
-            } catch (RuntimeException e) { // its stop strings: this request's own
-                fail(row.request, e);
+                return TokenSampler.choose(own, processed, view, draws);
             }
         }
     }

@@ -144,6 +144,36 @@ class DecodeBatchTest {
         }
     }
 
+    /** Rows chosen in blocks of two (as a 151,936 vocabulary is, in blocks of 20) draw what one block draws. */
+    @Test
+    void rowsChosenInBlocksDrawWhatTheyDrawTogether() throws Exception {
+        try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu())) {
+            List<List<long[]>> runs = new ArrayList<>();
+            long defaultBytes = DecodeBatch.choiceBytes;
+            for (long bytes : new long[] {defaultBytes, 2L * Double.BYTES * stories.vocabSize()}) {
+                DecodeBatch.choiceBytes = bytes;
+                try (DecodeBatch batch = new DecodeBatch(stories)) {
+                    SamplingRequest topP = new SamplingRequest(stories, stories.tokenizer().encode("Once upon a time",
+                            true), 5, new SamplingParams(1.0, 0.9, 0, 0.0, 0, 30, null, 7L), rng(7), () -> false);
+                    SamplingRequest topK = new SamplingRequest(stories, stories.tokenizer().encode("Tom", true), 2,
+                            new SamplingParams(0.7, 1.0, 20, 0.0, 2, 24, null, 3L), rng(3), () -> false);
+                    run(batch, List.of(topP, topK), new int[] {0, 2}, 3);
+                    List<long[]> tokens = new ArrayList<>();
+                    for (SamplingRequest request : List.of(topP, topK)) {
+                        request.sequences().forEach(row -> tokens.add(row.tokenIds()));
+                    }
+                    runs.add(tokens);
+                } finally {
+                    DecodeBatch.choiceBytes = defaultBytes;
+                }
+            }
+            assertEquals(7, runs.get(1).size());
+            for (int r = 0; r < runs.get(0).size(); r++) {
+                assertArrayEquals(runs.get(0).get(r), runs.get(1).get(r), "row " + r);
+            }
+        }
+    }
+
     @Test
     void anAbandonedRequestLeavesAtTheNextStepAndTheOthersGoOn() throws Exception {
         try (CausalLM stories = CausalLM.load(Shared.model("stories260K/hf"), Device.cpu());
