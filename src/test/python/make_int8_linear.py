@@ -10,7 +10,7 @@ import pathlib
 
 import torch
 
-ROWS = 32
+ROWS = 32  # Linear.INT8_KERNEL_ROWS
 
 
 class Int8Linear(torch.nn.Module):

@@ -3,6 +3,7 @@ package dev.rbon.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -79,11 +80,23 @@ public final class CausalLM implements AutoCloseable {
      * log_softmax upcast to): (..., hidden) -> (..., vocab).
      */
     public NDArray logits(NDArray hidden) {
-        NDArray logits = lmHead.forward(hidden);
+        NDArray logits = head(hidden).forward(hidden);
         if (model.finalLogitSoftcapping() != null) {
             logits = Attention.softcap(logits, model.finalLogitSoftcapping());
         }
         return logits.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+    }
+
+    /**
+     * The lm_head for these positions. An int8 head's kernel pays for a decode step's few rows; a prefill or a
+     * scoring pass's many rows would dequantize the whole (vocab, hidden) head again for every chunk of positions,
+     * so when the head is tied they multiply the bfloat16 embedding it was quantized from, already in memory.
+     */
+    private Linear head(NDArray hidden) {
+        Shape shape = hidden.getShape();
+        boolean manyRows = hidden.size() / shape.get(shape.dimension() - 1) > Linear.INT8_KERNEL_ROWS;
+        return manyRows && lmHead.scale() != null && model.tieWordEmbeddings()
+                ? new Linear(model.inputEmbeddings(), null) : lmHead;
     }
 
     /** The dtype the model computes in. */

@@ -13,6 +13,9 @@ import ai.djl.ndarray.types.Shape;
  */
 record Linear(NDArray weight, NDArray scale, NDArray bias) {
 
+    /** Rows up to which the int8 matmul runs libtorch's kernel, past which a dequantized GEMM: int8_linear.pt's. */
+    static final int INT8_KERNEL_ROWS = 32;
+
     Linear(NDArray weight, NDArray bias) {
         this(weight, null, bias);
     }

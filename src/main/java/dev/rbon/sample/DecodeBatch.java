@@ -275,8 +275,14 @@ public final class DecodeBatch implements AutoCloseable {
         List<SamplingRequest.Row> chosen = which.stream().map(batch::get).toList();
         double[] draws = which.stream().mapToDouble(b -> uniforms[b]).toArray();
         try (NDManager scope = logits.getManager().newSubManager()) {
-            NDArray own = logits; // (B', V)
-            if (which.size() < batch.size()) {
+            NDArray own; // (B', V)
+            int first = which.get(0);
+            if (which.size() == batch.size()) {
+                own = logits;
+            } else if (which.get(which.size() - 1) - first == which.size() - 1) { // a run of rows: a view
+                own = logits.get(first + ":" + (first + which.size()));
+                own.attach(scope);
+            } else {
                 own = logits.get(scope.create(which.stream().mapToLong(Integer::longValue).toArray()));
             }
             SamplingBatch view = new Running(chosen);

@@ -63,6 +63,33 @@ class Int8QualityTest {
     }
 
     /**
+     * A pass over more positions than the int8 kernel takes (48 here) multiplies a tied head's bfloat16 embedding
+     * instead of the int8 head: the same positions in two cached halves of 24 (the kernel) must agree with it as
+     * int8 agrees with float32.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K/hf", "qwen3"})
+    void aLongPassAgreesWithTheKernelsHead(String name) throws Exception {
+        Path dir = name.startsWith("stories260K") ? Shared.model(name) : DecoderFamiliesTest.folder(name);
+        try (CausalLM int8 = CausalLM.load(dir, Device.cpu(), Dtype.INT8); NDManager manager = int8.newRequestManager()) {
+            long[] ids = new SplittableRandom(11).longs(48, 3, int8.vocabSize()).toArray();
+            NDArray whole = int8.forward(manager.create(new long[][] {ids}), manager.ones(new Shape(1, 48),
+                    DataType.INT64), int8.newCache(manager));                                        // (1, 48, vocab)
+            KvCache cache = int8.newCache(manager);
+            NDArray first = int8.forward(manager.create(new long[][] {Arrays.copyOf(ids, 24)}),
+                    manager.ones(new Shape(1, 24), DataType.INT64), cache);
+            NDArray second = int8.forward(manager.create(new long[][] {Arrays.copyOfRange(ids, 24, 48)}),
+                    manager.ones(new Shape(1, 48), DataType.INT64), cache);
+            NDArray halves = first.concat(second, 1);                                                // (1, 48, vocab)
+            NDArray logP = whole.logSoftmax(2);
+            double kl = logP.exp().mul(logP.sub(halves.logSoftmax(2))).sum().getFloat() / 48;
+            float same = whole.argMax(2).eq(halves.argMax(2)).toType(DataType.FLOAT32, false).mean().getFloat();
+            System.out.printf("%s int8, 48 positions in one pass vs two: argmax %.3f, mean KL %.1e%n", name, same, kl);
+            assertTrue(same >= 0.93 && kl < 2e-3, name + ": argmax " + same + ", KL " + kl);
+        }
+    }
+
+    /**
      * The Skywork-Reward bodies with int8 weights against transformers' float32 scores: the int8 score's distance
      * to float32 is printed beside bfloat16's. 0.05 is bfloat16's own bound in DecoderFamiliesTest; int8 is held
      * to three times it.

@@ -62,7 +62,7 @@ class LinearTest {
     @CsvSource({"1, 64, 48", "3, 64, 5", "16, 160, 64", "32, 64, 48", "33, 64, 48", "100, 96, 40", "4, 40, 48",
             "2, 172, 64"})
     void int8MatmulEqualsTheDequantizedProduct(int rows, int in, int out) {
-        boolean kernel = rows <= 32 && in % 16 == 0;
+        boolean kernel = rows <= Linear.INT8_KERNEL_ROWS && in % 16 == 0;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             NDArray weight = manager.randomNormal(new Shape(out, in));
             NDArray bias = Dtype.INT8.cast(manager.randomNormal(new Shape(out)));
