@@ -97,17 +97,26 @@ public final class DecodeStepSplit {
     /** Bytes of the weights one decode step reads: every layer's, the final norm's and the lm_head's. */
     public static long weightBytes(CausalLM lm) {
         Llama model = (Llama) field(lm, "model");
-        long elements = ((Linear) field(lm, "lmHead")).weight().size() + ((RmsNorm) field(model, "norm")).weight().size();
+        int wide = model.dtype() == Dtype.FLOAT32 ? 4 : 2; // norms, biases, scales: the activations' dtype
+        long bytes = bytes((Linear) field(lm, "lmHead"), wide)
+                + ((RmsNorm) field(model, "norm")).weight().size() * wide;
         for (DecoderLayer layer : (DecoderLayer[]) field(model, "layers")) {
             Llama.LlamaDecoderLayer l = (Llama.LlamaDecoderLayer) layer;
             SelfAttention a = l.selfAttn();
             for (Linear linear : new Linear[] {a.qProj(), a.kProj(), a.vProj(), a.oProj(), l.mlp().gateProj(),
                     l.mlp().upProj(), l.mlp().downProj()}) {
-                elements += linear.weight().size() + (linear.bias() == null ? 0 : linear.bias().size());
+                bytes += bytes(linear, wide);
             }
-            elements += l.inputLayernorm().weight().size() + l.postAttentionLayernorm().weight().size();
+            bytes += (l.inputLayernorm().weight().size() + l.postAttentionLayernorm().weight().size()) * wide;
         }
-        return elements * model.dtype().bytes();
+        return bytes;
+    }
+
+    /** An int8 weight is a byte an element, with a scale per row. */
+    private static long bytes(Linear linear, int wide) {
+        long bias = linear.bias() == null ? 0 : linear.bias().size() * wide;
+        return linear.scale() == null ? linear.weight().size() * wide + bias
+                : linear.weight().size() + linear.scale().size() * wide + bias;
     }
 
     /** Llama.forward. */

@@ -71,7 +71,8 @@ class Int8QualityTest {
     @ValueSource(strings = {"stories260K/hf", "qwen3"})
     void aLongPassAgreesWithTheKernelsHead(String name) throws Exception {
         Path dir = name.startsWith("stories260K") ? Shared.model(name) : DecoderFamiliesTest.folder(name);
-        try (CausalLM int8 = CausalLM.load(dir, Device.cpu(), Dtype.INT8); NDManager manager = int8.newRequestManager()) {
+        try (CausalLM int8 = CausalLM.load(dir, Device.cpu(), Dtype.INT8);
+                NDManager manager = int8.newRequestManager()) {
             long[] ids = new SplittableRandom(11).longs(48, 3, int8.vocabSize()).toArray();
             NDArray whole = int8.forward(manager.create(new long[][] {ids}), manager.ones(new Shape(1, 48),
                     DataType.INT64), int8.newCache(manager));                                        // (1, 48, vocab)
