@@ -45,12 +45,11 @@ public final class PruningBenchmark {
     private PruningBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        Path shapes = Path.of(System.getProperty("shapes", "/tmp/shapes"));
         String dtype = System.getProperty("dtype", "bfloat16");
-        String threads = System.getProperty("threads", "2");
-        if (!Files.isDirectory(shapes.resolve("qwen05b")) || !Files.isDirectory(shapes.resolve("qwen05b-rm"))) {
-            System.out.println("no " + shapes + "/qwen05b(-rm): run python3 ../shared/tools/make_realistic_shapes.py "
-                    + shapes);
+        String threads = Shapes.threads();
+        Path lm = Shapes.folder("qwen05b");
+        Path rm = Shapes.folder("qwen05b-rm");
+        if (!Shapes.present(lm, rm)) {
             return;
         }
         if (!Files.exists(RbonProcess.APP)) {
@@ -58,8 +57,8 @@ public final class PruningBenchmark {
             return;
         }
         Map<String, String> env = new HashMap<>();
-        env.put("RBON_MODELS_POLICY_PATH", shapes.resolve("qwen05b").toString());
-        env.put("RBON_MODELS_REWARD_PATH", shapes.resolve("qwen05b-rm").toString());
+        env.put("RBON_MODELS_POLICY_PATH", lm.toString());
+        env.put("RBON_MODELS_REWARD_PATH", rm.toString());
         env.put("RBON_MODELS_DTYPE", dtype);
         env.put("RBON_WORKERS_INTRA_OP_THREADS", threads);
         env.put("RBON_WORKERS_MAX_BATCH_ROWS", "256");
@@ -69,7 +68,7 @@ public final class PruningBenchmark {
         try (RbonProcess server = new RbonProcess("pruning-benchmark", RbonProcess.freePort(), env).start()) {
             server.awaitReady(Duration.ofMinutes(5));
             System.out.printf(Locale.ROOT, "%s, %s, one worker, %s intra-op threads, %d cores, load average %s%n",
-                    shapes.resolve("qwen05b"), dtype, threads, Runtime.getRuntime().availableProcessors(),
+                    lm, dtype, threads, Runtime.getRuntime().availableProcessors(),
                     Rss.loadAverage());
             String base = "http://127.0.0.1:" + server.port;
             post(base, "/v1/generate", generate(1, 4, 0, null)); // warm-up

@@ -9,7 +9,6 @@ import dev.rbon.sample.SampledSequence;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.score.ReferenceScorer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,15 +39,10 @@ public final class RealScaleBenchmark {
     private RealScaleBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        String threads = System.getProperty("threads", "2");
-        System.setProperty("ai.djl.offline", "true");
-        System.setProperty("ai.djl.pytorch.num_threads", threads);
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        Path shapes = Path.of(System.getProperty("shapes", "/tmp/shapes"));
-        Path lm = shapes.resolve("qwen05b");
-        Path rm = shapes.resolve("qwen05b-rm");
-        if (!Files.isDirectory(lm) || !Files.isDirectory(rm)) {
-            System.out.println("no " + lm + " / " + rm + ": run python3 ../shared/tools/make_realistic_shapes.py " + shapes);
+        String threads = Shapes.configureEngine();
+        Path lm = Shapes.folder("qwen05b");
+        Path rm = Shapes.folder("qwen05b-rm");
+        if (!Shapes.present(lm, rm)) {
             return;
         }
         Path python = Path.of(System.getProperty("peer", "/tmp/peer/bin/python"));

@@ -40,13 +40,15 @@ public final class RerankMemory {
     private RerankMemory() {}
 
     public static void main(String[] args) throws Exception {
-        Path shapes = Path.of(System.getProperty("shapes", "/tmp/shapes"));
-        Path lm = shapes.resolve("qwen05b");
-        Path rm = shapes.resolve("qwen05b-rm");
+        Path lm = Shapes.folder("qwen05b");
+        Path rm = Shapes.folder("qwen05b-rm");
+        if (!Shapes.present(lm, rm)) {
+            return;
+        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         int port = freePort();
         String base = "http://127.0.0.1:" + port;
-        Process server = startServer(port, lm, rm, System.getProperty("threads", "2"));
+        Process server = startServer(port, lm, rm, Shapes.threads());
         try (TextTokenizer tokenizer = TextTokenizer.open(lm.resolve("tokenizer.json"))) {
             Soak.awaitReady(http, base, 600, "target/rerank-memory-server.log");
             System.out.printf("server pid %d, load average %s%n", server.pid(), Rss.loadAverage());

@@ -18,7 +18,6 @@ import dev.rbon.sample.SamplingBatch;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.sample.TokenSampler;
 import java.lang.reflect.Field;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -62,13 +61,9 @@ public final class StepSplitBenchmark {
     private StepSplitBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        String threads = System.getProperty("threads", "2");
-        System.setProperty("ai.djl.offline", "true");
-        System.setProperty("ai.djl.pytorch.num_threads", threads);
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        Path dir = Path.of(System.getProperty("shapes", "/tmp/shapes")).resolve("qwen05b");
-        if (!Files.isDirectory(dir)) {
-            System.out.println("no " + dir + ": run python3 ../shared/tools/make_realistic_shapes.py");
+        String threads = Shapes.configureEngine();
+        Path dir = Shapes.folder("qwen05b");
+        if (!Shapes.present(dir)) {
             return;
         }
         int steps = Integer.getInteger("steps", 15);
