@@ -50,7 +50,8 @@ public final class CausalLM implements AutoCloseable {
     /**
      * transformers' tying: with tie_word_embeddings (the family's default when config.json is silent) the lm_head
      * is the input embedding, and a stored lm_head.weight is overwritten by it; otherwise lm_head.weight is needed.
-     * Under int8 a tied head is an int8 copy of the (bfloat16) embedding, which the lookup keeps using.
+     * A tied head in oneDNN's layout is a copy of the embedding, and under int8 an int8 copy of the (bfloat16)
+     * embedding; the lookup keeps using the embedding.
      */
     private static Linear lmHead(Checkpoint checkpoint, NDManager manager, DecoderModel model) {
         if (!model.tieWordEmbeddings()) {
@@ -58,7 +59,7 @@ public final class CausalLM implements AutoCloseable {
         }
         checkpoint.skip("lm_head.weight");
         if (checkpoint.dtype() != Dtype.INT8) {
-            return new Linear(model.inputEmbeddings(), null);
+            return Linear.tied(model.inputEmbeddings(), checkpoint.dtype());
         }
         try (NDArray embeddings = model.inputEmbeddings().toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
             return Linear.quantize(embeddings, null);

@@ -94,7 +94,7 @@ public final class Gpt2 implements DecoderModel {
         NDArray weight = checkpoint.load(manager, key + ".weight");
         NDArray transposed = weight.transpose().duplicate();
         weight.close();
-        return new Linear(transposed, checkpoint.load(manager, key + ".bias"));
+        return Linear.of(transposed, checkpoint.load(manager, key + ".bias"), checkpoint.dtype());
     }
 
     @Override

@@ -1,23 +1,29 @@
 package dev.rbon.model;
 
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.jboss.logging.Logger;
 
 /**
- * nn.Linear: {@code y = x W^T + b}, weight (out, in) as PyTorch stores it; bias may be null. Under
- * {@link Dtype#INT8} the weight is int8 and {@code scale} (out) bfloat16 holds each row's step; otherwise scale is
- * null and the weight is in the compute dtype.
+ * nn.Linear: {@code y = x W^T + b}, weight (out, in) as PyTorch stores it; bias may be null. The weight is in the
+ * compute dtype, either as stored or, when {@code packed}, reordered into oneDNN's blocked layout (see
+ * {@link #of}); under {@link Dtype#INT8} it is int8 and {@code scale} (out) bfloat16 holds each row's step.
  */
-record Linear(NDArray weight, NDArray scale, NDArray bias) {
+record Linear(NDArray weight, NDArray scale, NDArray bias, boolean packed) {
 
     /** Rows up to which the int8 matmul runs libtorch's kernel, past which a dequantized GEMM: int8_linear.pt's. */
     static final int INT8_KERNEL_ROWS = 32;
 
+    private static final Logger LOG = Logger.getLogger(Linear.class);
+
+    /** The weight as it lies, multiplied by libtorch's linear. */
     Linear(NDArray weight, NDArray bias) {
-        this(weight, null, bias);
+        this(weight, null, bias, false);
     }
 
     static Linear load(Weights checkpoint, NDManager manager, String prefix, boolean hasBias) {
@@ -27,7 +33,30 @@ record Linear(NDArray weight, NDArray scale, NDArray bias) {
                 return quantize(weight, bias);
             }
         }
-        return new Linear(checkpoint.load(manager, prefix + ".weight"), bias);
+        return of(checkpoint.load(manager, prefix + ".weight"), bias, checkpoint.dtype());
+    }
+
+    /**
+     * A Linear that owns {@code weight}, in {@code dtype}. A bfloat16 weight on a CPU whose oneDNN has bfloat16
+     * kernels is reordered once into oneDNN's blocked layout, and the given array closed: libtorch's bfloat16 linear
+     * runs oneDNN too, but lays the stored weight out again in every call (a decode step of 16 rows took 1.4x as
+     * long). float32 keeps libtorch's linear: see {@link OneDnn}.
+     */
+    static Linear of(NDArray weight, NDArray bias, Dtype dtype) {
+        if (!OneDnn.takes(weight, dtype)) {
+            return new Linear(weight, bias);
+        }
+        try (weight) {
+            return new Linear(OneDnn.PACK.forward(weight), null, bias, true);
+        }
+    }
+
+    /**
+     * A head tied to the input embedding, which the lookup keeps using: oneDNN's layout needs a copy of its own
+     * (vocab x hidden more memory); otherwise the head is the embedding itself.
+     */
+    static Linear tied(NDArray embedding, Dtype dtype) {
+        return OneDnn.takes(embedding, dtype) ? of(embedding.duplicate(), null, dtype) : new Linear(embedding, null);
     }
 
     /**
@@ -43,7 +72,7 @@ record Linear(NDArray weight, NDArray scale, NDArray bias) {
             NDArray quantized = weight.div(step).round().clip(-127, 127).toType(DataType.INT8, false);
             NDArray rowScale = scale.reshape(-1);                                                  // (out)
             NDScope.unregister(quantized, rowScale);
-            return new Linear(quantized, rowScale, bias);
+            return new Linear(quantized, rowScale, bias, false);
         }
     }
 
@@ -60,6 +89,9 @@ record Linear(NDArray weight, NDArray scale, NDArray bias) {
             if (bias != null) {
                 y = y.add(bias);
             }
+        } else if (packed) {
+            y = bias == null ? OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight})
+                    : OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight}, bias);
         } else {
             y = bias == null
                     ? ai.djl.nn.core.Linear.linear(rows, weight).singletonOrThrow()
@@ -79,5 +111,37 @@ record Linear(NDArray weight, NDArray scale, NDArray bias) {
      */
     private static final class Int8Matmul {
         static final ScriptModule MODULE = new ScriptModule("int8_linear");
+    }
+
+    /**
+     * oneDNN's linear on a bfloat16 weight reordered once into its layout: src/test/python/make_packed_linear.py.
+     * Only bfloat16: on an AVX-512 AMD EPYC, libtorch 2.7.1's oneDNN returned wrong float32 outputs from a packed
+     * weight for most widths (its avx512_core kernel; docs/models.md), while its bfloat16 kernel matched libtorch's
+     * linear at every width tried. A CPU without bfloat16 kernels refuses the reorder, which is asked once.
+     */
+    private static final class OneDnn {
+        static final ScriptModule PACK = new ScriptModule("pack_linear");
+        static final ScriptModule LINEAR = new ScriptModule("packed_linear");
+        private static volatile Boolean bfloat16Packs;
+
+        /** DJL reads a bfloat16 array's dtype as unknown, so the caller names it. */
+        static boolean takes(NDArray weight, Dtype dtype) {
+            return dtype == Dtype.BFLOAT16 && weight.getDevice().getDeviceType().equals(Device.Type.CPU)
+                    && bfloat16Packs();
+        }
+
+        private static boolean bfloat16Packs() {
+            if (bfloat16Packs == null) {
+                try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+                    PACK.forward(Dtype.BFLOAT16.cast(manager.ones(new Shape(2, 2))));
+                    bfloat16Packs = true;
+                } catch (EngineException e) {
+                    LOG.infof("oneDNN cannot pack bfloat16 weights on this CPU (%s): libtorch's linear multiplies"
+                            + " them", e.getMessage());
+                    bfloat16Packs = false;
+                }
+            }
+            return bfloat16Packs;
+        }
     }
 }

@@ -105,6 +105,6 @@ final class Phi3 {
                 return Linear.quantize(part, null);
             }
         }
-        return new Linear(part.duplicate(), null);
+        return Linear.of(part.duplicate(), null, checkpoint.dtype());
     }
 }

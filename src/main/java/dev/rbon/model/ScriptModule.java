@@ -14,10 +14,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 
 /**
  * A TorchScript module shipped as a resource beside this class (made by a script in src/test/python): the way to
- * reach a libtorch op that DJL 0.36's JNI does not bind, such as the bfloat16 cast or the int8 weight matmul.
+ * reach a libtorch op that DJL 0.36's JNI does not bind, such as the bfloat16 cast, the int8 weight matmul or
+ * oneDNN's linear on a packed weight.
  */
 final class ScriptModule {
 
@@ -47,10 +49,22 @@ final class ScriptModule {
      * Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a call against ~6 us.
      */
     NDArray forward(NDArray... inputs) {
-        IValue[] values = new IValue[inputs.length];
+        return forward(inputs, null);
+    }
+
+    /** forward(inputs..., list) with {@code list} as one Tensor[] argument: how DJL passes an optional tensor. */
+    NDArray forwardWithList(NDArray[] inputs, NDArray... list) {
+        return forward(inputs, list);
+    }
+
+    private NDArray forward(NDArray[] inputs, NDArray[] list) {
+        IValue[] values = new IValue[inputs.length + (list == null ? 0 : 1)];
         try {
             for (int i = 0; i < inputs.length; i++) {
                 values[i] = IValue.from((PtNDArray) inputs[i]);
+            }
+            if (list != null) {
+                values[inputs.length] = IValue.listFrom(Arrays.copyOf(list, list.length, PtNDArray[].class));
             }
             try (IValue out = block.forward(values)) {
                 return out.toTensor((PtNDManager) inputs[0].getManager());

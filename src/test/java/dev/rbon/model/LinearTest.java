@@ -2,6 +2,7 @@ package dev.rbon.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** nn.Linear, and its int8 form: the per-row quantization and both of the int8 matmul's paths. */
+/** nn.Linear: on oneDNN's packed weight, and in int8 (the per-row quantization and both of its matmul's paths). */
 class LinearTest {
 
     @Test
@@ -94,6 +95,50 @@ class LinearTest {
                     assertEquals(expected[i], actual[i], tolerance, rows + "x" + in + "->" + out + " element " + i);
                 }
             }
+        }
+    }
+
+    /**
+     * oneDNN's linear on a packed bfloat16 weight against libtorch's linear on the weight as stored, within one
+     * bfloat16 step of the result, at widths that are and are not multiples of oneDNN's blocks (float32's kernel
+     * failed at 80, 112, 128 and 320). The same inputs as the int8 test, with and without a bias.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 64, 48", "16, 96, 40", "150, 40, 172", "1, 896, 128", "16, 64, 320", "33, 40, 112",
+            "2, 172, 80", "5, 48, 1000"})
+    void packedBfloat16LinearEqualsLibtorchsLinear(int rows, int in, int out) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            NDArray weight = Dtype.BFLOAT16.cast(manager.randomNormal(new Shape(out, in)));
+            NDArray bias = Dtype.BFLOAT16.cast(manager.randomNormal(new Shape(out)));
+            Linear packed = Linear.of(weight.duplicate(), bias, Dtype.BFLOAT16);
+            assertTrue(packed.packed(), "this CPU's oneDNN has bfloat16 kernels (the CI machines' do)");
+            assertArrayEquals(new long[] {out, in}, packed.weight().getShape().getShape());
+            NDArray x = Dtype.BFLOAT16.cast(manager.randomNormal(new Shape(rows, in)));
+            NDArray strided = Dtype.BFLOAT16.cast(manager.randomNormal(new Shape(rows, in + 8))).get(":, 8:");
+            NDArray unaligned = Dtype.BFLOAT16.cast(manager.randomNormal(new Shape(rows * in + 8)))
+                    .get("8:").reshape(rows, in);
+            for (NDArray input : new NDArray[] {x, strided, unaligned, x.reshape(1, rows, in)}) {
+                for (NDArray b : new NDArray[] {bias, null}) {
+                    NDArray y = new Linear(packed.weight(), null, b, true).forward(input);
+                    long[] expectedShape = input.getShape().getShape().clone();
+                    expectedShape[expectedShape.length - 1] = out;
+                    assertArrayEquals(expectedShape, y.getShape().getShape());
+                    float[] actual = y.toType(DataType.FLOAT32, false).toFloatArray();
+                    float[] expected = new Linear(weight, b).forward(input).toType(DataType.FLOAT32, false)
+                            .toFloatArray();
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(expected[i], actual[i], (1 + Math.abs(expected[i])) / 128,
+                                rows + "x" + in + "->" + out + " element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void float32WeightsKeepLibtorchsLinear() {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            assertFalse(Linear.of(manager.randomNormal(new Shape(128, 64)), null, Dtype.FLOAT32).packed());
         }
     }
 }
