@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.rbon.model.Dtype;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 // Mirrors transformers' TopPLogitsWarper (generation/logits_process.py), min_tokens_to_keep = 1.
@@ -26,44 +27,41 @@ import java.util.List;
  * float32. A row at top_p 1 (or greedy) gets the threshold {@code -inf}, so nothing is removed: transformers skips
  * the warper for it.
  *
- * <p>Sorting all V scores is only needed when the nucleus is large. The ascending cumulative sum at token t is
- * {@code total - mass above t}, so a token is kept iff the mass ranked above it is short of p. Each row's
- * {@link #blockSize} largest scores ({@code topK}) therefore decide the row when its nucleus ends inside them
- * ({@link #removeFromBlock}); the other rows go through the full sort. The two agree except for a token whose
- * cumulative probability lies within float rounding of {@code 1 - top_p}: the block's probabilities come from an
- * unsorted row's normaliser, so the last bits of the cumulative sum can differ.
- *
- * <p>The block is tried only on a float32 model's logits. A bfloat16, float16 or int8 (bfloat16 activations)
- * model's logits, widened to float32, still hold only 8 or 11 significant bits, so scores tie at the nucleus edge
- * in nearly every row and the block would be paid for before the full sort anyway (docs/benchmarks.md). Whether
- * it is tried is the model's choice, never the batch's, so a row's path does not depend on what else runs beside it.
+ * <p>Sorting is not needed to find the kept set. The ascending cumulative sum at token t is {@code total - mass
+ * ranked above t}, so the nucleus is every score down to an edge value, which {@link NucleusEdge} finds on the
+ * host from a histogram of the row's probability mass by score, in one pass over the row. The kept set is then
+ * {@code score >= edge}. It agrees with the full sort except for a token whose cumulative probability lies within
+ * float rounding of {@code 1 - top_p} (the probabilities come from the unsorted row's normaliser, so the last bits
+ * of the sums can differ), and for tied scores across the edge: transformers keeps as many of them as fit, which
+ * ones being the order its unstable sort leaves them in. There a float32 model's row goes through the full sort,
+ * so it keeps what transformers keeps; a bfloat16, float16 or int8 model's logits hold only 8 or 11 significant
+ * bits, ties straddle the edge in most rows, and every tied token stays. Either way a row's path depends only on
+ * its own scores and its model, never on what else runs beside it.
  */
 public final class TopPLogitsWarper implements LogitsProcessor {
 
-    /** Largest scores per row examined before the full sort; measured in docs/benchmarks.md. */
-    static final int DEFAULT_BLOCK_SIZE = 1024;
-
-    /** A block no vocabulary exceeds: every row goes through the full sort. */
-    static final int NO_BLOCK = Integer.MAX_VALUE;
-
-    private final int blockSize;
+    /** Whether tied scores across the nucleus edge all stay (else the row is sorted, as transformers does). */
+    private final boolean tiesKept;
+    private final boolean alwaysSort;
 
     /** Top-p for a float32 model's logits. */
     public TopPLogitsWarper() {
         this(Dtype.FLOAT32);
     }
 
-    /** Top-p for the logits of a model computing in {@code modelDtype}: the block for float32 only. */
+    /** Top-p for the logits of a model computing in {@code modelDtype}: ties at the edge kept but in float32. */
     public TopPLogitsWarper(Dtype modelDtype) {
-        this(modelDtype == Dtype.FLOAT32 ? DEFAULT_BLOCK_SIZE : NO_BLOCK);
+        this(modelDtype != Dtype.FLOAT32, false);
     }
 
-    /** @param blockSize the top-k block; a vocabulary no larger than it is always sorted in full */
-    TopPLogitsWarper(int blockSize) {
-        if (blockSize < 2) {
-            throw new IllegalArgumentException("blockSize must be >= 2, got " + blockSize);
-        }
-        this.blockSize = blockSize;
+    private TopPLogitsWarper(boolean tiesKept, boolean alwaysSort) {
+        this.tiesKept = tiesKept;
+        this.alwaysSort = alwaysSort;
+    }
+
+    /** Top-p that sorts every row in full, transformers' computation: the reference in tests and benchmarks. */
+    static TopPLogitsWarper alwaysSorting() {
+        return new TopPLogitsWarper(false, true);
     }
 
     @Override
@@ -84,12 +82,12 @@ public final class TopPLogitsWarper implements LogitsProcessor {
     }
 
     /**
-     * The tokens to remove and which rows the block decided.
+     * The tokens to remove and which rows went through the full sort.
      *
      * @param remove (B, V) bool, attached to the manager of {@code scores}
-     * @param fromBlock per row: true if the top-k block decided it, false if it went through the full sort
+     * @param sorted per row: true if the full sort decided it
      */
-    record Removal(NDArray remove, boolean[] fromBlock) implements AutoCloseable {
+    record Removal(NDArray remove, boolean[] sorted) implements AutoCloseable {
         @Override
         public void close() {
             remove.close();
@@ -98,29 +96,53 @@ public final class TopPLogitsWarper implements LogitsProcessor {
 
     Removal removal(NDArray scores, float[] thresholds) { // (B, V) -> (B, V) bool
         int rows = thresholds.length;
-        if (scores.getShape().get(1) <= blockSize) {
-            return new Removal(fullSortRemove(scores, thresholds), new boolean[rows]); // small: the sort is cheap
+        boolean[] sorted = new boolean[rows];
+        if (alwaysSort) {
+            Arrays.fill(sorted, true);
+            return new Removal(fullSortRemove(scores, thresholds), sorted);
         }
+        float[] edges = new float[rows];
+        Arrays.fill(edges, Float.NEGATIVE_INFINITY);
+        List<Integer> sortRows = new ArrayList<>();
         try (NDScope scope = new NDScope()) {
-            NDList block = removeFromBlock(scores, thresholds);                                  // (B, V), (B, 1)
-            boolean[] fromBlock = block.get(1).toBooleanArray();
-            List<Integer> sortRows = new ArrayList<>();
-            for (int row = 0; row < rows; row++) {
-                if (!fromBlock[row]) {
-                    sortRows.add(row);
+            if (anyFilters(thresholds)) {
+                int vocab = (int) scores.getShape().get(1);
+                float[] values = scores.toFloatArray();
+                float[] probabilities = scores.softmax(1).toFloatArray();
+                NucleusEdge nucleus = new NucleusEdge();
+                for (int row = 0; row < rows; row++) {
+                    if (thresholds[row] != Float.NEGATIVE_INFINITY) {
+                        edges[row] = nucleus.edge(values, probabilities, row * vocab, vocab, thresholds[row],
+                                tiesKept);
+                        if (Float.isNaN(edges[row])) {
+                            sorted[row] = true;
+                            sortRows.add(row);
+                        }
+                    }
                 }
             }
-            NDArray remove = sortRows.isEmpty()
-                    ? block.get(0)
-                    : withSortedRows(scores, thresholds, block.get(0), sortRows);                // (B, V)
+            NDArray edge = scores.getManager().create(edges, new Shape(rows, 1));                // (B, 1)
+            NDArray remove = scores.lt(edge);                                                   // (B, V)
+            if (!sortRows.isEmpty()) {
+                remove = withSortedRows(scores, thresholds, remove, sortRows);                   // (B, V)
+            }
             NDScope.unregister(remove);
-            return new Removal(remove, fromBlock);
+            return new Removal(remove, sorted);
         }
     }
 
-    /** {@code blockRemove}'s rows, with the rows in {@code sortRows} replaced by the full sort's decision. */
+    private static boolean anyFilters(float[] thresholds) {
+        for (float threshold : thresholds) {
+            if (threshold != Float.NEGATIVE_INFINITY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code edgeRemove}'s rows, with the rows in {@code sortRows} replaced by the full sort's decision. */
     private static NDArray withSortedRows(
-            NDArray scores, float[] thresholds, NDArray blockRemove, List<Integer> sortRows) {
+            NDArray scores, float[] thresholds, NDArray edgeRemove, List<Integer> sortRows) {
         int rows = thresholds.length;
         if (sortRows.size() == rows) {
             return fullSortRemove(scores, thresholds);                                           // (B, V)
@@ -140,7 +162,7 @@ public final class TopPLogitsWarper implements LogitsProcessor {
                 merged.add(sorted.get(sortedRow + ":" + (sortedRow + 1)));                     // (1, V)
                 sortedRow++;
             } else {
-                merged.add(blockRemove.get(row + ":" + (row + 1)));                             // (1, V)
+                merged.add(edgeRemove.get(row + ":" + (row + 1)));                             // (1, V)
             }
         }
         return NDArrays.concat(merged, 0);                                                       // (B, V)
@@ -164,50 +186,5 @@ public final class TopPLogitsWarper implements LogitsProcessor {
                 NDArray sortedRemove = belowMass.logicalAnd(notTop)) {                           // (B, V)
             return sortedRemove.scatter(sortedIndices, sortedRemove, 1);                         // (B, V)
         }
-    }
-
-    /**
-     * The removal decided from each row's {@code blockSize} largest scores, and whether the block suffices.
-     *
-     * <p>Probabilities are the full row's softmax, {@code exp(x - max) * (1 / sum)} as torch's softmax kernel
-     * computes them, with the sum taken by {@code sum} (a cascade sum, close to what the sorted row's softmax
-     * gets). In descending order a token's ascending cumulative sum is {@code total - (mass before it)}, in double
-     * and then rounded to float32 as torch's cumsum is; the kept count m is how many exceed the threshold (at
-     * least 1), and the m-th largest score is the edge value. A row is decided by the block when its edge value is
-     * above the block's smallest score (the nucleus ends inside the block) and above the (m+1)-th score (no tie
-     * straddles the edge): the scores at or above the edge value then stay. Which of several tied tokens
-     * transformers keeps is decided by the order its unstable sort leaves them in, so a tie across the edge goes
-     * to the full sort. Rows at threshold {@code -inf} keep everything.
-     *
-     * @return (B, V) bool remove, (B, 1) bool decided
-     */
-    private NDList removeFromBlock(NDArray scores, float[] thresholds) { // (B, V) -> (B, V), (B, 1)
-        int rows = thresholds.length;
-        long vocab = scores.getShape().get(1);
-        NDManager manager = scores.getManager();
-        NDArray threshold = manager.create(thresholds, new Shape(rows, 1));                    // (B, 1)
-        NDArray keepsAll = threshold.eq(Float.NEGATIVE_INFINITY);                               // (B, 1)
-        NDList top = scores.topK(blockSize, 1, true, true);
-        NDArray values = top.get(0);                                                            // (B, K) descending
-        NDArray ids = top.get(1);                                                               // (B, K) int64
-        NDArray max = values.get(":, 0:1");                                                     // (B, 1)
-        NDArray sum = scores.sub(max).exp().sum(new int[] {1}, true);                          // (B, 1)
-        NDArray reciprocal = sum.onesLike().div(sum);                                           // (B, 1)
-        NDArray probabilities = values.sub(max).exp().mul(reciprocal);                         // (B, K)
-        NDArray inclusive = probabilities.toType(DataType.FLOAT64, false).cumSum(1);            // (B, K) double
-        NDArray before = NDArrays.concat(new NDList(inclusive.zerosLike().get(":, 0:1"),
-                inclusive.get(":, :-1")), 1);                                                   // (B, K) double
-        NDArray total = reciprocal.toType(DataType.FLOAT64, false).mul(sum.toType(DataType.FLOAT64, false)); // (B, 1)
-        NDArray cumulative = total.sub(before).toType(DataType.FLOAT32, false);                 // (B, K)
-        NDArray kept = cumulative.gt(threshold).toType(DataType.INT64, false)
-                .sum(new int[] {1}, true).maximum(1);                                           // (B, 1) m
-        NDArray edge = values.gather(kept.sub(1), 1);                                           // (B, 1)
-        NDArray firstRemoved = values.gather(kept.minimum(blockSize - 1), 1);                   // (B, 1)
-        NDArray decided = edge.gt(values.get(":, -1:")).logicalAnd(firstRemoved.lt(edge))
-                .logicalOr(keepsAll);                                                           // (B, 1)
-        NDArray keep = values.gte(edge).logicalOr(keepsAll);                                    // (B, K)
-        NDArray remove = keepsAll.logicalNot().broadcast(new Shape(rows, vocab))
-                .scatter(ids, keep.logicalNot(), 1);                                            // (B, V)
-        return new NDList(remove, decided);
     }
 }

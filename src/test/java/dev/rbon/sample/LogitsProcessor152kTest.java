@@ -3,6 +3,7 @@ package dev.rbon.sample;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,9 +13,12 @@ import dev.rbon.model.Dtype;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,7 +30,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Golden test on a Qwen2-sized vocabulary: the chain against transformers' on rows of 151,936 logits
  * (logits-processors-152k.json, made by src/test/python/make_logits_152k.py). The rows are recomputed here from
  * the generator's formula, bit for bit; the fixture holds the ids transformers kept and its top probabilities. Each
- * case runs through the chain of every model dtype: top-p's block (float32) and its full sort (bfloat16, float16).
+ * case runs through the chain of every model dtype. A float32 model's keeps what transformers keeps; any other
+ * model's top-p keeps every token tied at its edge, so it may keep more, each extra tied with the lowest score
+ * transformers kept.
  */
 class LogitsProcessor152kTest {
 
@@ -96,7 +102,9 @@ class LogitsProcessor152kTest {
         }
         assertEquals(c.get("row_checksum").asDouble(), sum, 1e-6 * Math.abs(sum), "the row was not regenerated");
         float[] processed = Rows.chain(params(c), longs(c.get("input_ids")), row, dtype);
-        assertArrayEquals(kept(c), keptIds(processed), name);
+        if (!keepsWhatTransformersKeeps(c, row, processed, dtype, name)) {
+            return; // ties kept beyond transformers' set: the probabilities differ by design
+        }
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] probabilities = manager.create(processed).softmax(0).toFloatArray();
             for (int i = 0; i < 5; i++) {
@@ -135,9 +143,36 @@ class LogitsProcessor152kTest {
             }
             int r = 0;
             for (JsonNode c : fixture.get("cases")) {
-                assertArrayEquals(kept(c), keptIds(out[r++]), "batch row " + r);
+                keepsWhatTransformersKeeps(c, rows.get(r), out[r], dtype, "batch row " + r);
+                r++;
             }
         }
+    }
+
+    /**
+     * The chain kept what transformers kept, or, for a model computing in less than float32, that and tokens tied
+     * with the lowest score transformers kept (top-p's tie rule).
+     *
+     * @return whether the kept sets are equal
+     */
+    private static boolean keepsWhatTransformersKeeps(JsonNode c, float[] row, float[] processed, Dtype dtype,
+            String name) {
+        int[] expected = kept(c);
+        int[] actual = keptIds(processed);
+        if (dtype == Dtype.FLOAT32 || Arrays.equals(expected, actual)) {
+            assertArrayEquals(expected, actual, name);
+            return true;
+        }
+        Set<Integer> ours = Arrays.stream(actual).boxed().collect(Collectors.toSet());
+        Set<Integer> theirs = Arrays.stream(expected).boxed().collect(Collectors.toSet());
+        assertTrue(ours.containsAll(theirs), name + ": a token transformers keeps was removed");
+        float lowest = (float) Arrays.stream(expected).mapToDouble(id -> row[id]).min().orElseThrow();
+        for (int id : actual) {
+            if (!theirs.contains(id)) {
+                assertEquals(lowest, row[id], name + ": token " + id + " is kept beyond transformers' set untied");
+            }
+        }
+        return false;
     }
 
     private static int[] keptIds(float[] processed) {

@@ -14,109 +14,103 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Property test of top-p's top-k block against the full sort: over seeded random batches (peaked, flat and
- * Zipf-like rows, ties, removed tokens, p from 1e-9 to 1), the block's kept set is the full sort's, except for
- * tokens at the nucleus edge: a token may be decided differently only if the full sort's cumulative probability
- * for it lies within {@link #EDGE} of {@code 1 - p}. A row whose block holds less than p of the mass goes through
- * the full sort; a row whose nucleus ends inside the block does not. Which path a row may take is the model's
- * dtype's: the chain for any model but a float32 one never tries the block.
+ * Property test of top-p's edge search against the full sort: over seeded random batches (peaked, flat and
+ * Zipf-like rows, ties, removed tokens, p from 1e-9 to 1), the kept set is the full sort's, except for tokens at the
+ * nucleus edge: a token may be decided differently only if the full sort's cumulative probability for it lies within
+ * {@link #EDGE} of {@code 1 - p}, or, in the chain of a model computing in less than float32, if its score ties the
+ * edge token's, which then stays. A float32 model's row with tied scores across the edge goes through the full sort
+ * and gets its result bit for bit; no other row does.
  */
-class TopPBlockTest {
+class NucleusEdgeTest {
 
     /**
-     * How far the block's cumulative sums may stray from the sorted row's: both normalise by a float32 sum of the
-     * same exponentials in different orders (rms ~5e-7 relative each, measured on 151,936-token rows).
+     * How far the edge search's cumulative sums may stray from the sorted row's: both normalise by a float32 sum
+     * of the same exponentials in different orders (rms ~5e-7 relative each, measured on 151,936-token rows).
      */
     static final double EDGE = 4e-6;
 
     private static final double[] TOP_PS = {1e-9, 0.01, 0.1, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999999, 1.0};
 
-    private int blockRows;
+    private int edgeRows;
     private int sortRows;
     private int edgeTokens;
+    private int tiedTokensKept;
 
-    @Test
-    void smallVocabulariesWithSmallBlocks() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void smallVocabularies(boolean tiesKept) {
         SplittableRandom random = new SplittableRandom(22);
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int batch = 0; batch < 400; batch++) {
                 int vocab = new int[] {3, 20, 100, 1000}[random.nextInt(4)];
-                int blockSize = Math.max(2, Math.min(vocab - 1, new int[] {2, 4, 16, 64, 256}[random.nextInt(5)]));
-                checkBatch(manager, random, vocab, blockSize, 1 + random.nextInt(8));
+                checkBatch(manager, random, vocab, 1 + random.nextInt(8), tiesKept);
             }
         }
-        System.out.printf("small vocabularies: %d rows from the block, %d sorted, %d edge tokens differed%n",
-                blockRows, sortRows, edgeTokens);
-        assertTrue(blockRows > 500 && sortRows > 200, blockRows + " block rows, " + sortRows + " sorted rows");
+        report("small vocabularies", tiesKept);
     }
 
-    @Test
-    void qwenVocabularyWithTheDefaultBlock() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void qwenVocabulary(boolean tiesKept) {
         SplittableRandom random = new SplittableRandom(151_936);
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int batch = 0; batch < 12; batch++) {
-                checkBatch(manager, random, 151_936, TopPLogitsWarper.DEFAULT_BLOCK_SIZE, 6);
+                checkBatch(manager, random, 151_936, 6, tiesKept);
             }
         }
-        System.out.printf("vocabulary 151,936: %d rows from the block, %d sorted, %d edge tokens differed%n",
-                blockRows, sortRows, edgeTokens);
-        assertTrue(blockRows > 20 && sortRows > 5, blockRows + " block rows, " + sortRows + " sorted rows");
+        report("vocabulary 151,936", tiesKept);
+    }
+
+    private void report(String what, boolean tiesKept) {
+        System.out.printf("%s, ties %s: %d rows from the edge search, %d sorted, %d edge tokens differed, %d tied"
+                + " tokens kept%n", what, tiesKept ? "kept" : "sorted", edgeRows, sortRows, edgeTokens, tiedTokensKept);
+        assertTrue(edgeRows > 20, edgeRows + " rows from the edge search");
+        assertTrue(tiesKept ? sortRows == 0 && tiedTokensKept > 0 : sortRows > 5,
+                sortRows + " sorted rows, " + tiedTokensKept + " tied tokens kept");
     }
 
     /**
-     * Rows the block decides when it is tried (Zipf-like, p = 0.9: nuclei of tens to hundreds of distinct scores):
-     * a float32 model's chain decides them from the block, every other dtype's chain sorts them in full, with the
-     * full sort's result bit for bit.
+     * Ties across the edge, {@code [2, 1, 1, 1, -5]} at p = 0.6: transformers keeps the 2 and one of the 1s, which
+     * one its sort decides. A float32 model's chain sorts the row and keeps what transformers keeps; any other
+     * model's chain keeps all three 1s.
      */
     @ParameterizedTest
     @EnumSource(Dtype.class)
-    void onlyAFloat32ModelsChainTriesTheBlock(Dtype dtype) {
-        SplittableRandom random = new SplittableRandom(16);
-        int rows = 4;
-        float[][] scores = new float[rows][];
-        for (int row = 0; row < rows; row++) {
-            scores[row] = zipfRow(random, 151_936, 1.4 + 0.1 * row);
-        }
-        SamplingParams params = new SamplingParams(1.0, 0.9, 0, 0.0, 0, 16, List.of(), null);
-        SamplingBatch batch = SamplingBatch.of(Collections.nCopies(rows, params),
-                Collections.nCopies(rows, new long[0]));
+    void tiesAcrossTheEdgeAreSortedForAFloat32ModelAndKeptOtherwise(Dtype dtype) {
+        SamplingParams params = new SamplingParams(1.0, 0.6, 0, 0.0, 0, 16, List.of(), null);
+        SamplingBatch batch = SamplingBatch.of(List.of(params), List.of(new long[0]));
         TopPLogitsWarper topP = LogitsProcessorList.of(batch, dtype).processors().stream()
                 .filter(TopPLogitsWarper.class::isInstance).map(TopPLogitsWarper.class::cast).findFirst().orElseThrow();
         float[] thresholds = TopPLogitsWarper.thresholds(batch);
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray input = Rows.matrix(manager, scores);
+            NDArray input = Rows.matrix(manager, new float[][] {{2, 1, 1, 1, -5}});
             try (TopPLogitsWarper.Removal removal = topP.removal(input, thresholds)) {
-                boolean[] fromBlock = new boolean[rows];
-                Arrays.fill(fromBlock, dtype == Dtype.FLOAT32);
-                assertArrayEquals(fromBlock, removal.fromBlock(), dtype.configName() + " model");
-                if (dtype != Dtype.FLOAT32) {
-                    assertArrayEquals(asFloats(TopPLogitsWarper.fullSortRemove(input, thresholds), rows),
-                            asFloats(removal.remove(), rows));
+                float[] remove = asFloats(removal.remove(), 1)[0];
+                float[] sorted = asFloats(TopPLogitsWarper.fullSortRemove(input, thresholds), 1)[0];
+                assertEquals(3f, sum(sorted), "transformers removes two of the 1s and the -5");
+                if (dtype == Dtype.FLOAT32) {
+                    assertArrayEquals(new boolean[] {true}, removal.sorted());
+                    assertArrayEquals(sorted, remove);
+                } else {
+                    assertArrayEquals(new boolean[] {false}, removal.sorted());
+                    assertArrayEquals(new float[] {0, 0, 0, 0, 1}, remove, dtype.configName() + " model");
                 }
             }
         }
     }
 
-    /** {@code -a ln(1 + rank)} over a random permutation of the ranks: no two scores tie. */
-    private static float[] zipfRow(SplittableRandom random, int vocab, double a) {
-        int[] ranks = new int[vocab];
-        Arrays.setAll(ranks, i -> i);
-        for (int i = vocab - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = ranks[i];
-            ranks[i] = ranks[j];
-            ranks[j] = swap;
+    private static float sum(float[] values) {
+        float sum = 0;
+        for (float value : values) {
+            sum += value;
         }
-        float[] row = new float[vocab];
-        for (int t = 0; t < vocab; t++) {
-            row[t] = (float) (-a * Math.log1p(ranks[t]));
-        }
-        return row;
+        return sum;
     }
 
-    private void checkBatch(NDManager manager, SplittableRandom random, int vocab, int blockSize, int rows) {
+    private void checkBatch(NDManager manager, SplittableRandom random, int vocab, int rows, boolean tiesKept) {
         float[][] scores = new float[rows][];
         float[] thresholds = new float[rows];
         double[] topPs = new double[rows];
@@ -125,27 +119,37 @@ class TopPBlockTest {
             topPs[row] = random.nextInt(4) == 0 ? random.nextDouble(1e-6, 1) : TOP_PS[random.nextInt(TOP_PS.length)];
             thresholds[row] = topPs[row] >= 1 ? Float.NEGATIVE_INFINITY : (float) (1.0 - topPs[row]);
         }
+        TopPLogitsWarper topP = new TopPLogitsWarper(tiesKept ? Dtype.BFLOAT16 : Dtype.FLOAT32);
         try (NDManager step = manager.newSubManager()) {
             NDArray input = Rows.matrix(step, scores);
             float[][] sortedRemove = asFloats(TopPLogitsWarper.fullSortRemove(input, thresholds), rows);
             float[][] cumulative = sortedCumulative(input, rows);
-            try (TopPLogitsWarper.Removal removal = new TopPLogitsWarper(blockSize).removal(input, thresholds)) {
+            try (TopPLogitsWarper.Removal removal = topP.removal(input, thresholds)) {
                 float[][] remove = asFloats(removal.remove(), rows);
                 for (int row = 0; row < rows; row++) {
-                    String where = String.format("V=%d K=%d row %d p=%s", vocab, blockSize, row, topPs[row]);
-                    checkRow(where, scores[row], topPs[row], blockSize, removal.fromBlock()[row]);
+                    String where = String.format("V=%d row %d p=%s", vocab, row, topPs[row]);
+                    checkRow(where, scores[row], topPs[row], tiesKept, removal.sorted()[row]);
+                    float lowestKept = Float.POSITIVE_INFINITY; // by transformers
                     for (int t = 0; t < vocab; t++) {
-                        if (sortedRemove[row][t] != remove[row][t]) {
-                            assertTrue(removal.fromBlock()[row], where + ": the sorted row differs at " + t);
-                            double distance = Math.abs(cumulative[row][t] - thresholds[row]);
-                            assertTrue(distance <= EDGE, where + ": token " + t + " differs " + distance + " from the edge");
-                            edgeTokens++;
-                        }
+                        lowestKept = sortedRemove[row][t] == 0 ? Math.min(lowestKept, scores[row][t]) : lowestKept;
                     }
-                    if (removal.fromBlock()[row]) {
-                        blockRows++;
-                    } else {
+                    for (int t = 0; t < vocab; t++) {
+                        if (sortedRemove[row][t] == remove[row][t]) {
+                            continue;
+                        }
+                        assertTrue(!removal.sorted()[row], where + ": the sorted row differs at " + t);
+                        if (tiesKept && scores[row][t] == lowestKept && remove[row][t] == 0) {
+                            tiedTokensKept++;
+                            continue;
+                        }
+                        double distance = Math.abs(cumulative[row][t] - thresholds[row]);
+                        assertTrue(distance <= EDGE, where + ": token " + t + " differs " + distance + " from the edge");
+                        edgeTokens++;
+                    }
+                    if (removal.sorted()[row]) {
                         sortRows++;
+                    } else {
+                        edgeRows++;
                     }
                 }
             }
@@ -153,13 +157,12 @@ class TopPBlockTest {
     }
 
     /**
-     * The fallback is taken when the block's mass is short of p, or when tied scores straddle the nucleus edge; the
-     * block decides when the nucleus ends inside it with no tie across its edge. Rows whose edge is within
-     * {@link #EDGE} of p are not judged.
+     * A row is sorted in full only when tied scores straddle the nucleus edge and the chain does not keep ties.
+     * Rows whose edge is within {@link #EDGE} of p are not judged.
      */
-    private static void checkRow(String where, float[] scores, double topP, int blockSize, boolean fromBlock) {
+    private static void checkRow(String where, float[] scores, double topP, boolean tiesKept, boolean sorted) {
         if (topP >= 1) {
-            assertTrue(fromBlock, where + ": a row at top_p 1 needs no sort");
+            assertTrue(!sorted, where + ": a row at top_p 1 needs no sort");
             return;
         }
         int vocab = scores.length;
@@ -172,26 +175,19 @@ class TopPBlockTest {
             total += Math.exp(score - max);
         }
         double before = 0; // the mass ranked above position i
-        double blockMass = 0;
         int keptLow = 0;
         int keptHigh = 0;
         for (int i = 0; i < vocab; i++) {
             keptLow += before < topP - EDGE ? 1 : 0;
             keptHigh += before < topP + EDGE ? 1 : 0;
             before += Math.exp(descending[i] - max) / total;
-            blockMass = i == blockSize - 1 ? before : blockMass;
-        }
-        if (blockMass < topP - EDGE) {
-            assertTrue(!fromBlock, where + ": the block holds " + blockMass + " < p, yet decided the row");
         }
         keptLow = Math.max(1, keptLow); // the top token always stays
         keptHigh = Math.max(1, keptHigh);
         if (keptLow == keptHigh) {
             float edge = descending[keptLow - 1];
             boolean tieAcross = keptLow < vocab && descending[keptLow] == edge;
-            boolean endsInBlock = edge > descending[blockSize - 1];
-            assertEquals(endsInBlock && !tieAcross, fromBlock, where + ": kept " + keptLow + ", tie across the edge "
-                    + tieAcross + ", ends in the block " + endsInBlock);
+            assertEquals(tieAcross && !tiesKept, sorted, where + ": kept " + keptLow + ", tie across " + tieAcross);
         }
     }
 
