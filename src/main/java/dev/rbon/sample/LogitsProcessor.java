@@ -1,6 +1,7 @@
 package dev.rbon.sample;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 
 /**
  * One step of the logits-processing chain, as transformers' {@code LogitsProcessor} (generation/logits_process.py),
@@ -21,10 +22,14 @@ public interface LogitsProcessor {
      */
     NDArray apply(SamplingBatch batch, NDArray scores);
 
-    /** A copy of {@code scores} with {@code -inf} where {@code remove} is true: torch's {@code masked_fill}. */
+    /**
+     * A copy of {@code scores} with {@code -inf} where {@code remove} is true: torch's {@code masked_fill}, as one
+     * elementwise {@code where} (DJL's masked {@code set} indexes through the mask's nonzero ids, 10x slower).
+     */
     static NDArray removed(NDArray scores, NDArray remove) { // (B, V), (B, V) bool -> (B, V)
-        NDArray processed = scores.duplicate();
-        processed.set(remove, Float.NEGATIVE_INFINITY);
-        return processed;
+        try (NDArray filter = scores.getManager().create(Float.NEGATIVE_INFINITY);
+                NDArray filled = filter.broadcast(scores.getShape())) {                          // a view
+            return NDArrays.where(remove, filled, scores);
+        }
     }
 }

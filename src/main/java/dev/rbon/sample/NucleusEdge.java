@@ -3,13 +3,16 @@ package dev.rbon.sample;
 import java.util.Arrays;
 
 /**
- * The lowest score top-p keeps in one row, found without sorting the row: transformers keeps a token iff its
+ * The lowest probability top-p keeps in one row, found without sorting the row: transformers keeps a token iff its
  * ascending cumulative probability, {@code total - mass ranked above it}, rounded to float32, exceeds {@code 1 -
- * top_p}; the mass above falls as the score rises, so the kept tokens are the scores down to an edge value.
+ * top_p}; the mass above falls as the probability rises, so the kept tokens are those down to an edge probability.
+ * (transformers ranks by score; the softmax keeps that order, and scores tied in probability only are rare enough
+ * to be sorted with the other ties.)
  *
- * <p>One pass adds each token's probability to a bucket of its score's top 16 bits (sign, exponent and 7 bits of
- * mantissa, in score order: a bfloat16 score is a bucket of its own). Walking the buckets from the top finds the
- * one the edge lies in; only its tokens are sorted, and walked value by value. Reused across the rows of a step.
+ * <p>One pass adds each probability to a bucket of its top 16 bits (exponent and 7 bits of mantissa, in value
+ * order: the probabilities of a bfloat16 model's scores fall into few buckets, one a score). Walking the buckets
+ * from the top finds the one the edge lies in; only its tokens are sorted, and walked value by value. Reused across
+ * the rows of a step.
  */
 final class NucleusEdge {
 
@@ -19,19 +22,19 @@ final class NucleusEdge {
     private final int[] count = new int[BUCKETS];
 
     /**
-     * The edge of row {@code [from, from + vocab)}: tokens scoring at least it are kept. When tied scores straddle
-     * the edge (transformers keeps some of them, which ones its sort decides) the result is that score if
-     * {@code tiesKept}, else NaN: the row needs the full sort.
+     * The edge of row {@code [from, from + vocab)} of {@code probabilities} (softmaxed rows): tokens whose
+     * probability is at least it are kept. When tied tokens straddle the edge (transformers keeps some of them,
+     * which ones its sort decides) the result is their probability if {@code tiesKept}, else NaN: the row needs the
+     * full sort.
      *
-     * @param probabilities the row's softmax, in the same layout as {@code scores}
      * @param threshold {@code 1 - top_p} in float32, not {@code -inf}
      */
-    float edge(float[] scores, float[] probabilities, int from, int vocab, float threshold, boolean tiesKept) {
+    float edge(float[] probabilities, int from, int vocab, float threshold, boolean tiesKept) {
         Arrays.fill(mass, 0);
         Arrays.fill(count, 0);
         double total = 0;
         for (int i = from; i < from + vocab; i++) {
-            int bucket = bucket(scores[i]);
+            int bucket = bucket(probabilities[i]);
             mass[bucket] += probabilities[i];
             count[bucket]++;
             total += probabilities[i];
@@ -47,22 +50,22 @@ final class NucleusEdge {
                 top = false;
                 continue;
             }
-            return edgeWithin(bucket, scores, probabilities, from, vocab, threshold, tiesKept, total, above, top);
+            return edgeWithin(bucket, probabilities, from, vocab, threshold, tiesKept, total, above, top);
         }
-        return Float.NEGATIVE_INFINITY; // every token stays: only a threshold below 0 does that
+        return 0; // every token stays: only a threshold below 0 does that
     }
 
     /**
-     * The bucket's tokens, walked by descending score, equal scores as one group. A token just below the bucket
-     * would be removed, so the edge is inside it, or at its lowest score.
+     * The bucket's tokens, walked by descending probability, equal ones as a group. A token just below the bucket
+     * would be removed, so the edge is inside it, or at its lowest probability.
      */
-    private float edgeWithin(int bucket, float[] scores, float[] probabilities, int from, int vocab,
+    private float edgeWithin(int bucket, float[] probabilities, int from, int vocab,
             float threshold, boolean tiesKept, double total, double above, boolean top) {
         long[] tokens = new long[count[bucket]];
         int n = 0;
         for (int i = from; i < from + vocab; i++) {
-            if (bucket(scores[i]) == bucket) {
-                tokens[n++] = (long) ordered(scores[i]) << 32 | (i - from); // by score, then by index
+            if (bucket(probabilities[i]) == bucket) {
+                tokens[n++] = (long) Float.floatToRawIntBits(probabilities[i]) << 32 | (i - from); // by value
             }
         }
         Arrays.sort(tokens);
@@ -72,7 +75,7 @@ final class NucleusEdge {
             while (start > 0 && tokens[start - 1] >> 32 == tokens[end - 1] >> 32) {
                 start--;
             }
-            float score = scores[from + (int) tokens[end - 1]];
+            float probability = probabilities[from + (int) tokens[end - 1]];
             int kept = 0;
             for (int k = end - 1; k >= start; k--) {
                 if ((float) (total - above) > threshold || top) {
@@ -82,25 +85,19 @@ final class NucleusEdge {
                 top = false;
             }
             if (kept == 0) {
-                return Math.nextUp(score); // the scores above this group stay, it goes
+                return Math.nextUp(probability); // the tokens above this group stay, it goes
             }
             if (kept < end - start) {
-                return tiesKept ? score : Float.NaN;
+                return tiesKept ? probability : Float.NaN;
             }
-            lowest = score;
+            lowest = probability;
             end = start;
         }
         return lowest;
     }
 
-    /** The score's bits as an int that orders as the scores do (negative scores' magnitude bits flipped). */
-    private static int ordered(float score) {
-        int bits = Float.floatToRawIntBits(score);
-        return bits ^ (bits >> 31 & 0x7fffffff);
-    }
-
-    /** The top 16 bits of the ordered int, from 0 for the lowest scores. */
-    private static int bucket(float score) {
-        return (ordered(score) ^ Integer.MIN_VALUE) >>> 16;
+    /** The top 16 bits of a probability: a non-negative float's bits order as its value does. */
+    private static int bucket(float probability) {
+        return Float.floatToRawIntBits(probability) >>> 16;
     }
 }

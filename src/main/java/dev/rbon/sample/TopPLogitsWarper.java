@@ -28,9 +28,9 @@ import java.util.List;
  * the warper for it.
  *
  * <p>Sorting is not needed to find the kept set. The ascending cumulative sum at token t is {@code total - mass
- * ranked above t}, so the nucleus is every score down to an edge value, which {@link NucleusEdge} finds on the
- * host from a histogram of the row's probability mass by score, in one pass over the row. The kept set is then
- * {@code score >= edge}. It agrees with the full sort except for a token whose cumulative probability lies within
+ * ranked above t}, so the nucleus is every token down to an edge probability, which {@link NucleusEdge} finds on
+ * the host from a histogram of the row's probabilities, in one pass over the row; the kept set is then {@code
+ * probability >= edge}, one comparison on the device. It agrees with the full sort except for a token whose cumulative probability lies within
  * float rounding of {@code 1 - top_p} (the probabilities come from the unsorted row's normaliser, so the last bits
  * of the sums can differ), and for tied scores across the edge: transformers keeps as many of them as fit, which
  * ones being the order its unstable sort leaves them in. There a float32 model's row goes through the full sort,
@@ -101,28 +101,27 @@ public final class TopPLogitsWarper implements LogitsProcessor {
             Arrays.fill(sorted, true);
             return new Removal(fullSortRemove(scores, thresholds), sorted);
         }
-        float[] edges = new float[rows];
-        Arrays.fill(edges, Float.NEGATIVE_INFINITY);
+        if (!anyFilters(thresholds)) {
+            return new Removal(scores.zerosLike().toType(DataType.BOOLEAN, false), sorted);
+        }
+        float[] edges = new float[rows]; // 0 keeps every token
         List<Integer> sortRows = new ArrayList<>();
         try (NDScope scope = new NDScope()) {
-            if (anyFilters(thresholds)) {
-                int vocab = (int) scores.getShape().get(1);
-                float[] values = scores.toFloatArray();
-                float[] probabilities = scores.softmax(1).toFloatArray();
-                NucleusEdge nucleus = new NucleusEdge();
-                for (int row = 0; row < rows; row++) {
-                    if (thresholds[row] != Float.NEGATIVE_INFINITY) {
-                        edges[row] = nucleus.edge(values, probabilities, row * vocab, vocab, thresholds[row],
-                                tiesKept);
-                        if (Float.isNaN(edges[row])) {
-                            sorted[row] = true;
-                            sortRows.add(row);
-                        }
+            int vocab = (int) scores.getShape().get(1);
+            NDArray probabilities = scores.softmax(1);                                          // (B, V)
+            float[] host = probabilities.toFloatArray();
+            NucleusEdge nucleus = new NucleusEdge();
+            for (int row = 0; row < rows; row++) {
+                if (thresholds[row] != Float.NEGATIVE_INFINITY) {
+                    edges[row] = nucleus.edge(host, row * vocab, vocab, thresholds[row], tiesKept);
+                    if (Float.isNaN(edges[row])) {
+                        sorted[row] = true;
+                        sortRows.add(row);
                     }
                 }
             }
             NDArray edge = scores.getManager().create(edges, new Shape(rows, 1));                // (B, 1)
-            NDArray remove = scores.lt(edge);                                                   // (B, V)
+            NDArray remove = probabilities.lt(edge);                                            // (B, V)
             if (!sortRows.isEmpty()) {
                 remove = withSortedRows(scores, thresholds, remove, sortRows);                   // (B, V)
             }
