@@ -27,16 +27,16 @@ import java.util.List;
  * float32. A row at top_p 1 (or greedy) gets the threshold {@code -inf}, so nothing is removed: transformers skips
  * the warper for it.
  *
- * <p>Sorting is not needed to find the kept set. The ascending cumulative sum at token t is {@code total - mass
- * ranked above t}, so the nucleus is every token down to an edge probability, which {@link NucleusEdge} finds on
- * the host from a histogram of the row's probabilities, in one pass over the row; the kept set is then {@code
- * probability >= edge}, one comparison on the device. It agrees with the full sort except for a token whose cumulative probability lies within
- * float rounding of {@code 1 - top_p} (the probabilities come from the unsorted row's normaliser, so the last bits
- * of the sums can differ), and for tied scores across the edge: transformers keeps as many of them as fit, which
- * ones being the order its unstable sort leaves them in. There a float32 model's row goes through the full sort,
- * so it keeps what transformers keeps; a bfloat16, float16 or int8 model's logits hold only 8 or 11 significant
- * bits, ties straddle the edge in most rows, and every tied token stays. Either way a row's path depends only on
- * its own scores and its model, never on what else runs beside it.
+ * <p>Sorting is not needed to find the kept set. The ascending cumulative sum at token t is {@code total - mass ranked
+ * above t}, so the nucleus is every token down to an edge probability, which {@link NucleusEdge} finds on the host from
+ * a histogram of the row's probabilities, in one pass over the row; the kept set is then {@code probability >= edge},
+ * one comparison on the device. It agrees with the full sort except for a token whose cumulative probability lies
+ * within float rounding of {@code 1 - top_p} (the probabilities come from the unsorted row's normaliser, so the last
+ * bits of the sums can differ), and for tied scores across the edge: transformers keeps as many of them as fit, which
+ * ones being the order its unstable sort leaves them in. There a float32 model's row goes through the full sort, so it
+ * keeps what transformers keeps; a bfloat16, float16 or int8 model's logits hold only 8 or 11 significant bits, ties
+ * straddle the edge in most rows, and every tied token stays. Either way a row's path depends only on its own scores
+ * and its model, never on what else runs beside it.
  */
 public final class TopPLogitsWarper implements LogitsProcessor {
 

@@ -143,7 +143,7 @@ class NucleusEdgeTest {
                             continue;
                         }
                         double distance = Math.abs(cumulative[row][t] - thresholds[row]);
-                        assertTrue(distance <= EDGE, where + ": token " + t + " differs " + distance + " from the edge");
+                        assertTrue(distance <= EDGE, where + ": token " + t + " differs " + distance + " from p");
                         edgeTokens++;
                     }
                     if (removal.sorted()[row]) {
