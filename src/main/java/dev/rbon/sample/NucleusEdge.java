@@ -10,9 +10,9 @@ import java.util.Arrays;
  * to be sorted with the other ties.)
  *
  * <p>One pass adds each probability to a bucket of its top 16 bits (exponent and 7 bits of mantissa, in value
- * order: the probabilities of a bfloat16 model's scores fall into few buckets, one a score). Walking the buckets
- * from the top finds the one the edge lies in; only its tokens are sorted, and walked value by value. Reused across
- * the rows of a step.
+ * order). Walking the buckets from the top finds the one the edge lies in; a second pass counts that bucket's
+ * tokens by their low 16 bits, each count one value, walked the same way: no sort, however flat the row. Reused
+ * across the rows of a step.
  */
 final class NucleusEdge {
 
@@ -56,42 +56,41 @@ final class NucleusEdge {
     }
 
     /**
-     * The bucket's tokens, walked by descending probability, equal ones as a group. A token just below the bucket
-     * would be removed, so the edge is inside it, or at its lowest probability.
+     * The bucket's tokens by their low 16 bits, which make each one value: a second histogram, walked from the top
+     * value as the first was, tied tokens as one group. A token just below the bucket would be removed, so the edge
+     * is inside it, or at its lowest value.
      */
     private float edgeWithin(int bucket, float[] probabilities, int from, int vocab,
             float threshold, boolean tiesKept, double total, double above, boolean top) {
-        long[] tokens = new long[count[bucket]];
-        int n = 0;
+        Arrays.fill(count, 0);
         for (int i = from; i < from + vocab; i++) {
-            if (bucket(probabilities[i]) == bucket) {
-                tokens[n++] = (long) Float.floatToRawIntBits(probabilities[i]) << 32 | (i - from); // by value
+            int bits = Float.floatToRawIntBits(probabilities[i]);
+            if (bits >>> 16 == bucket) {
+                count[bits & 0xffff]++;
             }
         }
-        Arrays.sort(tokens);
         float lowest = Float.NaN;
-        for (int end = tokens.length; end > 0; ) {
-            int start = end - 1;
-            while (start > 0 && tokens[start - 1] >> 32 == tokens[end - 1] >> 32) {
-                start--;
+        for (int low = BUCKETS - 1; low >= 0; low--) {
+            int tied = count[low];
+            if (tied == 0) {
+                continue;
             }
-            float probability = probabilities[from + (int) tokens[end - 1]];
+            float probability = Float.intBitsToFloat(bucket << 16 | low);
             int kept = 0;
-            for (int k = end - 1; k >= start; k--) {
+            for (int k = 0; k < tied; k++) {
                 if ((float) (total - above) > threshold || top) {
                     kept++;
                 }
-                above += probabilities[from + (int) tokens[k]];
+                above += probability;
                 top = false;
             }
             if (kept == 0) {
-                return Math.nextUp(probability); // the tokens above this group stay, it goes
+                return Math.nextUp(probability); // the tokens above this value stay, it goes
             }
-            if (kept < end - start) {
+            if (kept < tied) {
                 return tiesKept ? probability : Float.NaN;
             }
             lowest = probability;
-            end = start;
         }
         return lowest;
     }
