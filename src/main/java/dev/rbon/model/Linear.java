@@ -7,14 +7,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
  * nn.Linear: {@code y = x W^T + b}, weight (out, in) as PyTorch stores it; bias may be null. The weight is in the
- * compute dtype, either as stored or, when {@code packed}, reordered into oneDNN's blocked layout (see
- * {@link #of}); under {@link Dtype#INT8} it is int8 and {@code scale} (out) bfloat16 holds each row's step.
+ * compute dtype, multiplied by libtorch's linear or, when {@code oneDnn}, by oneDNN's (see {@link #of}); under
+ * {@link Dtype#INT8} it is int8 and {@code scale} (out) bfloat16 holds each row's step.
  */
-record Linear(NDArray weight, NDArray scale, NDArray bias, boolean packed) {
+record Linear(NDArray weight, NDArray scale, NDArray bias, boolean oneDnn) {
 
     /** Rows up to which the int8 matmul runs libtorch's kernel, past which a dequantized GEMM: int8_linear.pt's. */
     static final int INT8_KERNEL_ROWS = 32;
@@ -37,14 +39,18 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean packed) {
     }
 
     /**
-     * A Linear that owns {@code weight}, in {@code dtype}. A bfloat16 weight on a CPU whose oneDNN has bfloat16
-     * kernels is reordered once into oneDNN's blocked layout, and the given array closed: libtorch's bfloat16 linear
-     * runs oneDNN too, but lays the stored weight out again in every call (a decode step of 16 rows took 1.4x as
-     * long). float32 keeps libtorch's linear: see {@link OneDnn}.
+     * A Linear that owns {@code weight}, in {@code dtype}, multiplied by oneDNN where the CPU's oneDNN takes the
+     * dtype. A bfloat16 weight is reordered once into oneDNN's blocked layout and the given array closed: libtorch's
+     * bfloat16 linear runs oneDNN too, but lays the stored weight out again in every call (a decode step of 16 rows
+     * took 1.4x as long). A float32 weight stays as stored, which gives oneDNN's own GEMM: libtorch's float32 linear
+     * is MKL's sgemm, which on an AMD EPYC took 2x as long over 150-600 rows and 1.35x over one. See {@link OneDnn}.
      */
     static Linear of(NDArray weight, NDArray bias, Dtype dtype) {
         if (!OneDnn.takes(weight, dtype)) {
             return new Linear(weight, bias);
+        }
+        if (dtype == Dtype.FLOAT32) {
+            return new Linear(weight, null, bias, true);
         }
         try (weight) {
             return new Linear(OneDnn.PACK.forward(weight), null, bias, true);
@@ -52,11 +58,15 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean packed) {
     }
 
     /**
-     * A head tied to the input embedding, which the lookup keeps using: oneDNN's layout needs a copy of its own
-     * (vocab x hidden more memory); otherwise the head is the embedding itself.
+     * A head tied to the input embedding, which the lookup keeps using: oneDNN's bfloat16 layout needs a copy of its
+     * own (vocab x hidden more memory); otherwise the head is the embedding itself.
      */
     static Linear tied(NDArray embedding, Dtype dtype) {
-        return OneDnn.takes(embedding, dtype) ? of(embedding.duplicate(), null, dtype) : new Linear(embedding, null);
+        if (OneDnn.takes(embedding, dtype)) {
+            return dtype == Dtype.FLOAT32 ? new Linear(embedding, null, null, true)
+                    : of(embedding.duplicate(), null, dtype);
+        }
+        return new Linear(embedding, null);
     }
 
     /**
@@ -89,7 +99,7 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean packed) {
             if (bias != null) {
                 y = y.add(bias);
             }
-        } else if (packed) {
+        } else if (oneDnn) {
             y = bias == null ? OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight})
                     : OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight}, bias);
         } else {
@@ -114,34 +124,36 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean packed) {
     }
 
     /**
-     * oneDNN's linear on a bfloat16 weight reordered once into its layout: src/test/python/make_packed_linear.py.
-     * Only bfloat16: on an AVX-512 AMD EPYC, libtorch 2.7.1's oneDNN returned wrong float32 outputs from a packed
-     * weight for most widths (its avx512_core kernel; docs/models.md), while its bfloat16 kernel matched libtorch's
-     * linear at every width tried. A CPU without bfloat16 kernels refuses the reorder, which is asked once.
+     * oneDNN's linear (src/test/python/make_packed_linear.py): on a bfloat16 weight reordered once into its blocked
+     * layout, on a float32 one as stored. float32 is not reordered: on an AVX-512 AMD EPYC, libtorch 2.7.1's oneDNN
+     * returned wrong sums from a packed float32 weight at most widths (its avx512_core brgemm kernel;
+     * docs/models.md), where on the stored weight it takes its JIT GEMM, which matched libtorch's linear at every
+     * width tried, as the bfloat16 kernel did. Whether this CPU's oneDNN takes a dtype is asked once: a CPU
+     * without bfloat16 kernels refuses the reorder.
      */
     private static final class OneDnn {
         static final ScriptModule PACK = new ScriptModule("pack_linear");
         static final ScriptModule LINEAR = new ScriptModule("packed_linear");
-        private static volatile Boolean bfloat16Packs;
+        private static final Map<Dtype, Boolean> TAKES = new ConcurrentHashMap<>();
 
         /** DJL reads a bfloat16 array's dtype as unknown, so the caller names it. */
         static boolean takes(NDArray weight, Dtype dtype) {
-            return dtype == Dtype.BFLOAT16 && weight.getDevice().getDeviceType().equals(Device.Type.CPU)
-                    && bfloat16Packs();
+            return (dtype == Dtype.FLOAT32 || dtype == Dtype.BFLOAT16)
+                    && weight.getDevice().getDeviceType().equals(Device.Type.CPU)
+                    && TAKES.computeIfAbsent(dtype, OneDnn::works);
         }
 
-        private static boolean bfloat16Packs() {
-            if (bfloat16Packs == null) {
-                try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-                    PACK.forward(Dtype.BFLOAT16.cast(manager.ones(new Shape(2, 2))));
-                    bfloat16Packs = true;
-                } catch (EngineException e) {
-                    LOG.infof("oneDNN cannot pack bfloat16 weights on this CPU (%s): libtorch's linear multiplies"
-                            + " them", e.getMessage());
-                    bfloat16Packs = false;
-                }
+        private static boolean works(Dtype dtype) {
+            try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+                NDArray weight = dtype.cast(manager.ones(new Shape(2, 2)));
+                NDArray x = dtype.cast(manager.ones(new Shape(1, 2)));
+                LINEAR.forwardWithList(new NDArray[] {x, dtype == Dtype.FLOAT32 ? weight : PACK.forward(weight)});
+                return true;
+            } catch (EngineException e) {
+                LOG.infof("oneDNN cannot multiply %s weights on this CPU (%s): libtorch's linear does",
+                        dtype.configName(), e.getMessage());
+                return false;
             }
-            return bfloat16Packs;
         }
     }
 }
