@@ -1,11 +1,12 @@
-"""Writes src/main/resources/dev/rbon/model/{pack_linear,packed_linear}.pt: nn.Linear on a weight in oneDNN's layout.
+"""Writes src/main/resources/dev/rbon/model/{pack_linear,packed_linear}.pt: nn.Linear through oneDNN.
 
-On a CPU, libtorch's linear runs float32 through MKL's sgemm, which on an AMD EPYC streams a decode step's weights
-at half the memory's speed and multiplies a prefill's rows at a third of the cores' (measured in docs/benchmarks.md).
-oneDNN's own kernels, the ones torch.compile's CPU backend uses on frozen weights, do neither: the weight is
-reordered once, at load, into oneDNN's blocked layout (pack_linear.pt), and every matmul then reads it as it lies
-(packed_linear.pt). The blocked layout is picked for one row a call, a decode step's case. DJL 0.36 binds neither
-op, but runs TorchScript. Run with the peer venv: python src/test/python/make_packed_linear.py
+On a CPU, libtorch's float32 linear is MKL's sgemm, which on an AMD EPYC takes about twice oneDNN's time over many
+rows, and its bfloat16 linear lays the stored weight out again in every call. packed_linear.pt calls oneDNN's
+linear, the op torch.compile's CPU backend uses: on a float32 weight as stored (oneDNN's JIT GEMM), or on a
+bfloat16 weight reordered once, at load, into oneDNN's blocked layout by pack_linear.pt (picked for one row a call,
+a decode step's case). float32 is not reordered: libtorch 2.7.1's packed float32 kernel gave wrong sums (Linear's
+OneDnn). DJL 0.36 binds neither op, but runs TorchScript. Run with the peer venv:
+python src/test/python/make_packed_linear.py
 """
 import pathlib
 from typing import List
@@ -15,13 +16,14 @@ import torch
 
 class PackLinear(torch.nn.Module):
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
-        # weight (out, in) float32 or bfloat16 -> the same matrix in oneDNN's layout, an opaque (out, in) tensor
+        # weight (out, in) bfloat16 -> the same matrix in oneDNN's layout, an opaque (out, in) tensor
         return torch.ops.mkldnn._reorder_linear_weight(weight, 1)
 
 
 class PackedLinear(torch.nn.Module):
     def forward(self, x: torch.Tensor, weight: torch.Tensor, bias: List[torch.Tensor]) -> torch.Tensor:
-        # x (M, in); weight packed by PackLinear; bias: none or one (out,), as DJL cannot pass an optional tensor
+        # x (M, in); weight float32 as stored or bfloat16 packed by PackLinear; bias: none or one (out,), a list
+        # because DJL cannot pass an optional tensor
         b = bias[0] if len(bias) > 0 else None
         return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, b, "none", [], "")
 
