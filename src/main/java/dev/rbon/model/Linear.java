@@ -100,8 +100,8 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean oneDnn) {
                 y = y.add(bias);
             }
         } else if (oneDnn) {
-            y = bias == null ? OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight})
-                    : OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight}, bias);
+            NDArray[] optionalBias = bias == null ? new NDArray[0] : new NDArray[] {bias};
+            y = OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight}, optionalBias);
         } else {
             y = bias == null
                     ? ai.djl.nn.core.Linear.linear(rows, weight).singletonOrThrow()
