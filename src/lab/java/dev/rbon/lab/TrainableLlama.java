@@ -115,6 +115,11 @@ final class TrainableLlama implements AutoCloseable {
         return new ArrayList<>(params.values());
     }
 
+    /** The parameters by checkpoint key. */
+    Map<String, NDArray> namedParameters() {
+        return java.util.Collections.unmodifiableMap(params);
+    }
+
     long parameterCount() {
         return params.values().stream().mapToLong(NDArray::size).sum();
     }

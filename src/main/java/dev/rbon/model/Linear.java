@@ -136,9 +136,12 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean oneDnn) {
         static final ScriptModule LINEAR = new ScriptModule("packed_linear");
         private static final Map<Dtype, Boolean> TAKES = new ConcurrentHashMap<>();
 
-        /** DJL reads a bfloat16 array's dtype as unknown, so the caller names it. */
+        /**
+         * DJL reads a bfloat16 array's dtype as unknown, so the caller names it. A weight that wants a gradient (the
+         * lab's) keeps libtorch's linear: DJL runs TorchScript without autograd.
+         */
         static boolean takes(NDArray weight, Dtype dtype) {
-            return (dtype == Dtype.FLOAT32 || dtype == Dtype.BFLOAT16)
+            return (dtype == Dtype.FLOAT32 || dtype == Dtype.BFLOAT16) && !weight.hasGradient()
                     && weight.getDevice().getDeviceType().equals(Device.Type.CPU)
                     && TAKES.computeIfAbsent(dtype, OneDnn::works);
         }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import dev.rbon.model.CausalLM;
 import dev.rbon.model.SequenceClassifier;
 import dev.rbon.model.TextTokenizer;
@@ -38,6 +40,26 @@ class TrainingSmokeTest {
     @AfterAll
     static void close() {
         tokenizer.close();
+    }
+
+    @Test
+    void everyParameterGetsAGradient() {
+        try (TrainableLlama model = TrainableLlama.init(TINY, VOCAB, false, 3);
+                NDManager manager = NDManager.newBaseManager()) {
+            PolicyTrainer trainer = new PolicyTrainer(model, tokenizer, TRAIN, 4);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(trainer.loss(manager, trainer.batch(4)));
+            }
+            List<String> without = new ArrayList<>();
+            model.namedParameters().forEach((name, p) -> {
+                try (NDArray g = p.getGradient()) {
+                    if (g.abs().sum().getFloat() == 0f) {
+                        without.add(name);
+                    }
+                }
+            });
+            assertTrue(without.isEmpty(), "no gradient reached " + without);
+        }
     }
 
     @Test
