@@ -123,7 +123,7 @@ final class Attention {
 
     /** softmax(q k^T * scale + bias) v in float32; see {@link #attention}. */
     static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, Mask mask, double scale) {
-        return attention(q, k, v, mask, scale, null, Dtype.FLOAT32);
+        return attention(q, k, v, mask, scale, null, Dtype.FLOAT32, false);
     }
 
     /**
@@ -133,38 +133,52 @@ final class Attention {
      * copy: the nRep query heads of a group are stacked along the query axis, (B, kvHeads, nRep * Tc, hd), one
      * matmul against their shared (B, kvHeads, hd, S) keys. {@code k} and {@code v} may be the cache's own arrays:
      * whatever is derived from them here belongs to the chunk, else it would live as long as the cache.
+     *
+     * @param autograd op by op, so that autograd records it (the lab's training), else one call to
+     *     eager_attention.pt a chunk ({@link Fused})
      */
     static NDArray attention(NDArray q, NDArray k, NDArray v, Mask mask, double scale, Double softcap,
-            Dtype dtype) { // q (B, heads, T, hd), k and v (B, kvHeads, S, hd) -> (B, heads, T, hd)
+            Dtype dtype, boolean autograd) { // q (B, heads, T, hd), k and v (B, kvHeads, S, hd) -> (B, heads, T, hd)
+        long tokens = q.getShape().get(2);
+        long chunk = queryChunk(q.getShape().get(0), q.getShape().get(1), k.getShape().get(2));
+        NDManager owner = q.getManager();
+        if (chunk >= tokens) { // every decode step: the whole bias is built once a pass, temporaries die with q's
+            return chunk(q, k, v, mask.bias(0, tokens, owner), scale, softcap, dtype, autograd);
+        }
+        NDList out = new NDList();
+        for (long from = 0; from < tokens; from += chunk) {
+            long to = Math.min(tokens, from + chunk);
+            try (NDManager block = owner.newSubManager()) {
+                NDArray qc = own(block, q.get(":, :, " + from + ":" + to));                      // (B, heads, Tc, hd)
+                out.add(own(owner, chunk(qc, k, v, mask.bias(from, to, block), scale, softcap, dtype, autograd)));
+            }
+        }
+        return NDArrays.concat(out, 2);                                                          // (B, heads, T, hd)
+    }
+
+    /** One chunk of queries, its arrays owned by {@code q}'s manager. */
+    private static NDArray chunk(NDArray q, NDArray k, NDArray v, NDArray bias, double scale, Double softcap,
+            Dtype dtype, boolean autograd) { // q (B, heads, Tc, hd), bias (B, 1, 1, Tc|1, S) -> (B, heads, Tc, hd)
+        if (!autograd) {
+            return Fused.MODULE.forward(q, k, v, bias, scale, softcap == null ? 0.0 : softcap);
+        }
         long rows = q.getShape().get(0);
         long heads = q.getShape().get(1);
-        long tokens = q.getShape().get(2);
+        long queries = q.getShape().get(2);
         long headDim = q.getShape().get(3);
         long kvHeads = k.getShape().get(1);
         long keys = k.getShape().get(2);
         long nRep = heads / kvHeads;
-        long chunk = queryChunk(rows, heads, keys);
-        NDManager owner = q.getManager();
-        NDList out = new NDList();
-        for (long from = 0; from < tokens; from += chunk) {
-            long to = Math.min(tokens, from + chunk);
-            long queries = to - from;
-            try (NDManager block = owner.newSubManager()) {
-                NDArray qc = own(block, q.get(":, :, " + from + ":" + to))
-                        .reshape(rows, kvHeads, nRep * queries, headDim);                        // (B, kvHeads, nRep Tc, hd)
-                NDArray kT = own(block, k.transpose(0, 1, 3, 2));                               // (B, kvHeads, hd, S)
-                NDArray scores = Dtype.scale(qc.matMul(kT), scale)
-                        .reshape(rows, kvHeads, nRep, queries, keys);                            // (B, kvHeads, nRep, Tc, S)
-                if (softcap != null) {
-                    scores = softcap(scores, softcap);
-                }
-                NDArray bias = mask.bias(from, to, block);                                       // (B, 1, 1, Tc|1, S)
-                NDArray probs = scores.toType(DataType.FLOAT32, false).add(bias).softmax(4);    // (B, kvHeads, nRep, Tc, S)
-                NDArray context = dtype.cast(probs).reshape(rows, kvHeads, nRep * queries, keys).matMul(v);
-                out.add(own(owner, context.reshape(rows, heads, queries, headDim)));             // (B, heads, Tc, hd)
-            }
+        NDArray qc = q.reshape(rows, kvHeads, nRep * queries, headDim);                    // (B, kvHeads, nRep Tc, hd)
+        NDArray kT = own(q.getManager(), k.transpose(0, 1, 3, 2));                         // (B, kvHeads, hd, S)
+        NDArray scores = Dtype.scale(qc.matMul(kT), scale)
+                .reshape(rows, kvHeads, nRep, queries, keys);                               // (B, kvHeads, nRep, Tc, S)
+        if (softcap != null) {
+            scores = softcap(scores, softcap);
         }
-        return out.size() == 1 ? out.get(0) : NDArrays.concat(out, 2);                           // (B, heads, T, hd)
+        NDArray probs = scores.toType(DataType.FLOAT32, false).add(bias).softmax(4);       // (B, kvHeads, nRep, Tc, S)
+        NDArray context = dtype.cast(probs).reshape(rows, kvHeads, nRep * queries, keys).matMul(v);
+        return context.reshape(rows, heads, queries, headDim);
     }
 
     /** Soft-capping, {@code tanh(x / cap) * cap}: Gemma 2's attention logits and Gemma's final logits. */
@@ -191,5 +205,10 @@ final class Attention {
         long batch = x.getShape().get(0);
         long tokens = x.getShape().get(2);
         return x.transpose(0, 2, 1, 3).reshape(batch, tokens, -1);
+    }
+
+    /** src/test/python/make_fused_ops.py's eager_attention.pt, loaded once per JVM on first use. */
+    private static final class Fused {
+        static final ScriptModule MODULE = new ScriptModule("eager_attention");
     }
 }

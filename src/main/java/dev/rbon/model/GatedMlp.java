@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * LlamaMLP (also Gemma's, Qwen's, Mistral's): {@code down_proj(act(gate_proj(x)) * up_proj(x))}. The activation
- * is computed in float32 and rounded once, as torch's own silu and gelu kernels do for half-precision inputs.
+ * is computed in float32 and rounded once, as torch's own silu and gelu kernels do for half-precision inputs;
+ * act(gate) * up is one call to gated_act.pt ({@link Fused}) unless the weights want a gradient (the lab's).
  */
 record GatedMlp(Linear gateProj, Linear upProj, Linear downProj, String hiddenAct, Dtype dtype) {
 
@@ -32,9 +33,20 @@ record GatedMlp(Linear gateProj, Linear upProj, Linear downProj, String hiddenAc
     }
 
     NDArray forward(NDArray x) { // (B, T, hidden)
-        NDArray gate = gateProj.forward(x);                               // (B, T, intermediate)
-        NDArray activated = dtype == Dtype.FLOAT32 ? act(gate) : dtype.cast(act(gate.toType(DataType.FLOAT32, false)));
-        return downProj.forward(activated.mul(upProj.forward(x)));         // (B, T, hidden)
+        NDArray gate = gateProj.forward(x);                                // (B, T, intermediate)
+        NDArray up = upProj.forward(x);                                    // (B, T, intermediate)
+        return downProj.forward(gated(gate, up));                          // (B, T, hidden)
+    }
+
+    /** act(gate) * up: one call to gated_act.pt, or op by op when the weights want a gradient. */
+    NDArray gated(NDArray gate, NDArray up) {
+        return gateProj.weight().hasGradient() ? actOpByOp(gate).mul(up)
+                : Fused.MODULE.forward(gate, up, hiddenAct.equals("gelu_pytorch_tanh"));
+    }
+
+    /** act(gate) as gated_act.pt computes it, op by op, so that autograd records it. */
+    NDArray actOpByOp(NDArray gate) {
+        return dtype == Dtype.FLOAT32 ? act(gate) : dtype.cast(act(gate.toType(DataType.FLOAT32, false)));
     }
 
     private NDArray act(NDArray x) {
@@ -45,5 +57,10 @@ record GatedMlp(Linear gateProj, Linear upProj, Linear downProj, String hiddenAc
     static NDArray geluTanh(NDArray x) {
         NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
         return x.mul(0.5f).mul(inner.tanh().add(1f));
+    }
+
+    /** src/test/python/make_fused_ops.py's gated_act.pt, loaded once per JVM on first use. */
+    private static final class Fused {
+        static final ScriptModule MODULE = new ScriptModule("gated_act");
     }
 }

@@ -100,8 +100,7 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean oneDnn) {
                 y = y.add(bias);
             }
         } else if (oneDnn) {
-            NDArray[] optionalBias = bias == null ? new NDArray[0] : new NDArray[] {bias};
-            y = OneDnn.LINEAR.forwardWithList(new NDArray[] {rows, weight}, optionalBias);
+            y = OneDnn.LINEAR.forward(rows, weight, bias == null ? new NDArray[0] : new NDArray[] {bias});
         } else {
             y = bias == null
                     ? ai.djl.nn.core.Linear.linear(rows, weight).singletonOrThrow()
@@ -150,7 +149,7 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean oneDnn) {
             try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
                 NDArray weight = dtype.cast(manager.ones(new Shape(2, 2)));
                 NDArray x = dtype.cast(manager.ones(new Shape(1, 2)));
-                LINEAR.forwardWithList(new NDArray[] {x, dtype == Dtype.FLOAT32 ? weight : PACK.forward(weight)});
+                LINEAR.forward(x, dtype == Dtype.FLOAT32 ? weight : PACK.forward(weight), new NDArray[0]);
                 return true;
             } catch (EngineException e) {
                 LOG.infof("oneDNN cannot multiply %s weights on this CPU (%s): libtorch's linear does",

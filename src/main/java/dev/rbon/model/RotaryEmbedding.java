@@ -53,8 +53,19 @@ final class RotaryEmbedding {
         return new NDList(dtype.cast(cos), dtype.cast(sin));
     }
 
-    /** q * cos + rotate_half(q) * sin over the first rotaryDim dimensions; the rest pass through (Phi-3). */
-    static NDArray apply(NDArray x, NDList cosSin) { // (B, heads, T, headDim)
+    /**
+     * apply_rotary_pos_emb: q and k rotated, in one call to rotary.pt ({@link Fused}), or op by op when autograd
+     * must record it (the lab's training: DJL runs TorchScript without autograd).
+     */
+    static NDList apply(NDArray q, NDArray k, NDList cosSin, boolean autograd) { // (B, heads | kvHeads, T, hd) each
+        if (autograd) {
+            return new NDList(rotate(q, cosSin), rotate(k, cosSin));
+        }
+        return Fused.MODULE.forwardTuple(q, k, cosSin.get(0), cosSin.get(1));
+    }
+
+    /** x * cos + rotate_half(x) * sin over the first rotaryDim dimensions; the rest pass through (Phi-3). */
+    static NDArray rotate(NDArray x, NDList cosSin) { // (B, heads, T, headDim)
         NDArray cos = cosSin.get(0);
         NDArray sin = cosSin.get(1);
         long rotaryDim = cos.getShape().get(3);
@@ -71,5 +82,10 @@ final class RotaryEmbedding {
     private static NDArray rotateHalf(NDArray x) {
         long half = x.getShape().get(3) / 2;
         return x.get("..., " + half + ":").neg().concat(x.get("..., :" + half), 3);
+    }
+
+    /** src/test/python/make_fused_ops.py's rotary.pt, loaded once per JVM on first use. */
+    private static final class Fused {
+        static final ScriptModule MODULE = new ScriptModule("rotary");
     }
 }

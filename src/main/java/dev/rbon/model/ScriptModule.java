@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * A TorchScript module shipped as a resource beside this class (made by a script in src/test/python): the way to
@@ -45,29 +47,28 @@ final class ScriptModule {
     }
 
     /**
-     * forward on IValues directly, its result owned by the first input's manager as any other op's would be.
-     * Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a call against ~6 us.
+     * forward(args...), its tensor result owned by the first argument's manager as any other op's would be. An
+     * argument is an NDArray (a tensor), an NDArray[] (a list of tensors: how DJL passes an optional one), a Double
+     * or a Boolean. IValues directly: Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a
+     * call against ~6 us.
      */
-    NDArray forward(NDArray... inputs) {
-        return forward(inputs, null);
+    NDArray forward(Object... args) {
+        return call(args, out -> out.toTensor(manager(args)));
     }
 
-    /** forward(inputs..., list) with {@code list} as one Tensor[] argument: how DJL passes an optional tensor. */
-    NDArray forwardWithList(NDArray[] inputs, NDArray... list) {
-        return forward(inputs, list);
+    /** forward(args...) for a module that returns a tuple of tensors. */
+    NDList forwardTuple(Object... args) {
+        return call(args, out -> out.toNDList(manager(args)));
     }
 
-    private NDArray forward(NDArray[] inputs, NDArray[] list) {
-        IValue[] values = new IValue[inputs.length + (list == null ? 0 : 1)];
+    private <T> T call(Object[] args, Function<IValue, T> result) {
+        IValue[] values = new IValue[args.length];
         try {
-            for (int i = 0; i < inputs.length; i++) {
-                values[i] = IValue.from((PtNDArray) inputs[i]);
-            }
-            if (list != null) {
-                values[inputs.length] = IValue.listFrom(Arrays.copyOf(list, list.length, PtNDArray[].class));
+            for (int i = 0; i < args.length; i++) {
+                values[i] = value(args[i]);
             }
             try (IValue out = block.forward(values)) {
-                return out.toTensor((PtNDManager) inputs[0].getManager());
+                return result.apply(out);
             }
         } finally {
             for (IValue value : values) {
@@ -76,5 +77,22 @@ final class ScriptModule {
                 }
             }
         }
+    }
+
+    private static IValue value(Object arg) {
+        if (arg instanceof NDArray tensor) {
+            return IValue.from((PtNDArray) tensor);
+        } else if (arg instanceof NDArray[] list) {
+            return IValue.listFrom(Arrays.copyOf(list, list.length, PtNDArray[].class));
+        } else if (arg instanceof Double number) {
+            return IValue.from(number);
+        } else if (arg instanceof Boolean flag) {
+            return IValue.from(flag);
+        }
+        throw new IllegalArgumentException("no IValue for " + arg.getClass());
+    }
+
+    private static PtNDManager manager(Object[] args) {
+        return (PtNDManager) ((NDArray) args[0]).getManager();
     }
 }

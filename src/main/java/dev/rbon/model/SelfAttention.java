@@ -22,11 +22,13 @@ record SelfAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, Rms
             q = qNorm.forward(q);
             k = kNorm.forward(k);
         }
-        q = RotaryEmbedding.apply(q, cosSin);
-        k = RotaryEmbedding.apply(k, cosSin);
+        boolean autograd = qProj.weight().hasGradient(); // the lab's weights: op by op, so that autograd records it
+        NDList rotated = RotaryEmbedding.apply(q, k, cosSin, autograd);
+        q = rotated.get(0);
+        k = rotated.get(1);
         NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // (B, kvHeads, S, headDim)
         NDArray out = Attention.attention(q, past.get(0), past.get(1), mask, shape.scaling(),
-                shape.attnLogitSoftcapping(), shape.dtype());                        // (B, heads, T, headDim)
+                shape.attnLogitSoftcapping(), shape.dtype(), autograd);                        // (B, heads, T, headDim)
         return oProj.forward(Attention.mergeHeads(out));                             // (B, T, hidden)
     }
 }

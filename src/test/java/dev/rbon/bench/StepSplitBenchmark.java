@@ -54,9 +54,9 @@ public final class StepSplitBenchmark {
     private static final List<String> MATMULS = List.of(Q_PROJ, K_PROJ, V_PROJ, O_PROJ, GATE_PROJ, UP_PROJ,
             DOWN_PROJ, LM_HEAD);
     private static final List<String> ROWS = List.of(INPUTS, ROPE_TABLES, EMBEDDING, "per layer, x layers:", NORMS,
-            TO_FLOAT32, TO_DTYPE, Q_PROJ, K_PROJ, V_PROJ, O_PROJ, HEADS, ROPE, KV_CACHE, SCORES, MASK, SOFTMAX,
-            WEIGHTED_SUM, GATE_PROJ, UP_PROJ, DOWN_PROJ, ACTIVATION, RESIDUAL, SCOPES, "after the layers:", FINAL_NORM,
-            LM_HEAD, LOGITS_FLOAT32, PROCESSORS, DRAW, FREE);
+            Q_PROJ, K_PROJ, V_PROJ, O_PROJ, HEADS, ROPE, KV_CACHE, MASK, ATTENTION, GATE_PROJ, UP_PROJ, DOWN_PROJ,
+            ACTIVATION, RESIDUAL, SCOPES, "after the layers:", FINAL_NORM, LM_HEAD, LOGITS_FLOAT32, PROCESSORS, DRAW,
+            FREE);
 
     private StepSplitBenchmark() {}
 
