@@ -19,18 +19,26 @@ import java.util.Arrays;
 import java.util.function.Function;
 
 /**
- * A TorchScript module shipped as a resource beside this class (made by a script in src/test/python): the way to
- * reach a libtorch op that DJL 0.36's JNI does not bind, such as the bfloat16 cast, the int8 weight matmul or
- * oneDNN's linear on a packed weight.
+ * A TorchScript module shipped as a resource beside the class that uses it (made by a script in src/test/python):
+ * the way to reach a libtorch op that DJL 0.36's JNI does not bind, such as the bfloat16 cast, the int8 weight
+ * matmul or oneDNN's linear on a packed weight, and to run a group of small ops as one call.
  */
-final class ScriptModule {
+public final class ScriptModule {
 
     private final Model model;
     private final PtSymbolBlock block;
 
-    /** Loads {@code name}.pt, once per JVM by its holder; DJL loads modules from a folder, so it is copied out. */
+    /** A module of this package. */
     ScriptModule(String name) {
-        try (InputStream in = ScriptModule.class.getResourceAsStream(name + ".pt")) {
+        this(ScriptModule.class, name);
+    }
+
+    /**
+     * Loads {@code name}.pt beside {@code owner}, once per JVM by its holder; DJL loads modules from a folder, so it
+     * is copied out.
+     */
+    public ScriptModule(Class<?> owner, String name) {
+        try (InputStream in = owner.getResourceAsStream(name + ".pt")) {
             Path dir = Files.createTempDirectory("rbon-" + name);
             Path file = dir.resolve(name + ".pt");
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
@@ -52,12 +60,12 @@ final class ScriptModule {
      * or a Boolean. IValues directly: Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a
      * call against ~6 us.
      */
-    NDArray forward(Object... args) {
+    public NDArray forward(Object... args) {
         return call(args, out -> out.toTensor(manager(args)));
     }
 
     /** forward(args...) for a module that returns a tuple of tensors. */
-    NDList forwardTuple(Object... args) {
+    public NDList forwardTuple(Object... args) {
         return call(args, out -> out.toNDList(manager(args)));
     }
 

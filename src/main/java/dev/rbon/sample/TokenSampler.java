@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.rbon.model.ScriptModule;
 import java.util.random.RandomGenerator;
 
 // The last step of transformers' sampling loop (generation/utils.py): softmax, then torch.multinomial or argmax.
@@ -99,14 +100,15 @@ public final class TokenSampler {
     /**
      * The first token whose cumulative probability exceeds {@code u * total}: the count of cumulative sums
      * {@code <= u * total}. Should {@code u * total} round up to {@code total}, the count stops at the first token
-     * that reaches the total, which has a positive probability (the host sampler's "last possible token").
+     * that reaches the total, which has a positive probability (the host sampler's "last possible token"). The sums
+     * are sorted, so both counts are binary searches: one call to inverse_cdf.pt ({@link InverseCdf}).
      */
     static NDArray inverseCdf(NDArray processed, NDArray uniforms) { // (B, V), (B, 1) double -> (B) int64
-        NDArray cumulative = processed.softmax(1).toType(DataType.FLOAT64, false).cumSum(1);   // (B, V) double
-        NDArray total = cumulative.get(":, -1:");                                               // (B, 1)
-        NDArray target = uniforms.mul(total);                                                   // (B, 1)
-        NDArray below = cumulative.lte(target).toType(DataType.INT64, false).sum(new int[] {1}); // (B)
-        NDArray beforeTotal = cumulative.lt(total).toType(DataType.INT64, false).sum(new int[] {1}); // (B)
-        return below.minimum(beforeTotal);                                                      // (B)
+        return InverseCdf.MODULE.forward(processed, uniforms);
+    }
+
+    /** src/test/python/make_inverse_cdf.py's inverse_cdf.pt, loaded once per JVM on first use. */
+    private static final class InverseCdf {
+        static final ScriptModule MODULE = new ScriptModule(TokenSampler.class, "inverse_cdf");
     }
 }

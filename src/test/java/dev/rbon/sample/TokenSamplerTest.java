@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.rbon.model.Dtype;
 import java.util.Arrays;
 import java.util.Collections;
@@ -57,6 +58,59 @@ class TokenSamplerTest {
         // the same counts clearly reject a slightly different distribution (temperature 1.1): the test has power
         double wrongChiSquare = chiSquare(counts, softmaxInDouble(PROCESSED, 1.1));
         assertTrue(wrongChiSquare > CHI_SQUARE_4_DF_0_999, "chi-square against a wrong distribution " + wrongChiSquare);
+    }
+
+    /**
+     * The draw's binary searches against the definition on the host: the device's float32 probabilities summed in
+     * double one by one, the count of sums {@code <= u * total}, stopped at the first sum that reaches the total.
+     * Rows with removed tokens, ties and peaks, uniforms on the edges (0, just under 1) and at random.
+     */
+    @Test
+    void inverseCdfCountsTheSumsBelowUTimesTheTotalAsTheHostDoes() {
+        SplittableRandom random = new SplittableRandom(5);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int c = 0; c < 200; c++) {
+                int vocab = random.nextInt(1, 3000);
+                int rows = random.nextInt(1, 5);
+                float[][] scores = new float[rows][vocab];
+                double[] uniforms = new double[rows];
+                for (int r = 0; r < rows; r++) {
+                    double spread = Math.pow(10, random.nextInt(-1, 3));
+                    for (int v = 0; v < vocab; v++) {
+                        scores[r][v] = random.nextInt(10) == 0 ? NEG_INF
+                                : (float) (random.nextBoolean() ? Math.round(random.nextGaussian()) : spread
+                                        * random.nextGaussian());
+                    }
+                    scores[r][random.nextInt(vocab)] = 1; // at least one token left
+                    uniforms[r] = switch (random.nextInt(4)) {
+                        case 0 -> 0.0;
+                        case 1 -> Math.nextDown(1.0);
+                        default -> random.nextDouble();
+                    };
+                }
+                NDArray processed = Rows.matrix(manager, scores);
+                float[] probabilities = processed.softmax(1).toFloatArray();
+                long[] drawn = TokenSampler.inverseCdf(processed, manager.create(uniforms, new Shape(rows, 1)))
+                        .toLongArray();
+                for (int r = 0; r < rows; r++) {
+                    double[] cumulative = new double[vocab];
+                    double sum = 0;
+                    for (int v = 0; v < vocab; v++) {
+                        sum += probabilities[r * vocab + v];
+                        cumulative[v] = sum;
+                    }
+                    double target = uniforms[r] * sum;
+                    int below = 0;
+                    int beforeTotal = 0;
+                    for (double cum : cumulative) {
+                        below += cum <= target ? 1 : 0;
+                        beforeTotal += cum < sum ? 1 : 0;
+                    }
+                    assertEquals(Math.min(below, beforeTotal), drawn[r], "case " + c + " row " + r + " u " + uniforms[r]);
+                    assertTrue(probabilities[r * vocab + (int) drawn[r]] > 0, "case " + c + ": a removed token");
+                }
+            }
+        }
     }
 
     @Test
