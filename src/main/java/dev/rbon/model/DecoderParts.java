@@ -46,8 +46,9 @@ class DecoderParts {
     SelfAttention selfAttn(String p) {
         boolean bias = config.attentionBias();
         boolean qkvBias = layout.qkvBias() || bias;
-        return new SelfAttention(linear(p + ".q_proj", qkvBias), linear(p + ".k_proj", qkvBias),
-                linear(p + ".v_proj", qkvBias), linear(p + ".o_proj", bias),
+        return new SelfAttention(
+                MergedLinear.load(weights, manager, qkvBias, p + ".q_proj", p + ".k_proj", p + ".v_proj"),
+                linear(p + ".o_proj", bias),
                 layout.qkNorm() ? norm(p + ".q_norm") : null, layout.qkNorm() ? norm(p + ".k_norm") : null,
                 attentionShape());
     }

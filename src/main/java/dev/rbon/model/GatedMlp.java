@@ -1,6 +1,7 @@
 package dev.rbon.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
@@ -11,7 +12,7 @@ import java.util.Set;
  * is computed in float32 and rounded once, as torch's own silu and gelu kernels do for half-precision inputs;
  * act(gate) * up is one call to gated_act.pt ({@link Fused}) unless the weights want a gradient (the lab's).
  */
-record GatedMlp(Linear gateProj, Linear upProj, Linear downProj, String hiddenAct, Dtype dtype) {
+record GatedMlp(MergedLinear gateUpProj, Linear downProj, String hiddenAct, Dtype dtype) {
 
     static final Set<String> ACTIVATIONS = Set.of("silu", "gelu_pytorch_tanh");
 
@@ -25,22 +26,19 @@ record GatedMlp(Linear gateProj, Linear upProj, Linear downProj, String hiddenAc
     /** The three projections under {@code prefix} ({@code model.layers.0.mlp}). */
     static GatedMlp load(Weights weights, NDManager manager, String prefix, boolean bias, String hiddenAct,
             Dtype dtype) {
-        return new GatedMlp(
-                Linear.load(weights, manager, prefix + ".gate_proj", bias),
-                Linear.load(weights, manager, prefix + ".up_proj", bias),
-                Linear.load(weights, manager, prefix + ".down_proj", bias),
-                checkActivation("hidden_act", hiddenAct), dtype);
+        return new GatedMlp(MergedLinear.load(weights, manager, bias, prefix + ".gate_proj", prefix + ".up_proj"),
+                Linear.load(weights, manager, prefix + ".down_proj", bias), checkActivation("hidden_act", hiddenAct),
+                dtype);
     }
 
     NDArray forward(NDArray x) { // (B, T, hidden)
-        NDArray gate = gateProj.forward(x);                                // (B, T, intermediate)
-        NDArray up = upProj.forward(x);                                    // (B, T, intermediate)
-        return downProj.forward(gated(gate, up));                          // (B, T, hidden)
+        NDList gateUp = gateUpProj.forward(x);                             // (B, T, intermediate) each
+        return downProj.forward(gated(gateUp.get(0), gateUp.get(1)));      // (B, T, hidden)
     }
 
     /** act(gate) * up: one call to gated_act.pt, or op by op when the weights want a gradient. */
     NDArray gated(NDArray gate, NDArray up) {
-        return gateProj.weight().hasGradient() ? actOpByOp(gate).mul(up)
+        return downProj.weight().hasGradient() ? actOpByOp(gate).mul(up)
                 : Fused.MODULE.forward(gate, up, hiddenAct.equals("gelu_pytorch_tanh"));
     }
 

@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * Phi-3 (also Phi-4-mini), mirroring transformers' modeling_phi3.py: Llama with q, k and v fused in
- * {@code self_attn.qkv_proj} and gate and up in {@code mlp.gate_up_proj} (split once at load into the rows each
- * projection owns: the same products), no biases, rotary embedding on the first {@code partial_rotary_factor} of
+ * {@code self_attn.qkv_proj} and gate and up in {@code mlp.gate_up_proj} (which every family's {@link MergedLinear}
+ * stacks too), no biases, rotary embedding on the first {@code partial_rotary_factor} of
  * each head, RoPE {@code default} or {@code longrope}, and Mistral's {@code sliding_window} on every layer.
  */
 final class Phi3 {
@@ -71,40 +71,24 @@ final class Phi3 {
     /** qkv_proj's rows: the query heads, then the key heads, then the value heads. */
     private static SelfAttention selfAttn(Checkpoint checkpoint, NDManager manager, String p, Llama.Config config,
             SelfAttention.Shape shape) {
-        NDArray qkv = fused(checkpoint, manager, p + ".qkv_proj.weight"); // (heads + 2 kvHeads) * headDim, hidden)
         long q = (long) config.numAttentionHeads() * config.headDim();
         long kv = (long) config.numKeyValueHeads() * config.headDim();
-        SelfAttention attn = new SelfAttention(rows(checkpoint, qkv, 0, q), rows(checkpoint, qkv, q, q + kv),
-                rows(checkpoint, qkv, q + kv, q + 2 * kv),
-                Linear.load(checkpoint, manager, p + ".o_proj", false), null, null, shape);
-        qkv.close();
-        return attn;
+        MergedLinear qkv = MergedLinear.of(fused(checkpoint, manager, p + ".qkv_proj.weight"), null,
+                new long[] {q, kv, kv}, checkpoint.dtype());
+        return new SelfAttention(qkv, Linear.load(checkpoint, manager, p + ".o_proj", false), null, null, shape);
     }
 
     /** gate_up_proj's rows: gate, then up (transformers' chunk(2)). */
     private static GatedMlp mlp(Checkpoint checkpoint, NDManager manager, String p, Llama.Config config) {
-        NDArray gateUp = fused(checkpoint, manager, p + ".gate_up_proj.weight"); // (2 intermediate, hidden)
         long intermediate = config.intermediateSize();
-        GatedMlp mlp = new GatedMlp(rows(checkpoint, gateUp, 0, intermediate),
-                rows(checkpoint, gateUp, intermediate, 2 * intermediate),
-                Linear.load(checkpoint, manager, p + ".down_proj", false),
+        MergedLinear gateUp = MergedLinear.of(fused(checkpoint, manager, p + ".gate_up_proj.weight"), null,
+                new long[] {intermediate, intermediate}, checkpoint.dtype());
+        return new GatedMlp(gateUp, Linear.load(checkpoint, manager, p + ".down_proj", false),
                 GatedMlp.checkActivation("hidden_act", config.hiddenAct()), checkpoint.dtype());
-        gateUp.close();
-        return mlp;
     }
 
-    /** A fused weight, in float32 under int8 (each part is quantized on its own), else in the compute dtype. */
+    /** A fused weight, in float32 under int8 (quantized row by row), else in the compute dtype. */
     private static NDArray fused(Checkpoint checkpoint, NDManager manager, String key) {
         return checkpoint.dtype() == Dtype.INT8 ? checkpoint.loadFloat32(manager, key) : checkpoint.load(manager, key);
-    }
-
-    private static Linear rows(Checkpoint checkpoint, NDArray weight, long from, long to) {
-        NDArray part = weight.get(from + ":" + to + ", :");
-        if (checkpoint.dtype() == Dtype.INT8) {
-            try (part) {
-                return Linear.quantize(part, null);
-            }
-        }
-        return Linear.of(part.duplicate(), null, checkpoint.dtype());
     }
 }

@@ -7,22 +7,23 @@ import ai.djl.ndarray.NDList;
  * LlamaAttention and the deltas families add to it, each named by its checkpoint key: biases on the projections
  * (Qwen2, Llama's attention_bias), {@code q_norm}/{@code k_norm} over each head (Qwen3, Gemma 3), a scaling other
  * than head_dim^-0.5 and attention logit soft-capping (Gemma 2). The sliding window is in the mask it is given.
+ * {@code qkvProj} is q_proj, k_proj and v_proj as one matmul (Phi-3's checkpoint key).
  */
-record SelfAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, RmsNorm qNorm, RmsNorm kNorm,
-        Shape shape) {
+record SelfAttention(MergedLinear qkvProj, Linear oProj, RmsNorm qNorm, RmsNorm kNorm, Shape shape) {
 
     /** Heads and scaling; {@code attnLogitSoftcapping} null when the family has none. */
     record Shape(int heads, int kvHeads, int headDim, double scaling, Double attnLogitSoftcapping, Dtype dtype) {}
 
     NDArray forward(NDArray x, int layer, NDList cosSin, Attention.Mask mask, KvCache cache) { // (B, T, hidden)
-        NDArray q = Attention.splitHeads(qProj.forward(x), shape.heads(), shape.headDim());   // (B, heads, T, headDim)
-        NDArray k = Attention.splitHeads(kProj.forward(x), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
-        NDArray v = Attention.splitHeads(vProj.forward(x), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
+        NDList qkv = qkvProj.forward(x);
+        NDArray q = Attention.splitHeads(qkv.get(0), shape.heads(), shape.headDim());   // (B, heads, T, headDim)
+        NDArray k = Attention.splitHeads(qkv.get(1), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
+        NDArray v = Attention.splitHeads(qkv.get(2), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
         if (qNorm != null) {
             q = qNorm.forward(q);
             k = kNorm.forward(k);
         }
-        boolean autograd = qProj.weight().hasGradient(); // the lab's weights: op by op, so that autograd records it
+        boolean autograd = qkvProj.autograd(); // the lab's weights: op by op, so that autograd records it
         NDList rotated = RotaryEmbedding.apply(q, k, cosSin, autograd);
         q = rotated.get(0);
         k = rotated.get(1);

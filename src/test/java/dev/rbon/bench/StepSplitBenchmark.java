@@ -51,12 +51,10 @@ public final class StepSplitBenchmark {
     private static final String PROCESSORS = "sampling: processors";
     private static final String DRAW = "sampling: draw + 4 numbers/row to host";
     private static final String FREE = "step sub-manager closed (frees)";
-    private static final List<String> MATMULS = List.of(Q_PROJ, K_PROJ, V_PROJ, O_PROJ, GATE_PROJ, UP_PROJ,
-            DOWN_PROJ, LM_HEAD);
+    private static final List<String> MATMULS = List.of(QKV_PROJ, O_PROJ, GATE_UP_PROJ, DOWN_PROJ, LM_HEAD);
     private static final List<String> ROWS = List.of(INPUTS, ROPE_TABLES, EMBEDDING, "per layer, x layers:", NORMS,
-            Q_PROJ, K_PROJ, V_PROJ, O_PROJ, HEADS, ROPE, KV_CACHE, MASK, ATTENTION, GATE_PROJ, UP_PROJ, DOWN_PROJ,
-            ACTIVATION, RESIDUAL, SCOPES, "after the layers:", FINAL_NORM, LM_HEAD, LOGITS_FLOAT32, PROCESSORS, DRAW,
-            FREE);
+            QKV_PROJ, O_PROJ, HEADS, ROPE, KV_CACHE, MASK, ATTENTION, GATE_UP_PROJ, DOWN_PROJ, ACTIVATION, RESIDUAL,
+            SCOPES, "after the layers:", FINAL_NORM, LM_HEAD, LOGITS_FLOAT32, PROCESSORS, DRAW, FREE);
 
     private StepSplitBenchmark() {}
 

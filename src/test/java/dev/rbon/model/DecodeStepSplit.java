@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.lang.reflect.Field;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -23,17 +25,14 @@ public final class DecodeStepSplit {
     public static final String ROPE_TABLES = "positions, rope cos/sin, mask";
     public static final String EMBEDDING = "embedding lookup";
     public static final String NORMS = "norms (rms_norm.pt)";
-    public static final String Q_PROJ = "q_proj";
-    public static final String K_PROJ = "k_proj";
-    public static final String V_PROJ = "v_proj";
+    public static final String QKV_PROJ = "q/k/v_proj (one matmul)";
     public static final String O_PROJ = "o_proj";
     public static final String HEADS = "head split/merge (reshape, transpose)";
     public static final String ROPE = "rope, q and k (rotary.pt)";
     public static final String KV_CACHE = "KV cache append + views";
     public static final String MASK = "attention mask bias (once a step)";
     public static final String ATTENTION = "attention (eager_attention.pt)";
-    public static final String GATE_PROJ = "gate_proj";
-    public static final String UP_PROJ = "up_proj";
+    public static final String GATE_UP_PROJ = "gate/up_proj (one matmul)";
     public static final String DOWN_PROJ = "down_proj";
     public static final String ACTIVATION = "silu(gate) x up (gated_act.pt)";
     public static final String RESIDUAL = "residual adds";
@@ -97,8 +96,10 @@ public final class DecodeStepSplit {
         for (DecoderLayer layer : (DecoderLayer[]) field(model, "layers")) {
             Llama.LlamaDecoderLayer l = (Llama.LlamaDecoderLayer) layer;
             SelfAttention a = l.selfAttn();
-            for (Linear linear : new Linear[] {a.qProj(), a.kProj(), a.vProj(), a.oProj(), l.mlp().gateProj(),
-                    l.mlp().upProj(), l.mlp().downProj()}) {
+            List<Linear> linears = new ArrayList<>(a.qkvProj().layers());
+            linears.addAll(l.mlp().gateUpProj().layers());
+            linears.addAll(List.of(a.oProj(), l.mlp().downProj()));
+            for (Linear linear : linears) {
                 bytes += bytes(linear, wide);
             }
             bytes += (l.inputLayernorm().weight().size() + l.postAttentionLayernorm().weight().size()) * wide;
@@ -154,12 +155,10 @@ public final class DecodeStepSplit {
         SelfAttention a = l.selfAttn();
         SelfAttention.Shape s = a.shape();
         NDArray normed = t.time(NORMS, () -> l.inputLayernorm().forward(x));
-        NDArray q0 = t.time(Q_PROJ, () -> a.qProj().forward(normed));
-        NDArray k0 = t.time(K_PROJ, () -> a.kProj().forward(normed));
-        NDArray v0 = t.time(V_PROJ, () -> a.vProj().forward(normed));
-        NDArray q1 = t.time(HEADS, () -> Attention.splitHeads(q0, s.heads(), s.headDim()));   // (B, heads, T, hd)
-        NDArray k1 = t.time(HEADS, () -> Attention.splitHeads(k0, s.kvHeads(), s.headDim())); // (B, kvHeads, T, hd)
-        NDArray v = t.time(HEADS, () -> Attention.splitHeads(v0, s.kvHeads(), s.headDim()));
+        NDList qkv = t.time(QKV_PROJ, () -> a.qkvProj().forward(normed));
+        NDArray q1 = t.time(HEADS, () -> Attention.splitHeads(qkv.get(0), s.heads(), s.headDim())); // (B, heads, T, hd)
+        NDArray k1 = t.time(HEADS, () -> Attention.splitHeads(qkv.get(1), s.kvHeads(), s.headDim()));
+        NDArray v = t.time(HEADS, () -> Attention.splitHeads(qkv.get(2), s.kvHeads(), s.headDim()));
         NDList rotated = t.time(ROPE, () -> RotaryEmbedding.apply(q1, k1, cosSin, false));
         NDArray q = rotated.get(0);
         NDArray k = rotated.get(1);
@@ -184,9 +183,8 @@ public final class DecodeStepSplit {
 
     /** GatedMlp.forward. */
     private static NDArray mlp(GatedMlp mlp, NDArray x, Parts t) {
-        NDArray gate = t.time(GATE_PROJ, () -> mlp.gateProj().forward(x));                   // (B, T, intermediate)
-        NDArray up = t.time(UP_PROJ, () -> mlp.upProj().forward(x));
-        NDArray product = t.time(ACTIVATION, () -> mlp.gated(gate, up));
+        NDList gateUp = t.time(GATE_UP_PROJ, () -> mlp.gateUpProj().forward(x));              // (B, T, intermediate)
+        NDArray product = t.time(ACTIVATION, () -> mlp.gated(gateUp.get(0), gateUp.get(1)));
         return t.time(DOWN_PROJ, () -> mlp.downProj().forward(product));                     // (B, T, hidden)
     }
 

@@ -120,7 +120,7 @@ class FusedOpsTest {
                 NDArray gate = dtype.cast(normal(manager, random, shape, Math.pow(10, random.nextInt(-1, 2))));
                 NDArray up = dtype.cast(normal(manager, random, shape, 1));
                 Linear unused = new Linear(manager.zeros(new Shape(1, 1)), null); // a weight with no gradient
-                GatedMlp mlp = new GatedMlp(unused, unused, unused, act, dtype);
+                GatedMlp mlp = new GatedMlp(null, unused, act, dtype);
                 assertClose(mlp.actOpByOp(gate).mul(up), mlp.gated(gate, up), dtype, "case " + c + " " + act);
             }
         }
