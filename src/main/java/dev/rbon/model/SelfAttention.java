@@ -15,7 +15,7 @@ record SelfAttention(MergedLinear qkvProj, Linear oProj, RmsNorm qNorm, RmsNorm 
     record Shape(int heads, int kvHeads, int headDim, double scaling, Double attnLogitSoftcapping, Dtype dtype) {}
 
     NDArray forward(NDArray x, int layer, NDList cosSin, Attention.Mask mask, KvCache cache) { // (B, T, hidden)
-        NDList qkv = qkvProj.forward(x);
+        NDList qkv = qkvProj.forward(x);                                                  // views of one matmul
         NDArray q = Attention.splitHeads(qkv.get(0), shape.heads(), shape.headDim());   // (B, heads, T, headDim)
         NDArray k = Attention.splitHeads(qkv.get(1), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
         NDArray v = Attention.splitHeads(qkv.get(2), shape.kvHeads(), shape.headDim()); // (B, kvHeads, T, headDim)
@@ -27,9 +27,9 @@ record SelfAttention(MergedLinear qkvProj, Linear oProj, RmsNorm qNorm, RmsNorm 
         NDList rotated = RotaryEmbedding.apply(q, k, cosSin, autograd);
         q = rotated.get(0);
         k = rotated.get(1);
-        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // (B, kvHeads, S, headDim)
+        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v);     // (B, kvHeads, S, headDim)
         NDArray out = Attention.attention(q, past.get(0), past.get(1), mask, shape.scaling(),
-                shape.attnLogitSoftcapping(), shape.dtype(), autograd);                        // (B, heads, T, headDim)
-        return oProj.forward(Attention.mergeHeads(out));                             // (B, T, hidden)
+                shape.attnLogitSoftcapping(), shape.dtype(), autograd);                 // (B, heads, T, headDim)
+        return oProj.forward(Attention.mergeHeads(out));                                // (B, T, hidden)
     }
 }

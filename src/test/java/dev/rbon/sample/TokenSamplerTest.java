@@ -106,7 +106,8 @@ class TokenSamplerTest {
                         below += cum <= target ? 1 : 0;
                         beforeTotal += cum < sum ? 1 : 0;
                     }
-                    assertEquals(Math.min(below, beforeTotal), drawn[r], "case " + c + " row " + r + " u " + uniforms[r]);
+                    assertEquals(Math.min(below, beforeTotal), drawn[r],
+                            "case " + c + " row " + r + " u " + uniforms[r]);
                     assertTrue(probabilities[r * vocab + (int) drawn[r]] > 0, "case " + c + ": a removed token");
                 }
             }
