@@ -11,8 +11,8 @@ import java.util.List;
  * nn.Linear layers over the same input (q_proj, k_proj and v_proj; gate_proj and up_proj) as one matmul on their
  * weights' rows stacked, as vLLM's QKVParallelLinear and MergedColumnParallelLinear do, its output split back into
  * each layer's. A decode step of one row pays a call per matmul, and k_proj and v_proj are small: one call over the
- * stacked rows reads the same bytes. Weights that want a gradient (the lab's) stay {@code apart}: stacking copies
- * them out of the graph.
+ * stacked rows reads the same bytes. Weights held in memory (the lab's, trained in place) stay {@code apart}:
+ * stacking would copy them out of the graph.
  *
  * @param merged the stacked layer, or null when apart
  * @param widths each layer's out-features, in order
@@ -32,7 +32,7 @@ record MergedLinear(Linear merged, long[] widths, Linear[] apart) {
             biases[i] = hasBias ? checkpoint.load(manager, prefixes[i] + ".bias") : null;
             widths[i] = weights[i].getShape().get(0);
         }
-        if (weights[0].hasGradient()) {
+        if (checkpoint.lends()) {
             Linear[] apart = new Linear[prefixes.length];
             for (int i = 0; i < apart.length; i++) {
                 apart[i] = Linear.of(weights[i], biases[i], dtype);
@@ -87,7 +87,7 @@ record MergedLinear(Linear merged, long[] widths, Linear[] apart) {
         return merged == null ? Arrays.asList(apart) : List.of(merged);
     }
 
-    /** Whether the weights want a gradient (the lab's). */
+    /** Whether the weights want a gradient (the lab's): autograd must see every op. */
     boolean autograd() {
         return layers().get(0).weight().hasGradient();
     }

@@ -21,6 +21,14 @@ public interface Weights {
         return Dtype.FLOAT32;
     }
 
+    /**
+     * Whether {@link #load} lends the caller an array someone else owns (a map's, which the lab trains in place)
+     * rather than making one the caller owns (a checkpoint's): a lent array is used as it is, never copied or closed.
+     */
+    default boolean lends() {
+        return false;
+    }
+
     /** The weight named {@code key} in float32 whatever the compute dtype: what int8 quantizes from. */
     default NDArray loadFloat32(NDManager manager, String key) {
         return load(manager, key);
@@ -41,6 +49,11 @@ public interface Weights {
                     throw new IllegalArgumentException("weight " + key + " is missing");
                 }
                 return array;
+            }
+
+            @Override
+            public boolean lends() {
+                return true;
             }
         };
     }
