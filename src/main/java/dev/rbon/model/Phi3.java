@@ -11,9 +11,9 @@ import java.util.Set;
 
 /**
  * Phi-3 (also Phi-4-mini), mirroring transformers' modeling_phi3.py: Llama with q, k and v fused in
- * {@code self_attn.qkv_proj} and gate and up in {@code mlp.gate_up_proj} (which every family's {@link MergedLinear}
- * stacks too), no biases, rotary embedding on the first {@code partial_rotary_factor} of
- * each head, RoPE {@code default} or {@code longrope}, and Mistral's {@code sliding_window} on every layer.
+ * {@code self_attn.qkv_proj} and gate and up in {@code mlp.gate_up_proj} (as every family's {@link MergedLinear}
+ * stacks them), no biases, rotary embedding on the first {@code partial_rotary_factor} of each head, RoPE
+ * {@code default} or {@code longrope}, and Mistral's {@code sliding_window} on every layer.
  */
 final class Phi3 {
 
