@@ -18,7 +18,8 @@ import java.util.random.RandomGeneratorFactory;
 
 /**
  * rbon beside HF transformers and llama.cpp on a Qwen2.5-0.5B-shaped model, same cores, one run: decode tokens/s
- * at each n and top_p, reward and reference seconds for ROWS x LENGTH tokens, and the peak RSS of each. Prints;
+ * at each n and top_p, reward and reference seconds for ROWS x LENGTH tokens, the peak RSS of each, and where one
+ * decode step's time goes ({@link StepSplitBenchmark}); {@code -Dparts} (decode,score,split) narrows it. Prints;
  * asserts nothing. The models: {@code python3 ../shared/tools/make_realistic_shapes.py /tmp/shapes}. The peers:
  * ../shared/tools' peer_hf_generate.py and peer_hf_score.py under the Python of {@code -Dpeer} (default
  * /tmp/peer/bin/python), and {@link LlamaCppPeer} (decode only; its q8_0 row is the 8-bit reference); an absent peer's
@@ -51,13 +52,17 @@ public final class RealScaleBenchmark {
         System.out.printf("rbon vs %s and %s on %s; %s intra-op threads, %d cores, load average %s%n", peer.describe(),
                 llama.describe(), lm, threads, Runtime.getRuntime().availableProcessors(), Rss.loadAverage());
         List<String> dtypes = List.of(System.getProperty("dtypes", "float32").split(","));
-        List<String> parts = List.of(System.getProperty("parts", "decode,score").split(","));
+        List<String> parts = List.of(System.getProperty("parts", "decode,score,split").split(","));
         for (String dtype : dtypes) {
             if (parts.contains("decode")) {
                 decode(lm, peer, llama, dtype);
             }
             if (parts.contains("score")) {
                 score(lm, rm, peer, dtype);
+            }
+            if (parts.contains("split")) {
+                System.out.println();
+                StepSplitBenchmark.split(lm, dtype, ints(System.getProperty("ns", "1,16,64")), threads);
             }
         }
         if (parts.contains("decode") && llama.available() && !dtypes.contains("int8")) {

@@ -17,6 +17,7 @@ import dev.rbon.sample.LogitsProcessorList;
 import dev.rbon.sample.SamplingBatch;
 import dev.rbon.sample.SamplingParams;
 import dev.rbon.sample.TokenSampler;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -64,13 +65,18 @@ public final class StepSplitBenchmark {
         if (!Shapes.present(dir)) {
             return;
         }
-        int steps = Integer.getInteger("steps", 15);
+        int[] ns = Arrays.stream(System.getProperty("ns", "1,16").split(",")).mapToInt(Integer::parseInt).toArray();
         for (String dtype : System.getProperty("dtypes", "float32,bfloat16").split(",")) {
-            try (CausalLM lm = CausalLM.load(dir, Device.cpu(), Dtype.of(dtype))) {
-                checkMirror(lm);
-                for (String n : System.getProperty("ns", "1,16").split(",")) {
-                    new Run(lm, Integer.parseInt(n), threads).measure(steps);
-                }
+            split(dir, dtype, ns, threads);
+        }
+    }
+
+    /** One dtype's split at each n: also RealScaleBenchmark's "split" part. */
+    static void split(Path dir, String dtype, int[] ns, String threads) throws IOException {
+        try (CausalLM lm = CausalLM.load(dir, Device.cpu(), Dtype.of(dtype))) {
+            checkMirror(lm);
+            for (int n : ns) {
+                new Run(lm, n, threads).measure(Integer.getInteger("steps", 15));
             }
         }
     }
