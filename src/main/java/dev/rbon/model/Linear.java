@@ -62,11 +62,8 @@ record Linear(NDArray weight, NDArray scale, NDArray bias, boolean oneDnn) {
      * own (vocab x hidden more memory); otherwise the head is the embedding itself.
      */
     static Linear tied(NDArray embedding, Dtype dtype) {
-        if (OneDnn.takes(embedding, dtype)) {
-            return dtype == Dtype.FLOAT32 ? new Linear(embedding, null, null, true)
-                    : of(embedding.duplicate(), null, dtype);
-        }
-        return new Linear(embedding, null);
+        boolean packed = dtype != Dtype.FLOAT32 && OneDnn.takes(embedding, dtype); // packing closes what it is given
+        return of(packed ? embedding.duplicate() : embedding, null, dtype);
     }
 
     /**

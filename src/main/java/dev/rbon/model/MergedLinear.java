@@ -15,10 +15,10 @@ import java.util.List;
  * stacking would copy them out of the graph.
  *
  * @param merged the stacked layer, or null when apart
- * @param widths each layer's out-features, in order
+ * @param splits where each layer's out-features end in the stacked output, the last one's excepted
  * @param apart each layer on its own, or null when merged
  */
-record MergedLinear(Linear merged, long[] widths, Linear[] apart) {
+record MergedLinear(Linear merged, long[] splits, Linear[] apart) {
 
     /** The layers under {@code prefixes} ({@code model.layers.0.self_attn.q_proj}, ...), each with a bias or none. */
     static MergedLinear load(Weights checkpoint, NDManager manager, boolean hasBias, String... prefixes) {
@@ -37,7 +37,7 @@ record MergedLinear(Linear merged, long[] widths, Linear[] apart) {
             for (int i = 0; i < apart.length; i++) {
                 apart[i] = Linear.of(weights[i], biases[i], dtype);
             }
-            return new MergedLinear(null, widths, apart);
+            return new MergedLinear(null, null, apart);
         }
         NDArray stacked = NDArrays.concat(new NDList(weights), 0);                 // (sum of widths, in)
         NDArray bias = hasBias ? NDArrays.concat(new NDList(biases), 0) : null;   // (sum of widths)
@@ -51,15 +51,19 @@ record MergedLinear(Linear merged, long[] widths, Linear[] apart) {
     }
 
     /**
-     * Layers whose checkpoint already stacks them (Phi-3's qkv_proj and gate_up_proj); {@code weight} is float32
-     * under int8, else in the compute dtype, and is owned from here on.
+     * Layers whose checkpoint already stacks them (Phi-3's qkv_proj and gate_up_proj), each {@code widths} rows;
+     * {@code weight} is float32 under int8, else in the compute dtype, and is owned from here on.
      */
     static MergedLinear of(NDArray weight, NDArray bias, long[] widths, Dtype dtype) {
+        long[] splits = new long[widths.length - 1];
+        for (int i = 0; i < splits.length; i++) {
+            splits[i] = (i == 0 ? 0 : splits[i - 1]) + widths[i];
+        }
         if (dtype != Dtype.INT8) {
-            return new MergedLinear(Linear.of(weight, bias, dtype), widths, null);
+            return new MergedLinear(Linear.of(weight, bias, dtype), splits, null);
         }
         try (weight) {
-            return new MergedLinear(Linear.quantize(weight, bias), widths, null);
+            return new MergedLinear(Linear.quantize(weight, bias), splits, null);
         }
     }
 
@@ -71,12 +75,6 @@ record MergedLinear(Linear merged, long[] widths, Linear[] apart) {
                 out.add(layer.forward(x));
             }
             return out;
-        }
-        long[] splits = new long[widths.length - 1];
-        long offset = 0;
-        for (int i = 0; i < splits.length; i++) {
-            offset += widths[i];
-            splits[i] = offset;
         }
         NDArray y = merged.forward(x);
         return y.split(splits, y.getShape().dimension() - 1); // views of the one output

@@ -13,6 +13,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.rbon.Shared;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -25,30 +26,26 @@ class MergedLinearTest {
 
     private static final String[] PREFIXES = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"};
 
+    /** hf-tiny's qwen2: q_proj 64 rows, k_proj and v_proj 32 each, every one with a bias. */
     @ParameterizedTest
     @EnumSource(value = Dtype.class, names = {"FLOAT32", "BFLOAT16", "INT8"})
-    void stackedRowsGiveEachLayersOwnOutput(Dtype dtype) {
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            SplittableRandom random = new SplittableRandom(21);
-            int in = 64;
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            long[] widths = {96, 32, 32};
-            for (int i = 0; i < PREFIXES.length; i++) {
-                arrays.put(PREFIXES[i] + ".weight", normal(manager, random, new Shape(widths[i], in)));
-                arrays.put(PREFIXES[i] + ".bias", normal(manager, random, new Shape(widths[i])));
-            }
-            MergedLinear merged = MergedLinear.load(checkpoint(arrays, dtype), manager, true, PREFIXES);
+    void stackedRowsGiveEachLayersOwnOutput(Dtype dtype) throws Exception {
+        String[] prefixes = {"model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.k_proj",
+            "model.layers.1.self_attn.v_proj"};
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+                Checkpoint checkpoint = Checkpoint.open(Shared.hfTiny("qwen2"), dtype)) {
+            MergedLinear merged = MergedLinear.load(checkpoint, manager, true, prefixes);
             assertNotNull(merged.merged(), "a checkpoint's layers are stacked");
             assertNull(merged.apart());
+            SplittableRandom random = new SplittableRandom(21);
             for (long rows : new long[] {1, 5, 40}) { // int8's kernel, and its GEMM past 32 rows
-                NDArray x = dtype.cast(normal(manager, random, new Shape(rows, in)));
+                NDArray x = dtype.cast(normal(manager, random, new Shape(rows, 64)));
                 NDList outputs = merged.forward(x);
                 assertEquals(3, outputs.size());
-                for (int i = 0; i < PREFIXES.length; i++) {
-                    Linear alone = Linear.load(checkpoint(arrays, dtype), manager, PREFIXES[i], true);
-                    float[] expected = floats(alone.forward(x));
+                for (int i = 0; i < prefixes.length; i++) {
+                    float[] expected = floats(Linear.load(checkpoint, manager, prefixes[i], true).forward(x));
                     float[] actual = floats(outputs.get(i));
-                    assertEquals(rows * widths[i], actual.length);
+                    assertEquals(rows * (i == 0 ? 64 : 32), actual.length);
                     double tolerance = dtype == Dtype.FLOAT32 ? 1e-5 : 1.0 / 64;
                     for (int j = 0; j < expected.length; j++) {
                         assertTrue(Math.abs(expected[j] - actual[j]) <= tolerance * (1 + Math.abs(expected[j])),
@@ -76,32 +73,6 @@ class MergedLinearTest {
                 assertSame(lent, apart.apart()[i].weight(), "a lent array is used as it is");
             }
         }
-    }
-
-    /** A checkpoint's loader: every load a new array in the compute dtype (float32 under int8's loadFloat32). */
-    private static Weights checkpoint(Map<String, NDArray> arrays, Dtype dtype) {
-        return new Weights() {
-            @Override
-            public boolean has(String key) {
-                return arrays.containsKey(key);
-            }
-
-            @Override
-            public NDArray load(NDManager manager, String key) {
-                NDArray array = arrays.get(key);
-                return dtype == Dtype.FLOAT32 ? array.duplicate() : Dtype.BFLOAT16.cast(array);
-            }
-
-            @Override
-            public NDArray loadFloat32(NDManager manager, String key) {
-                return arrays.get(key).duplicate();
-            }
-
-            @Override
-            public Dtype dtype() {
-                return dtype;
-            }
-        };
     }
 
     private static NDArray normal(NDManager manager, SplittableRandom random, Shape shape) {
