@@ -1,4 +1,5 @@
-"""Writes src/main/resources/dev/rbon/model/{rms_norm,rotary,eager_attention,gated_act}.pt: a decoder layer's small ops.
+"""Writes src/main/resources/dev/rbon/model/{rms_norm,rotary,eager_attention,cached_attention,gated_act}.pt: a
+decoder layer's small ops.
 
 A decode step of one row spends as long in the small ops between the matmuls (norms, rotary, attention over the
 cache, the activation) as in the matmuls: each is a dozen tensor ops, and each op through DJL's JNI costs ~10 us
@@ -9,7 +10,7 @@ without autograd, so the lab's training keeps the op-by-op path. Run with the pe
 python src/test/python/make_fused_ops.py
 """
 import pathlib
-from typing import Tuple
+from typing import List, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -47,26 +48,55 @@ class Rotary(torch.nn.Module):
         return rotate(q, cos, sin), rotate(k, cos, sin)
 
 
+def eager_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor, scaling: float,
+                    softcap: float) -> torch.Tensor:
+    # eager_attention_forward for a chunk of queries: q (B, heads, Tc, hd), k and v (B, kvHeads, S, hd), bias
+    # (B, 1, 1, Tc|1, S) float32 additive. The n_rep query heads of a key/value head are stacked along the query
+    # axis instead of repeat_kv's copy; softcap > 0 is Gemma 2's tanh capping.
+    b, heads, t, hd = q.shape
+    kv_heads = k.size(1)
+    s = k.size(2)
+    n_rep = heads // kv_heads
+    # Both products multiply in float32 and round to the compute dtype, as a bfloat16 matmul does (it accumulates
+    # in float32): libtorch's bfloat16 batched matmul builds a oneDNN primitive per new shape, and the keys grow
+    # by one every decode step.
+    scores = torch.matmul(q.float().reshape(b, kv_heads, n_rep * t, hd), k.float().transpose(2, 3))
+    scores = scores.to(q.dtype).reshape(b, kv_heads, n_rep, t, s) * scaling
+    if softcap > 0:
+        scores = torch.tanh(scores / softcap) * softcap
+    probs = (scores.float() + bias).softmax(-1).to(q.dtype)
+    context = torch.matmul(probs.float().reshape(b, kv_heads, n_rep * t, s), v.float())
+    return context.to(q.dtype).reshape(b, heads, t, hd)
+
+
 class EagerAttention(torch.nn.Module):
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor, scaling: float,
                 softcap: float) -> torch.Tensor:
-        # eager_attention_forward for a chunk of queries: q (B, heads, Tc, hd), k and v (B, kvHeads, S, hd), bias
-        # (B, 1, 1, Tc|1, S) float32 additive. The n_rep query heads of a key/value head are stacked along the query
-        # axis instead of repeat_kv's copy; softcap > 0 is Gemma 2's tanh capping.
-        b, heads, t, hd = q.shape
-        kv_heads = k.size(1)
-        s = k.size(2)
-        n_rep = heads // kv_heads
-        # Both products multiply in float32 and round to the compute dtype, as a bfloat16 matmul does (it accumulates
-        # in float32): libtorch's bfloat16 batched matmul builds a oneDNN primitive per new shape, and the keys grow
-        # by one every decode step.
-        scores = torch.matmul(q.float().reshape(b, kv_heads, n_rep * t, hd), k.float().transpose(2, 3))
-        scores = scores.to(q.dtype).reshape(b, kv_heads, n_rep, t, s) * scaling
-        if softcap > 0:
-            scores = torch.tanh(scores / softcap) * softcap
-        probs = (scores.float() + bias).softmax(-1).to(q.dtype)
-        context = torch.matmul(probs.float().reshape(b, kv_heads, n_rep * t, s), v.float())
-        return context.to(q.dtype).reshape(b, heads, t, hd)
+        return eager_attention(q, k, v, bias, scaling, softcap)
+
+
+class CachedAttention(torch.nn.Module):
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
+                cache: List[torch.Tensor], start: int, bias: torch.Tensor, head_dim: int, scaling: float,
+                softcap: float) -> torch.Tensor:
+        # A layer's attention between its projections when all T queries run as one chunk (every decode step):
+        # q (B, T, heads * hd), k and v (B, T, kvHeads * hd), or (B, T, n, hd) after Qwen3's q/k norms; the heads
+        # split, apply_rotary_pos_emb, the cache's update, eager attention, the heads merged -> (B, T, heads * hd).
+        # cache: none, or the layer's key and value arrays (B, kvHeads, capacity, hd), this step's slots written in
+        # place from `start` (DynamicCache.update without its copy).
+        b, t = q.size(0), q.size(1)
+        q = q.reshape(b, t, -1, head_dim).transpose(1, 2)
+        k = k.reshape(b, t, -1, head_dim).transpose(1, 2)
+        v = v.reshape(b, t, -1, head_dim).transpose(1, 2)
+        q = rotate(q, cos, sin)
+        k = rotate(k, cos, sin)
+        if len(cache) == 2:
+            cache[0][:, :, start:start + t] = k
+            cache[1][:, :, start:start + t] = v
+            k = cache[0][:, :, :start + t]
+            v = cache[1][:, :, :start + t]
+        out = eager_attention(q, k, v, bias, scaling, softcap)
+        return out.transpose(1, 2).reshape(b, t, -1)
 
 
 class GatedAct(torch.nn.Module):
@@ -78,7 +108,7 @@ class GatedAct(torch.nn.Module):
 
 resources = pathlib.Path(__file__).resolve().parents[3] / "src/main/resources/dev/rbon/model"
 for name, module in [("rms_norm", RmsNorm()), ("rotary", Rotary()), ("eager_attention", EagerAttention()),
-                     ("gated_act", GatedAct())]:
+                     ("cached_attention", CachedAttention()), ("gated_act", GatedAct())]:
     out = resources / f"{name}.pt"
     torch.jit.script(module).save(str(out))
     print(out, out.stat().st_size, "bytes")

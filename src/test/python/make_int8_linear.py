@@ -7,6 +7,7 @@ from aligned addresses, so other widths take that path too. DJL 0.36 does not bi
 Run with the peer venv: python src/test/python/make_int8_linear.py
 """
 import pathlib
+from typing import List
 
 import torch
 
@@ -20,16 +21,21 @@ class Int8Linear(torch.nn.Module):
         super().__init__()
         self.rows = rows
 
-    def forward(self, x: torch.Tensor, weight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        # x (M, in) in the compute dtype; weight (out, in) int8; scale (out,) in the compute dtype
-        x = x.to(scale.dtype)
-        if x.size(0) <= self.rows and x.size(1) % 16 == 0:
-            x = x.contiguous()
-            if x.storage_offset() % 16 != 0:
-                x = x.clone()  # the kernel's aligned loads need the rows on 32-byte boundaries
-            return torch._weight_int8pack_mm(x, weight, scale)
-        return torch.nn.functional.linear(x, weight.to(scale.dtype) * scale.unsqueeze(1))
-
+    def forward(self, x: torch.Tensor, weight: torch.Tensor, scale: torch.Tensor,
+                bias: List[torch.Tensor]) -> torch.Tensor:
+        # x (..., in) in the compute dtype, its rows flattened; weight (out, in) int8; scale (out,) in the compute
+        # dtype; bias: none or one (out,), a list because DJL cannot pass an optional tensor
+        rows = x.reshape(-1, x.size(-1)).to(scale.dtype)
+        if rows.size(0) <= self.rows and rows.size(1) % 16 == 0:
+            rows = rows.contiguous()
+            if rows.storage_offset() % 16 != 0:
+                rows = rows.clone()  # the kernel's aligned loads need the rows on 32-byte boundaries
+            y = torch._weight_int8pack_mm(rows, weight, scale)
+        else:
+            y = torch.nn.functional.linear(rows, weight.to(scale.dtype) * scale.unsqueeze(1))
+        if len(bias) > 0:
+            y = y + bias[0]
+        return y.reshape(x.shape[:-1] + [y.size(-1)])
 
 out = pathlib.Path(__file__).resolve().parents[3] / "src/main/resources/dev/rbon/model/int8_linear.pt"
 torch.jit.script(Int8Linear(ROWS)).save(str(out))

@@ -22,10 +22,12 @@ class PackLinear(torch.nn.Module):
 
 class PackedLinear(torch.nn.Module):
     def forward(self, x: torch.Tensor, weight: torch.Tensor, bias: List[torch.Tensor]) -> torch.Tensor:
-        # x (M, in); weight float32 as stored or bfloat16 packed by PackLinear; bias: none or one (out,), a list
-        # because DJL cannot pass an optional tensor
+        # x (..., in), one GEMM over its rows flattened; weight float32 as stored or bfloat16 packed by PackLinear;
+        # bias: none or one (out,), a list because DJL cannot pass an optional tensor
         b = bias[0] if len(bias) > 0 else None
-        return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, b, "none", [], "")
+        rows = x.reshape(-1, x.size(-1)).contiguous()
+        y = torch.ops.mkldnn._linear_pointwise(rows, weight, b, "none", [], "")
+        return y.reshape(x.shape[:-1] + [y.size(-1)])
 
 
 resources = pathlib.Path(__file__).resolve().parents[3] / "src/main/resources/dev/rbon/model"

@@ -156,6 +156,33 @@ final class Attention {
         return NDArrays.concat(out, 2);                                                          // (B, heads, T, hd)
     }
 
+    /**
+     * A layer's attention between its projections as one call to cached_attention.pt, for queries that run as one
+     * chunk ({@link #queryChunk}; every decode step) with no gradient wanted: the heads split, apply_rotary_pos_emb,
+     * the cache's update written in place, eager attention ({@link #attention}'s math) and the heads merged. Each of
+     * those through DJL is a handful of calls a layer; a one-row decode step is mostly such calls.
+     *
+     * @param q (B, T, heads * hd), or (B, T, heads, hd) after q_norm; k and v likewise with kvHeads
+     * @return (B, T, heads * hd), owned by q's manager
+     */
+    static NDArray cached(NDArray q, NDArray k, NDArray v, NDList cosSin, Mask mask, KvCache cache, int layer,
+            SelfAttention.Shape shape) {
+        long rows = q.getShape().get(0);
+        long tokens = q.getShape().get(1);
+        NDArray[] slots = new NDArray[0];
+        long start = 0;
+        if (cache != null) {
+            KvCache.Slots layerSlots = cache.reserve(layer,
+                    new ai.djl.ndarray.types.Shape(rows, shape.kvHeads(), tokens, shape.headDim()), v);
+            slots = new NDArray[] {layerSlots.keys(), layerSlots.values()};
+            start = layerSlots.start();
+        }
+        Double softcap = shape.attnLogitSoftcapping();
+        return Cached.MODULE.forward(q, k, v, cosSin.get(0), cosSin.get(1), slots, start,
+                mask.bias(0, tokens, q.getManager()), (long) shape.headDim(), shape.scaling(),
+                softcap == null ? 0.0 : softcap);
+    }
+
     /** One chunk of queries, its arrays owned by {@code q}'s manager. */
     private static NDArray chunk(NDArray q, NDArray k, NDArray v, NDArray bias, double scale, Double softcap,
             Dtype dtype, boolean autograd) { // q (B, heads, Tc, hd), bias (B, 1, 1, Tc|1, S) -> (B, heads, Tc, hd)
@@ -210,5 +237,10 @@ final class Attention {
     /** src/test/python/make_fused_ops.py's eager_attention.pt, loaded once per JVM on first use. */
     private static final class Fused {
         static final ScriptModule MODULE = new ScriptModule("eager_attention");
+    }
+
+    /** src/test/python/make_fused_ops.py's cached_attention.pt, loaded once per JVM on first use. */
+    private static final class Cached {
+        static final ScriptModule MODULE = new ScriptModule("cached_attention");
     }
 }

@@ -36,25 +36,41 @@ public final class KvCache implements AutoCloseable {
      * them; the views belong to the step ({@code k}'s manager). The last layer's call ends the step.
      */
     public NDList update(int layer, NDArray k, NDArray v) { // (B, kvHeads, T, headDim) each
-        long filled = length + k.getShape().get(2);
+        Slots slots = reserve(layer, k.getShape(), k);
+        long filled = slots.start() + k.getShape().get(2);
+        NDIndex now = new NDIndex(":, :, {}:{}, :", slots.start(), filled);
+        slots.keys().set(now, k);
+        slots.values().set(now, v);
+        NDIndex sofar = new NDIndex(":, :, :{}, :", filled);
+        return new NDList(stepOwned(k, slots.keys().get(sofar)), stepOwned(k, slots.values().get(sofar)));
+    }
+
+    /**
+     * The whole key and value arrays of a layer, (B, kvHeads, capacity, headDim), and the first slot this step
+     * writes: the cache's own arrays, for a caller that writes its slots in place (cached_attention.pt).
+     */
+    record Slots(NDArray keys, NDArray values, long start) {}
+
+    /**
+     * Room for this step's {@code shape} (B, kvHeads, T, headDim) in {@code layer}, in {@code like}'s dtype: the
+     * arrays grow by {@link #BLOCK} slots when full. The last layer's call ends the step.
+     */
+    Slots reserve(int layer, Shape shape, NDArray like) {
+        long start = length;
+        long filled = start + shape.get(2);
         if (keys[layer] == null || keys[layer].getShape().get(2) < filled) {
-            keys[layer] = replace(keys[layer], withRoom(keys[layer], k, filled));
-            values[layer] = replace(values[layer], withRoom(values[layer], v, filled));
+            keys[layer] = replace(keys[layer], withRoom(keys[layer], shape, like, filled));
+            values[layer] = replace(values[layer], withRoom(values[layer], shape, like, filled));
         }
-        NDIndex now = new NDIndex(":, :, {}:{}, :", length, filled);
-        keys[layer].set(now, k);
-        values[layer].set(now, v);
         if (layer == keys.length - 1) {
             length = filled;
         }
-        NDIndex sofar = new NDIndex(":, :, :{}, :", filled);
-        return new NDList(stepOwned(k, keys[layer].get(sofar)), stepOwned(k, values[layer].get(sofar)));
+        return new Slots(keys[layer], values[layer], start);
     }
 
     /** A copy of the filled slots of {@code past} (null: none) with room for {@code filled} + BLOCK slots. */
-    private NDArray withRoom(NDArray past, NDArray now, long filled) {
-        Shape shape = now.getShape();
-        NDArray room = zeros(manager, new Shape(shape.get(0), shape.get(1), filled + BLOCK, shape.get(3)), now);
+    private NDArray withRoom(NDArray past, Shape shape, NDArray like, long filled) {
+        NDArray room = zeros(manager, new Shape(shape.get(0), shape.get(1), filled + BLOCK, shape.get(3)), like);
         if (past != null && length > 0) {
             NDIndex filledSlots = new NDIndex(":, :, :{}, :", length);
             try (NDArray used = past.get(filledSlots)) {

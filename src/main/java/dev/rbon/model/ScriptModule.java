@@ -56,8 +56,8 @@ public final class ScriptModule {
 
     /**
      * forward(args...), its tensor result owned by the first argument's manager as any other op's would be. An
-     * argument is an NDArray (a tensor), an NDArray[] (a list of tensors: how DJL passes an optional one), a Double
-     * or a Boolean. IValues directly: Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a
+     * argument is an NDArray (a tensor), an NDArray[] (a list of tensors: how DJL passes an optional one), a Double,
+     * a Long or a Boolean. IValues directly: Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a
      * call against ~6 us.
      */
     public NDArray forward(Object... args) {
@@ -93,6 +93,8 @@ public final class ScriptModule {
         } else if (arg instanceof NDArray[] list) {
             return IValue.listFrom(Arrays.copyOf(list, list.length, PtNDArray[].class));
         } else if (arg instanceof Double number) {
+            return IValue.from(number);
+        } else if (arg instanceof Long number) {
             return IValue.from(number);
         } else if (arg instanceof Boolean flag) {
             return IValue.from(flag);

@@ -54,7 +54,7 @@ public final class StepSplitBenchmark {
     private static final String FREE = "step sub-manager closed (frees)";
     private static final List<String> MATMULS = List.of(QKV_PROJ, O_PROJ, GATE_UP_PROJ, DOWN_PROJ, LM_HEAD);
     private static final List<String> ROWS = List.of(INPUTS, ROPE_TABLES, EMBEDDING, "per layer, x layers:", NORMS,
-            QKV_PROJ, O_PROJ, HEADS, ROPE, KV_CACHE, MASK, ATTENTION, GATE_UP_PROJ, DOWN_PROJ, ACTIVATION, RESIDUAL,
+            QKV_PROJ, O_PROJ, MASK, ATTENTION, GATE_UP_PROJ, DOWN_PROJ, ACTIVATION, RESIDUAL,
             SCOPES, "after the layers:", FINAL_NORM, LM_HEAD, LOGITS_FLOAT32, PROCESSORS, DRAW, FREE);
 
     private StepSplitBenchmark() {}

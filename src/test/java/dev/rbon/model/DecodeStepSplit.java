@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 /**
  * Test-only: {@link CausalLM#forward} of a Llama-shaped model (Llama, Qwen2, Mistral: LlamaDecoderLayer, no q/k
  * norms, no soft-capping) taken apart op by op, each op timed into a named part. It calls the model's own parts
- * ({@link RmsNorm#forward}, {@link Linear#forward}, {@link RotaryEmbedding#apply}, {@link KvCache#update},
- * {@link Attention#attention}, {@link GatedMlp#gated}) in the order Llama.forward, SelfAttention and GatedMlp do,
+ * ({@link RmsNorm#forward}, {@link MergedLinear#forward}, {@link Attention#cached}, {@link Linear#forward},
+ * {@link GatedMlp#gated}) in the order Llama.forward, SelfAttention and GatedMlp do on a decode step,
  * so production code carries no timer; {@link #logits} with {@link Parts#untimed()} must give CausalLM's logits
  * exactly, which StepSplitBenchmark checks before it trusts the split.
  */
@@ -27,11 +27,8 @@ public final class DecodeStepSplit {
     public static final String NORMS = "norms (rms_norm.pt)";
     public static final String QKV_PROJ = "q/k/v_proj (one matmul)";
     public static final String O_PROJ = "o_proj";
-    public static final String HEADS = "head split/merge (reshape, transpose)";
-    public static final String ROPE = "rope, q and k (rotary.pt)";
-    public static final String KV_CACHE = "KV cache append + views";
     public static final String MASK = "attention mask bias (once a step)";
-    public static final String ATTENTION = "attention (eager_attention.pt)";
+    public static final String ATTENTION = "heads, rope, KV cache, attention (cached_attention.pt)";
     public static final String GATE_UP_PROJ = "gate/up_proj (one matmul)";
     public static final String DOWN_PROJ = "down_proj";
     public static final String ACTIVATION = "silu(gate) x up (gated_act.pt)";
@@ -156,20 +153,13 @@ public final class DecodeStepSplit {
         SelfAttention.Shape s = a.shape();
         NDArray normed = t.time(NORMS, () -> l.inputLayernorm().forward(x));
         NDList qkv = t.time(QKV_PROJ, () -> a.qkvProj().forward(normed));
-        NDArray q1 = t.time(HEADS, () -> Attention.splitHeads(qkv.get(0), s.heads(), s.headDim())); // (B, heads, T, hd)
-        NDArray k1 = t.time(HEADS, () -> Attention.splitHeads(qkv.get(1), s.kvHeads(), s.headDim()));
-        NDArray v = t.time(HEADS, () -> Attention.splitHeads(qkv.get(2), s.kvHeads(), s.headDim()));
-        NDList rotated = t.time(ROPE, () -> RotaryEmbedding.apply(q1, k1, cosSin, false));
-        NDArray q = rotated.get(0);
-        NDArray k = rotated.get(1);
-        NDList past = t.time(KV_CACHE, () -> cache == null ? new NDList(k, v) : cache.update(index, k, v));
         if (s.attnLogitSoftcapping() != null) {
             throw new IllegalArgumentException("soft-capped attention is not split");
         }
-        t.time(MASK, () -> mask.bias(0, q.getShape().get(2), q.getManager())); // built by the first layer, then kept
-        NDArray context = t.time(ATTENTION, () -> Attention.attention(q, past.get(0), past.get(1), mask, s.scaling(),
-                null, s.dtype(), false));                                                     // (B, heads, T, hd)
-        NDArray merged = t.time(HEADS, () -> Attention.mergeHeads(context));                  // (B, T, hidden)
+        long tokens = normed.getShape().get(1);
+        t.time(MASK, () -> mask.bias(0, tokens, normed.getManager())); // built by the first layer, then kept
+        NDArray merged = t.time(ATTENTION, () -> Attention.cached(qkv.get(0), qkv.get(1), qkv.get(2), cosSin, mask,
+                cache, index, s));                                                            // (B, T, hidden)
         NDArray o = t.time(O_PROJ, () -> a.oProj().forward(merged));
         NDArray h = t.time(RESIDUAL, () -> x.add(o));
         NDArray out = mlp(l.mlp(), t.time(NORMS, () -> l.postAttentionLayernorm().forward(h)), t);

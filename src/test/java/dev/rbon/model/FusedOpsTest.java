@@ -9,15 +9,17 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The fused ops of make_fused_ops.py (rms_norm.pt, rotary.pt, eager_attention.pt, gated_act.pt) against the op-by-op
- * path the lab trains through, on random shapes in float32 and bfloat16. The parity suites check both against
- * transformers on real checkpoints; this checks the corners they do not reach: partial rotary, Gemma's (1 + w)
- * norm, soft-capping, grouped heads, left padding, sliding windows and queries split into chunks.
+ * The fused ops of make_fused_ops.py (rms_norm.pt, rotary.pt, eager_attention.pt, cached_attention.pt, gated_act.pt)
+ * against the op-by-op path the lab trains through, on random shapes in float32 and bfloat16. The parity suites check
+ * both against transformers on real checkpoints; this checks the corners they do not reach: partial rotary, Gemma's
+ * (1 + w) norm, soft-capping, grouped heads, left padding, sliding windows, queries split into chunks and a cache
+ * written over several steps.
  */
 class FusedOpsTest {
 
@@ -107,6 +109,80 @@ class FusedOpsTest {
         } finally {
             Attention.blockElements = saved;
         }
+    }
+
+    /**
+     * cached_attention.pt, a layer's attention between its projections in one call, against the same steps one by
+     * one (heads split, rotary, KV cache update, attention, heads merged): a prompt, left-padded, then a few more
+     * steps over the cache, each side with a cache of its own; or no cache (an encoder-style pass).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Dtype.class, names = {"FLOAT32", "BFLOAT16"})
+    void cachedAttentionEqualsTheStepsOneByOne(Dtype dtype) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            SplittableRandom random = new SplittableRandom(15);
+            for (int c = 0; c < CASES; c++) {
+                int rows = random.nextInt(1, 4);
+                int kvHeads = random.nextInt(1, 3);
+                int heads = kvHeads * random.nextInt(1, 4);
+                int headDim = 2 * random.nextInt(1, 17);
+                int rotaryDim = random.nextBoolean() ? headDim : 2 * random.nextInt(1, headDim / 2 + 1);
+                Double softcap = random.nextBoolean() ? null : random.nextDouble(1, 50);
+                boolean perHead = random.nextBoolean(); // q and k as (B, T, n, hd), as after Qwen3's q/k norms
+                SelfAttention.Shape shape = new SelfAttention.Shape(heads, kvHeads, headDim, 1 / Math.sqrt(headDim),
+                        softcap, dtype);
+                boolean cached = random.nextInt(4) > 0;
+                KvCache fusedCache = cached ? new KvCache(manager, 1) : null;
+                KvCache stepsCache = cached ? new KvCache(manager, 1) : null;
+                int prompt = random.nextInt(1, 9);
+                long[][] maskRows = new long[rows][prompt];
+                for (long[] row : maskRows) {
+                    for (int j = random.nextInt(0, prompt); j < prompt; j++) { // left padding, a real last token
+                        row[j] = 1;
+                    }
+                }
+                int steps = cached ? random.nextInt(1, 5) : 1;
+                for (int step = 0; step < steps; step++) {
+                    int tokens = step == 0 ? prompt : random.nextInt(1, 3);
+                    if (step > 0) {
+                        maskRows = grown(maskRows, tokens);
+                    }
+                    NDArray q = dtype.cast(normal(manager, random, new Shape(rows, tokens, heads * headDim), 2));
+                    NDArray k = dtype.cast(normal(manager, random, new Shape(rows, tokens, kvHeads * headDim), 2));
+                    NDArray v = dtype.cast(normal(manager, random, new Shape(rows, tokens, kvHeads * headDim), 1));
+                    if (perHead) {
+                        q = q.reshape(rows, tokens, heads, headDim);
+                        k = k.reshape(rows, tokens, kvHeads, headDim);
+                    }
+                    Shape table = new Shape(rows, 1, tokens, rotaryDim);
+                    NDList cosSin = new NDList(dtype.cast(normal(manager, random, table, 1)),
+                            dtype.cast(normal(manager, random, table, 1)));
+                    String what = "case " + c + " step " + step + ": B " + rows + " heads " + heads + "/" + kvHeads
+                            + " hd " + headDim + " rotary " + rotaryDim + " T " + tokens + " softcap " + softcap
+                            + " cached " + cached + " per head " + perHead;
+                    NDArray fused = Attention.cached(q, k, v, cosSin, mask(manager, maskRows, tokens, 0), fusedCache,
+                            0, shape);
+                    NDArray qh = Attention.splitHeads(q, heads, headDim);
+                    NDArray kh = Attention.splitHeads(k, kvHeads, headDim);
+                    NDArray vh = Attention.splitHeads(v, kvHeads, headDim);
+                    NDList rotated = RotaryEmbedding.apply(qh, kh, cosSin, true);
+                    NDList past = cached ? stepsCache.update(0, rotated.get(1), vh) : new NDList(rotated.get(1), vh);
+                    NDArray opByOp = Attention.mergeHeads(Attention.attention(rotated.get(0), past.get(0),
+                            past.get(1), mask(manager, maskRows, tokens, 0), shape.scaling(), softcap, dtype, true));
+                    assertClose(opByOp, fused, dtype, what);
+                }
+            }
+        }
+    }
+
+    /** The mask with {@code tokens} more real slots. */
+    private static long[][] grown(long[][] rows, int tokens) {
+        long[][] more = new long[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            more[i] = Arrays.copyOf(rows[i], rows[i].length + tokens);
+            Arrays.fill(more[i], rows[i].length, more[i].length, 1);
+        }
+        return more;
     }
 
     @ParameterizedTest
