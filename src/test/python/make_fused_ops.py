@@ -29,7 +29,7 @@ class RmsNorm(torch.nn.Module):
 
 def rotate_half(x: torch.Tensor) -> torch.Tensor:
     half = x.size(-1) // 2
-    return torch.cat((-x[..., half:], x[..., :half]), -1)
+    return torch.cat((-x.narrow(-1, half, half), x.narrow(-1, 0, half)), -1)
 
 
 def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -37,8 +37,8 @@ def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tenso
     dim = cos.size(-1)
     if dim == x.size(-1):
         return x * cos + rotate_half(x) * sin
-    rot = x[..., :dim]
-    return torch.cat((rot * cos + rotate_half(rot) * sin, x[..., dim:]), -1)
+    rot = x.narrow(-1, 0, dim)
+    return torch.cat((rot * cos + rotate_half(rot) * sin, x.narrow(-1, dim, x.size(-1) - dim)), -1)
 
 
 class Rotary(torch.nn.Module):
@@ -85,16 +85,19 @@ class CachedAttention(torch.nn.Module):
         # cache: none, or the layer's key and value arrays (B, kvHeads, capacity, hd), this step's slots written in
         # place from `start` (DynamicCache.update without its copy).
         b, t = q.size(0), q.size(1)
-        q = q.reshape(b, t, -1, head_dim).transpose(1, 2)
-        k = k.reshape(b, t, -1, head_dim).transpose(1, 2)
+        q = q.reshape(b, t, -1, head_dim)
+        k = k.reshape(b, t, -1, head_dim)
         v = v.reshape(b, t, -1, head_dim).transpose(1, 2)
-        q = rotate(q, cos, sin)
-        k = rotate(k, cos, sin)
+        heads = q.size(2)
+        # q and k rotated as one array: each op of the rotation runs once, not twice
+        qk = rotate(torch.cat((q, k), 2).transpose(1, 2), cos, sin)  # (B, heads + kvHeads, T, hd)
+        q = qk.narrow(1, 0, heads)
+        k = qk.narrow(1, heads, qk.size(1) - heads)
         if len(cache) == 2:
-            cache[0][:, :, start:start + t] = k
-            cache[1][:, :, start:start + t] = v
-            k = cache[0][:, :, :start + t]
-            v = cache[1][:, :, :start + t]
+            cache[0].narrow(2, start, t).copy_(k)
+            cache[1].narrow(2, start, t).copy_(v)
+            k = cache[0].narrow(2, 0, start + t)
+            v = cache[1].narrow(2, 0, start + t)
         out = eager_attention(q, k, v, bias, scaling, softcap)
         return out.transpose(1, 2).reshape(b, t, -1)
 
