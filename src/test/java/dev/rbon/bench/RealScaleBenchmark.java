@@ -85,11 +85,14 @@ public final class RealScaleBenchmark {
         }
     }
 
+    /** Tokens each n decodes before it is timed. */
+    private static final int WARM_TOKENS = 256;
+
     private static void decode(Path lmDir, Peer peer, LlamaCppPeer llama, String dtype) throws IOException {
         int newTokens = Integer.getInteger("new", 32);
         int[] ns = ints(System.getProperty("ns", "1,16,64"));
-        System.out.printf("%ndecode, %s, %d new tokens, prompt \"Once upon a time\" (median of %d)%n", dtype, newTokens,
-                reps());
+        System.out.printf("%ndecode, %s, %d new tokens, prompt \"Once upon a time\" (median of %d; rbon warmed by %d"
+                + " tokens a row count)%n", dtype, newTokens, reps(), WARM_TOKENS);
         System.out.println("    n  top_p   rbon tok/s   peer tok/s   rbon/peer   llama.cpp tok/s   rbon/llama.cpp"
                 + "   rbon peak RSS (idle)   peer peak RSS");
         for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
@@ -100,8 +103,12 @@ public final class RealScaleBenchmark {
             {
                 try (CausalLM policy = CausalLM.load(lmDir, Device.cpu(), Dtype.of(dtype))) {
                     long[] prompt = policy.tokenizer().encode("Once upon a time", true);
-                    run(policy, prompt, 2, newTokens, Double.parseDouble(topP)); // warm-up
                     for (int n : ns) {
+                        // warm: the JVM compiles a step's Java code over its first few hundred tokens, which a
+                        // server is long past; so each n runs until WARM_TOKENS tokens before it is timed
+                        for (int warm = 0; warm < WARM_TOKENS; ) {
+                            warm += run(policy, prompt, n, newTokens, Double.parseDouble(topP));
+                        }
                         double idle = Rss.current();
                         Rss.resetPeak();
                         double[] tokensPerSecond = new double[reps()];
