@@ -57,8 +57,8 @@ public final class ScriptModule {
     /**
      * forward(args...), its tensor result owned by the first argument's manager as any other op's would be. An
      * argument is an NDArray (a tensor), an NDArray[] (a list of tensors: how DJL passes an optional one), a Double,
-     * a Long or a Boolean. IValues directly: Block.forward's NDList route (input names, shapes, mode switches) cost ~17 us a
-     * call against ~6 us.
+     * a Long or a Boolean. IValues directly: Block.forward's NDList route (input names, shapes, mode switches) cost
+     * ~17 us a call against ~6 us.
      */
     public NDArray forward(Object... args) {
         return call(args, out -> out.toTensor(manager(args)));

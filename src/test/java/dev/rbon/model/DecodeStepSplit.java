@@ -28,7 +28,7 @@ public final class DecodeStepSplit {
     public static final String QKV_PROJ = "q/k/v_proj (one matmul)";
     public static final String O_PROJ = "o_proj";
     public static final String MASK = "attention mask bias (once a step)";
-    public static final String ATTENTION = "heads, rope, KV cache, attention (cached_attention.pt)";
+    public static final String ATTENTION = "attention+rope+cache (cached_attention.pt)";
     public static final String GATE_UP_PROJ = "gate/up_proj (one matmul)";
     public static final String DOWN_PROJ = "down_proj";
     public static final String ACTIVATION = "silu(gate) x up (gated_act.pt)";

@@ -114,7 +114,8 @@ class FusedOpsTest {
     /**
      * cached_attention.pt, a layer's attention between its projections in one call, against the same steps one by
      * one (heads split, rotary, KV cache update, attention, heads merged): a prompt, left-padded, then a few more
-     * steps over the cache, each side with a cache of its own; or no cache (an encoder-style pass).
+     * steps over the cache (in the first case, enough to outgrow its room), each side with a cache of its own; or no
+     * cache (a scoring pass).
      */
     @ParameterizedTest
     @EnumSource(value = Dtype.class, names = {"FLOAT32", "BFLOAT16"})
@@ -131,7 +132,7 @@ class FusedOpsTest {
                 boolean perHead = random.nextBoolean(); // q and k as (B, T, n, hd), as after Qwen3's q/k norms
                 SelfAttention.Shape shape = new SelfAttention.Shape(heads, kvHeads, headDim, 1 / Math.sqrt(headDim),
                         softcap, dtype);
-                boolean cached = random.nextInt(4) > 0;
+                boolean cached = c == 0 || random.nextInt(4) > 0;
                 KvCache fusedCache = cached ? new KvCache(manager, 1) : null;
                 KvCache stepsCache = cached ? new KvCache(manager, 1) : null;
                 int prompt = random.nextInt(1, 9);
@@ -141,7 +142,8 @@ class FusedOpsTest {
                         row[j] = 1;
                     }
                 }
-                int steps = cached ? random.nextInt(1, 5) : 1;
+                // the first case decodes long enough to outgrow the cache's room
+                int steps = !cached ? 1 : c == 0 ? (int) KvCache.BLOCK + 2 : random.nextInt(1, 5);
                 for (int step = 0; step < steps; step++) {
                     int tokens = step == 0 ? prompt : random.nextInt(1, 3);
                     if (step > 0) {
