@@ -162,7 +162,7 @@ final class Attention {
      * the cache's update written in place, eager attention ({@link #attention}'s math) and the heads merged. Each of
      * those through DJL is a handful of calls a layer; a one-row decode step is mostly such calls.
      *
-     * @param q (B, T, heads * hd), or (B, T, heads, hd) after q_norm; k and v likewise with kvHeads
+     * @param q (B, T, heads * hd), or (B, T, heads, hd) after q_norm; k likewise with kvHeads; v (B, T, kvHeads * hd)
      * @return (B, T, heads * hd), owned by q's manager
      */
     static NDArray cached(NDArray q, NDArray k, NDArray v, NDList cosSin, Mask mask, KvCache cache, int layer,

@@ -107,7 +107,11 @@ public final class RealScaleBenchmark {
                         // warm: the JVM compiles a step's Java code over its first few hundred tokens, which a
                         // server is long past; so each n runs until WARM_TOKENS tokens before it is timed
                         for (int warm = 0; warm < WARM_TOKENS; ) {
-                            warm += run(policy, prompt, n, newTokens, Double.parseDouble(topP));
+                            int tokens = run(policy, prompt, n, newTokens, Double.parseDouble(topP));
+                            if (tokens == 0) {
+                                break; // nothing decodes (-Dnew=0)
+                            }
+                            warm += tokens;
                         }
                         double idle = Rss.current();
                         Rss.resetPeak();

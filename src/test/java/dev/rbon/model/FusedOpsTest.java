@@ -1,6 +1,7 @@
 package dev.rbon.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -225,9 +226,9 @@ class FusedOpsTest {
      * op-by-op path's bfloat16 matmul blocks its float32 sums its own way, and rsqrt is not 1 / sqrt.
      */
     private static void assertClose(NDArray expected, NDArray actual, Dtype dtype, String what) {
+        assertEquals(expected.getShape(), actual.getShape(), what);
         float[] e = floats(expected);
         float[] a = floats(actual);
-        assertTrue(e.length == a.length, what + ": " + e.length + " vs " + a.length + " values");
         double tolerance = dtype == Dtype.FLOAT32 ? 1e-5 : 1.0 / 64;
         for (int i = 0; i < e.length; i++) {
             assertTrue(Math.abs(e[i] - a[i]) <= tolerance * (1 + Math.abs(e[i])),

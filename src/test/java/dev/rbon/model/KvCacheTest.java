@@ -16,26 +16,25 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class KvCacheTest {
 
-    private static final int STEPS = 6;
-
+    /** 72 steps outgrow the cache's room (the prompt + KvCache.BLOCK slots): its arrays are copied into larger ones. */
     @ParameterizedTest
-    @CsvSource({"llama,1", "llama,8", "qwen2,8", "gpt2,1", "gpt2,8"})
-    void incrementalEqualsFullForward(String name, int batch) throws Exception {
+    @CsvSource({"llama,1,6", "llama,8,6", "qwen2,8,6", "gpt2,1,6", "gpt2,8,6", "qwen2,2,72", "gpt2,2,72"})
+    void incrementalEqualsFullForward(String name, int batch, int steps) throws Exception {
         try (CausalLM lm = CausalLM.load(Shared.hfTiny(name), Device.cpu()); NDManager manager = lm.newRequestManager()) {
             Random random = new Random(42);
             int width = 12;
-            long[][] ids = new long[batch][width + STEPS];
-            long[][] mask = new long[batch][width + STEPS];
+            long[][] ids = new long[batch][width + steps];
+            long[][] mask = new long[batch][width + steps];
             for (int r = 0; r < batch; r++) {
                 int length = width - (batch == 1 ? 0 : r); // row r has r pads on the left
-                for (int t = 0; t < width + STEPS; t++) {
+                for (int t = 0; t < width + steps; t++) {
                     boolean real = t >= width - length;
                     ids[r][t] = real ? 1 + random.nextInt(lm.vocabSize() - 1) : 0;
                     mask[r][t] = real ? 1 : 0;
                 }
             }
             KvCache cache = lm.newCache(manager);
-            for (int step = 0; step <= STEPS; step++) {
+            for (int step = 0; step <= steps; step++) {
                 int from = step == 0 ? 0 : width + step - 1;
                 int to = width + step;
                 NDArray incremental = lm.forward(slice(manager, ids, from, to), slice(manager, mask, 0, to), cache);
