@@ -157,12 +157,34 @@ final class Attention {
     }
 
     /**
-     * A layer's attention between its projections as one call to cached_attention.pt, for queries that run as one
-     * chunk ({@link #queryChunk}; every decode step) with no gradient wanted: the heads split, apply_rotary_pos_emb,
-     * the cache's update written in place, eager attention ({@link #attention}'s math) and the heads merged. Each of
-     * those through DJL is a handful of calls a layer; a one-row decode step is mostly such calls.
+     * A layer's attention between its projections: heads split, apply_rotary_pos_emb, the cache's update, eager
+     * attention, heads merged. One call ({@link #cached}) when the queries run as one chunk and no gradient is
+     * wanted; else step by step, the queries in chunks ({@link #attention}).
      *
      * @param q (B, T, heads * hd), or (B, T, heads, hd) after q_norm; k likewise with kvHeads; v (B, T, kvHeads * hd)
+     * @param autograd op by op, so that autograd records it (the lab's training)
+     * @return (B, T, heads * hd)
+     */
+    static NDArray betweenProjections(NDArray q, NDArray k, NDArray v, NDList cosSin, Mask mask, KvCache cache,
+            int layer, SelfAttention.Shape shape, boolean autograd) {
+        long tokens = q.getShape().get(1);
+        long keys = (cache == null ? 0 : cache.length()) + tokens;
+        if (!autograd && queryChunk(q.getShape().get(0), shape.heads(), keys) >= tokens) {
+            return cached(q, k, v, cosSin, mask, cache, layer, shape);
+        }
+        NDArray qh = splitHeads(q, shape.heads(), shape.headDim());                         // (B, heads, T, hd)
+        NDArray kh = splitHeads(k, shape.kvHeads(), shape.headDim());                       // (B, kvHeads, T, hd)
+        NDArray vh = splitHeads(v, shape.kvHeads(), shape.headDim());                       // (B, kvHeads, T, hd)
+        NDList rotated = RotaryEmbedding.apply(qh, kh, cosSin, autograd);
+        NDList past = cache == null ? new NDList(rotated.get(1), vh) : cache.update(layer, rotated.get(1), vh);
+        return mergeHeads(attention(rotated.get(0), past.get(0), past.get(1), mask, shape.scaling(),
+                shape.attnLogitSoftcapping(), shape.dtype(), autograd));                      // (B, T, heads * hd)
+    }
+
+    /**
+     * {@link #betweenProjections} as one call to cached_attention.pt, the cache's slots written in place: each step
+     * through DJL is a handful of calls a layer, and a one-row decode step is mostly such calls.
+     *
      * @return (B, T, heads * hd), owned by q's manager
      */
     static NDArray cached(NDArray q, NDArray k, NDArray v, NDList cosSin, Mask mask, KvCache cache, int layer,

@@ -87,6 +87,6 @@ record MergedLinear(Linear merged, long[] splits, Linear[] apart) {
 
     /** Whether the weights want a gradient (the lab's): autograd must see every op. */
     boolean autograd() {
-        return layers().get(0).weight().hasGradient();
+        return (merged != null ? merged : apart[0]).weight().hasGradient();
     }
 }

@@ -18,27 +18,13 @@ record SelfAttention(MergedLinear qkvProj, Linear oProj, RmsNorm qNorm, RmsNorm 
         NDList qkv = qkvProj.forward(x);                          // views of one matmul, (B, T, heads * headDim) ...
         NDArray q = qkv.get(0);
         NDArray k = qkv.get(1);
-        NDArray v = qkv.get(2);
         if (qNorm != null) {                                      // over each head: (B, T, heads, headDim)
             q = qNorm.forward(perHead(q, shape.heads()));
             k = kNorm.forward(perHead(k, shape.kvHeads()));
         }
-        long tokens = x.getShape().get(1);
-        long keys = (cache == null ? 0 : cache.length()) + tokens;
-        boolean autograd = qkvProj.autograd(); // the lab's weights: op by op, so that autograd records it
-        if (!autograd && Attention.queryChunk(x.getShape().get(0), shape.heads(), keys) >= tokens) {
-            return oProj.forward(Attention.cached(q, k, v, cosSin, mask, cache, layer, shape)); // one call
-        }
-        q = Attention.splitHeads(q, shape.heads(), shape.headDim());                   // (B, heads, T, headDim)
-        k = Attention.splitHeads(k, shape.kvHeads(), shape.headDim());                 // (B, kvHeads, T, headDim)
-        v = Attention.splitHeads(v, shape.kvHeads(), shape.headDim());                 // (B, kvHeads, T, headDim)
-        NDList rotated = RotaryEmbedding.apply(q, k, cosSin, autograd);
-        q = rotated.get(0);
-        k = rotated.get(1);
-        NDList past = cache == null ? new NDList(k, v) : cache.update(layer, k, v);     // (B, kvHeads, S, headDim)
-        NDArray out = Attention.attention(q, past.get(0), past.get(1), mask, shape.scaling(),
-                shape.attnLogitSoftcapping(), shape.dtype(), autograd);                 // (B, heads, T, headDim)
-        return oProj.forward(Attention.mergeHeads(out));                                // (B, T, hidden)
+        // the lab's weights want a gradient: op by op, so that autograd records it
+        return oProj.forward(Attention.betweenProjections(q, k, qkv.get(2), cosSin, mask, cache, layer, shape,
+                qkvProj.autograd()));                                                    // (B, T, hidden)
     }
 
     private NDArray perHead(NDArray x, int heads) { // (B, T, heads * headDim) -> (B, T, heads, headDim)

@@ -114,7 +114,8 @@ class FusedOpsTest {
 
     /**
      * cached_attention.pt, a layer's attention between its projections in one call, against the same steps one by
-     * one (heads split, rotary, KV cache update, attention, heads merged): a prompt, left-padded, then a few more
+     * one ({@link Attention#betweenProjections}'s op-by-op path: heads split, rotary, KV cache update, attention,
+     * heads merged): a prompt, left-padded, then a few more
      * steps over the cache (in the first case, enough to outgrow its room), each side with a cache of its own; or no
      * cache (a scoring pass).
      */
@@ -165,13 +166,8 @@ class FusedOpsTest {
                             + " cached " + cached + " per head " + perHead;
                     NDArray fused = Attention.cached(q, k, v, cosSin, mask(manager, maskRows, tokens, 0), fusedCache,
                             0, shape);
-                    NDArray qh = Attention.splitHeads(q, heads, headDim);
-                    NDArray kh = Attention.splitHeads(k, kvHeads, headDim);
-                    NDArray vh = Attention.splitHeads(v, kvHeads, headDim);
-                    NDList rotated = RotaryEmbedding.apply(qh, kh, cosSin, true);
-                    NDList past = cached ? stepsCache.update(0, rotated.get(1), vh) : new NDList(rotated.get(1), vh);
-                    NDArray opByOp = Attention.mergeHeads(Attention.attention(rotated.get(0), past.get(0),
-                            past.get(1), mask(manager, maskRows, tokens, 0), shape.scaling(), softcap, dtype, true));
+                    NDArray opByOp = Attention.betweenProjections(q, k, v, cosSin, mask(manager, maskRows, tokens, 0),
+                            stepsCache, 0, shape, true);
                     assertClose(opByOp, fused, dtype, what);
                 }
             }
