@@ -1,11 +1,8 @@
 package dev.rbon.sample;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.rbon.model.ScriptModule;
 import java.util.random.RandomGenerator;
@@ -57,33 +54,14 @@ public final class TokenSampler {
     public static Choices choose(NDArray rawLogits, NDArray processed, SamplingBatch batch, double[] uniforms) {
         int rows = batch.size();
         boolean[] greedy = new boolean[rows];
-        boolean anyGreedy = false;
-        boolean anySampled = false;
         for (int row = 0; row < rows; row++) {
             greedy[row] = batch.params(row).greedy();
-            anyGreedy |= greedy[row];
-            anySampled |= !greedy[row];
         }
         NDManager manager = processed.getManager();
-        double[] packed;
+        double[] packed;                                                                // (B, 4)
         try (NDScope scope = new NDScope()) {
-            NDArray tokens;                                                                   // (B) int64
-            if (!anySampled) {
-                tokens = processed.argMax(1);
-            } else {
-                tokens = inverseCdf(processed, manager.create(uniforms, new Shape(rows, 1)));
-                if (anyGreedy) {
-                    tokens = NDArrays.where(manager.create(greedy), processed.argMax(1), tokens);
-                }
-            }
-            NDArray logSoftmax = rawLogits.logSoftmax(1);                                     // (B, V)
-            NDArray logprobs = logSoftmax.gather(tokens.reshape(rows, 1), 1);                 // (B, 1)
-            // one float32 reduction over the row already computed; float64 would cost a (B, V) copy (docs/scoring.md)
-            NDArray meanLogprob = logSoftmax.mean(new int[] {1}, true);                       // (B, 1)
-            NDArray anyLeft = processed.max(new int[] {1}, true).gt(Float.NEGATIVE_INFINITY); // (B, 1)
-            packed = NDArrays.concat(new NDList(tokens.reshape(rows, 1).toType(DataType.FLOAT64, false),
-                    logprobs.toType(DataType.FLOAT64, false), anyLeft.toType(DataType.FLOAT64, false),
-                    meanLogprob.toType(DataType.FLOAT64, false)), 1).toDoubleArray();        // (B, 4)
+            packed = Choose.MODULE.forward(rawLogits, processed, manager.create(uniforms, new Shape(rows, 1)),
+                    manager.create(greedy)).toDoubleArray();
         }
         double logVocab = Math.log(rawLogits.getShape().get(1));
         long[] chosen = new long[rows];
@@ -98,17 +76,12 @@ public final class TokenSampler {
     }
 
     /**
-     * The first token whose cumulative probability exceeds {@code u * total}: the count of cumulative sums
-     * {@code <= u * total}. Should {@code u * total} round up to {@code total}, the count stops at the first token
-     * that reaches the total, which has a positive probability (the host sampler's "last possible token"). The sums
-     * are sorted, so both counts are binary searches: one call to inverse_cdf.pt ({@link InverseCdf}).
+     * src/test/python/make_choose.py's choose.pt, loaded once per JVM on first use: each row's token (argmax, or
+     * the first token whose cumulative probability exceeds {@code u * total}, never past the first that reaches the
+     * total, both counts binary searches over the sorted sums), its log-prob and the mean log-prob under the raw
+     * logits' log-softmax (float32, as the scorer computes them) and whether any token was left, as (B, 4) doubles.
      */
-    static NDArray inverseCdf(NDArray processed, NDArray uniforms) { // (B, V), (B, 1) double -> (B) int64
-        return InverseCdf.MODULE.forward(processed, uniforms);
-    }
-
-    /** src/test/python/make_inverse_cdf.py's inverse_cdf.pt, loaded once per JVM on first use. */
-    private static final class InverseCdf {
-        static final ScriptModule MODULE = new ScriptModule(TokenSampler.class, "inverse_cdf");
+    private static final class Choose {
+        static final ScriptModule MODULE = new ScriptModule(TokenSampler.class, "choose");
     }
 }

@@ -54,8 +54,9 @@ final class LlamaCppPeer {
         };
     }
 
-    /** Tokens/s by n, or a note in place of each when it could not run. */
-    Peer.Result generate(Path model, String type, int newTokens, int[] ns, double topP) throws IOException {
+    /** Tokens/s by n, the median of reps runs each, or a note in place of each when it could not run. */
+    Peer.Result generate(Path model, String type, int newTokens, int[] ns, double topP, int reps)
+            throws IOException {
         if (!available()) {
             return new Peer.Result(Map.of(), "skipped", "-");
         }
@@ -68,7 +69,7 @@ final class LlamaCppPeer {
         List<String> command = new ArrayList<>(List.of("nice", "node", script.toString(), gguf.toString(), threads,
                 Integer.toString(newTokens)));
         Arrays.stream(ns).forEach(n -> command.add(Integer.toString(n)));
-        command.addAll(List.of("--top-p", Double.toString(topP), "--reps", Integer.toString(RealScaleBenchmark.reps())));
+        command.addAll(List.of("--top-p", Double.toString(topP), "--reps", Integer.toString(reps)));
         String output = run(command);
         Map<Integer, Double> tokensPerSecond = new TreeMap<>();
         for (String line : output.lines().toList()) {

@@ -77,7 +77,7 @@ public final class RealScaleBenchmark {
         System.out.printf("%ndecode, llama.cpp q8_0, %d new tokens (median of %d)%n", newTokens, reps());
         System.out.println("    n  top_p   llama.cpp q8_0 tok/s");
         for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
-            Peer.Result q8 = llama.generate(lmDir, "q8_0", newTokens, ns, Double.parseDouble(topP));
+            Peer.Result q8 = llama.generate(lmDir, "q8_0", newTokens, ns, Double.parseDouble(topP), reps());
             for (int n : ns) {
                 Double rate = q8.tokensPerSecond().get(n);
                 System.out.printf("%5d  %5s %22s%n", n, topP, rate == null ? q8.note() : String.format("%.1f", rate));
@@ -92,53 +92,63 @@ public final class RealScaleBenchmark {
         int newTokens = Integer.getInteger("new", 32);
         int[] ns = ints(System.getProperty("ns", "1,16,64"));
         System.out.printf("%ndecode, %s, %d new tokens, prompt \"Once upon a time\" (median of %d; rbon warmed by %d"
-                + " tokens a row count)%n", dtype, newTokens, reps(), WARM_TOKENS);
+                + " tokens a row count; rbon and llama.cpp take turns rep by rep, rbon/llama.cpp is the median of"
+                + " each rep's ratio)%n", dtype, newTokens, reps(), WARM_TOKENS);
         System.out.println("    n  top_p   rbon tok/s   peer tok/s   rbon/peer   llama.cpp tok/s   rbon/llama.cpp"
                 + "   rbon peak RSS (idle)   peer peak RSS");
         for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
-            Peer.Result theirs = peer.generate(lmDir, dtype, newTokens, ns, Double.parseDouble(topP));
-            Peer.Result llamas = llama.generate(lmDir, LlamaCppPeer.ggufType(dtype), newTokens, ns,
-                    Double.parseDouble(topP));
-            List<String> ours = new ArrayList<>();
-            {
-                try (CausalLM policy = CausalLM.load(lmDir, Device.cpu(), Dtype.of(dtype))) {
-                    long[] prompt = policy.tokenizer().encode("Once upon a time", true);
-                    for (int n : ns) {
-                        // warm: the JVM compiles a step's Java code over its first few hundred tokens, which a
-                        // server is long past; so each n runs until WARM_TOKENS tokens before it is timed
-                        for (int warm = 0; warm < WARM_TOKENS; ) {
-                            int tokens = run(policy, prompt, n, newTokens, Double.parseDouble(topP));
-                            if (tokens == 0) {
-                                break; // nothing decodes (-Dnew=0)
-                            }
-                            warm += tokens;
+            double p = Double.parseDouble(topP);
+            Peer.Result theirs = peer.generate(lmDir, dtype, newTokens, ns, p);
+            // this VM's speed drifts by 10-25% over minutes: llama.cpp, the closer peer, runs between rbon's reps so
+            // that each ratio compares two runs of the same minute
+            double[][] ours = new double[ns.length][reps()];
+            double[][] cpp = new double[ns.length][reps()];
+            double[] peak = new double[ns.length];
+            double[] idle = new double[ns.length];
+            String cppNote = "";
+            try (CausalLM policy = CausalLM.load(lmDir, Device.cpu(), Dtype.of(dtype))) {
+                long[] prompt = policy.tokenizer().encode("Once upon a time", true);
+                for (int n : ns) {
+                    // warm: the JVM compiles a step's Java code over its first few hundred tokens, which a server is
+                    // long past; so each n runs until WARM_TOKENS tokens before it is timed
+                    for (int warm = 0; warm < WARM_TOKENS; ) {
+                        int tokens = run(policy, prompt, n, newTokens, p);
+                        if (tokens == 0) {
+                            break; // nothing decodes (-Dnew=0)
                         }
-                        double idle = Rss.current();
+                        warm += tokens;
+                    }
+                }
+                for (int r = 0; r < reps(); r++) {
+                    Peer.Result llamas = llama.generate(lmDir, LlamaCppPeer.ggufType(dtype), newTokens, ns, p, 1);
+                    cppNote = llamas.note();
+                    for (int i = 0; i < ns.length; i++) {
+                        cpp[i][r] = llamas.tokensPerSecond().getOrDefault(ns[i], Double.NaN);
+                        idle[i] = r == 0 ? Rss.current() : idle[i];
                         Rss.resetPeak();
-                        double[] tokensPerSecond = new double[reps()];
-                        for (int r = 0; r < reps(); r++) {
-                            long start = System.nanoTime();
-                            int tokens = run(policy, prompt, n, newTokens, Double.parseDouble(topP));
-                            tokensPerSecond[r] = tokens / ((System.nanoTime() - start) / 1e9);
-                        }
-                        ours.add(String.format("%.1f|%.1f GB (%.1f)", median(tokensPerSecond), Rss.peak(), idle));
+                        long start = System.nanoTime();
+                        int tokens = run(policy, prompt, ns[i], newTokens, p);
+                        ours[i][r] = tokens / ((System.nanoTime() - start) / 1e9);
+                        peak[i] = Math.max(peak[i], Rss.peak());
                     }
                 }
             }
             for (int i = 0; i < ns.length; i++) {
-                String[] mine = i < ours.size() ? ours.get(i).split("\\|") : new String[] {"n/a", "-"};
+                double mine = median(ours[i]);
                 Double hf = theirs.tokensPerSecond().get(ns[i]);
-                Double cpp = llamas.tokensPerSecond().get(ns[i]);
-                System.out.printf("%5d  %5s %12s %12s %11s %17s %16s   %-20s   %s%n", ns[i], topP, mine[0],
-                        hf == null ? theirs.note() : String.format("%.1f", hf), ratio(mine[0], hf),
-                        cpp == null ? llamas.note() : String.format("%.1f", cpp), ratio(mine[0], cpp), mine[1],
-                        theirs.peakRss());
+                boolean cppRan = !Double.isNaN(cpp[i][0]);
+                double[] pairs = new double[reps()];
+                for (int r = 0; r < reps(); r++) {
+                    pairs[r] = ours[i][r] / cpp[i][r];
+                }
+                System.out.printf("%5d  %5s %12.1f %12s %11s %17s %16s   %-20s   %s%n", ns[i], topP, mine,
+                        hf == null ? theirs.note() : String.format("%.1f", hf),
+                        hf == null ? "-" : String.format("%.2fx", mine / hf),
+                        cppRan ? String.format("%.1f", median(cpp[i])) : cppNote,
+                        cppRan ? String.format("%.2fx", median(pairs)) : "-",
+                        String.format("%.1f GB (%.1f)", peak[i], idle[i]), theirs.peakRss());
             }
         }
-    }
-
-    private static String ratio(String ours, Double theirs) {
-        return theirs == null || ours.equals("n/a") ? "-" : String.format("%.2fx", Double.parseDouble(ours) / theirs);
     }
 
     private static int run(CausalLM policy, long[] prompt, int n, int newTokens, double topP) {

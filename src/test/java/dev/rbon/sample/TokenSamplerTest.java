@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.rbon.model.Dtype;
 import java.util.Arrays;
 import java.util.Collections;
@@ -90,8 +89,9 @@ class TokenSamplerTest {
                 }
                 NDArray processed = Rows.matrix(manager, scores);
                 float[] probabilities = processed.softmax(1).toFloatArray();
-                long[] drawn = TokenSampler.inverseCdf(processed, manager.create(uniforms, new Shape(rows, 1)))
-                        .toLongArray();
+                SamplingBatch batch = SamplingBatch.of(Collections.nCopies(rows, SAMPLED),
+                        Collections.nCopies(rows, new long[0]));
+                long[] drawn = TokenSampler.choose(processed, processed, batch, uniforms).tokens();
                 for (int r = 0; r < rows; r++) {
                     double[] cumulative = new double[vocab];
                     double sum = 0;
