@@ -1,8 +1,8 @@
 package dev.rbon.sample;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.rbon.model.ScriptModule;
 
 // Mirrors transformers' EpsilonLogitsWarper (generation/logits_process.py), min_tokens_to_keep = 1.
 
@@ -21,14 +21,13 @@ public final class EpsilonLogitsWarper implements LogitsProcessor {
             SamplingParams p = batch.params(row);
             epsilons[row] = p.greedy() ? 0f : (float) p.epsilon();
         }
-        NDManager manager = scores.getManager();
-        try (NDArray epsilon = manager.create(epsilons, new Shape(epsilons.length, 1));        // (B, 1)
-                NDArray probabilities = scores.softmax(1);                                       // (B, V)
-                NDArray max = scores.max(new int[] {1}, true);                                   // (B, 1)
-                NDArray unlikely = probabilities.lt(epsilon);                                    // (B, V)
-                NDArray belowTop = scores.lt(max);                                               // (B, V)
-                NDArray remove = unlikely.logicalAnd(belowTop)) {                                // (B, V)
-            return LogitsProcessor.removed(scores, remove);                                      // (B, V)
+        try (NDArray epsilon = scores.getManager().create(epsilons, new Shape(epsilons.length, 1))) { // (B, 1)
+            return Fused.MODULE.forward(scores, epsilon);                                       // (B, V)
         }
+    }
+
+    /** src/test/python/make_sampling_ops.py's epsilon_warp.pt: the softmax, amax, both tests and masked_fill. */
+    private static final class Fused {
+        static final ScriptModule MODULE = new ScriptModule(EpsilonLogitsWarper.class, "epsilon_warp");
     }
 }

@@ -76,7 +76,7 @@ public final class TokenSampler {
     }
 
     /**
-     * src/test/python/make_choose.py's choose.pt, loaded once per JVM on first use: each row's token (argmax, or
+     * src/test/python/make_sampling_ops.py's choose.pt, loaded once per JVM on first use: each row's token (argmax, or
      * the first token whose cumulative probability exceeds {@code u * total}, never past the first that reaches the
      * total, both counts binary searches over the sorted sums), its log-prob and the mean log-prob under the raw
      * logits' log-softmax (float32, as the scorer computes them) and whether any token was left, as (B, 4) doubles.

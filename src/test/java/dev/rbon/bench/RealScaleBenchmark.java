@@ -28,9 +28,13 @@ import java.util.random.RandomGeneratorFactory;
  * <pre>./mvnw -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.rbon.bench.RealScaleBenchmark \
  *     -Dshapes=/tmp/shapes -Dns=1,16,64 -Dtop-ps=1.0,0.9 -Dnew=32 -Dlengths=150,1000 -Dthreads=2</pre>
  *
- * rbon's peak RSS of a part is the process's high-water mark after resetting it ({@code /proc/self/clear_refs});
- * it includes the loaded weights, "idle" being the RSS before the part; each scoring pass has its own, with only
- * its own model loaded. The peer runs in its own process: its peak
+ * <p>Decoding, rbon and llama.cpp take turns rep by rep (one llama.cpp process a rep), and rbon/llama.cpp is the
+ * median of the reps' ratios: this VM's speed drifts by 10-25% over minutes, and a ratio of two runs minutes apart
+ * measures the drift as much as the code. HF's reps run in one process before them.
+ *
+ * <p>rbon's peak RSS of a part is the process's high-water mark after resetting it ({@code /proc/self/clear_refs});
+ * it includes the loaded weights, "idle" being the RSS before the part (a decode row's: the lowest before any of its
+ * reps); each scoring pass has its own, with only its own model loaded. The peer runs in its own process: its peak
  * includes its own weights. The peer's scoring script runs float32 only: bfloat16 scoring is compared with it.
  */
 public final class RealScaleBenchmark {
@@ -99,8 +103,7 @@ public final class RealScaleBenchmark {
         for (String topP : System.getProperty("top-ps", "1.0,0.9").split(",")) {
             double p = Double.parseDouble(topP);
             Peer.Result theirs = peer.generate(lmDir, dtype, newTokens, ns, p);
-            // this VM's speed drifts by 10-25% over minutes: llama.cpp, the closer peer, runs between rbon's reps so
-            // that each ratio compares two runs of the same minute
+            // llama.cpp, the closer peer, runs between rbon's reps: each ratio compares two runs of the same minute
             double[][] ours = new double[ns.length][reps()];
             double[][] cpp = new double[ns.length][reps()];
             double[] peak = new double[ns.length];
@@ -124,7 +127,7 @@ public final class RealScaleBenchmark {
                     cppNote = llamas.note();
                     for (int i = 0; i < ns.length; i++) {
                         cpp[i][r] = llamas.tokensPerSecond().getOrDefault(ns[i], Double.NaN);
-                        idle[i] = r == 0 ? Rss.current() : idle[i];
+                        idle[i] = r == 0 ? Rss.current() : Math.min(idle[i], Rss.current());
                         Rss.resetPeak();
                         long start = System.nanoTime();
                         int tokens = run(policy, prompt, ns[i], newTokens, p);
