@@ -51,7 +51,8 @@ class EpsilonWarp(torch.nn.Module):
         # (0 keeps every token); a token goes if its probability is below epsilon and it scores below the row's top
         probabilities = scores.softmax(1)
         remove = (probabilities < epsilon) & (scores < scores.amax(1, keepdim=True))
-        return scores.masked_fill(remove, float("-inf"))
+        # masked_fill's result; where takes ~15% less time over 16 rows in libtorch 2.7.1 (~15% more on one row)
+        return torch.where(remove, float("-inf"), scores)
 
 
 resources = pathlib.Path(__file__).resolve().parents[3] / "src/main/resources/dev/rbon/sample"

@@ -26,7 +26,7 @@ public final class EpsilonLogitsWarper implements LogitsProcessor {
         }
     }
 
-    /** src/test/python/make_sampling_ops.py's epsilon_warp.pt: the softmax, amax, both tests and masked_fill. */
+    /** src/test/python/make_sampling_ops.py's epsilon_warp.pt: the softmax, amax, both tests and the fill. */
     private static final class Fused {
         static final ScriptModule MODULE = new ScriptModule(EpsilonLogitsWarper.class, "epsilon_warp");
     }
