@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The attention plumbing every architecture shares: position ids and masks (causal, padding, sliding window) from a
@@ -194,8 +195,8 @@ final class Attention {
         NDArray[] slots = new NDArray[0];
         long start = 0;
         if (cache != null) {
-            KvCache.Slots layerSlots = cache.reserve(layer,
-                    new ai.djl.ndarray.types.Shape(rows, shape.kvHeads(), tokens, shape.headDim()), v);
+            Shape step = new Shape(rows, shape.kvHeads(), tokens, shape.headDim());
+            KvCache.Slots layerSlots = cache.reserve(layer, step, v);
             slots = new NDArray[] {layerSlots.keys(), layerSlots.values()};
             start = layerSlots.start();
         }

@@ -108,6 +108,7 @@ public final class RealScaleBenchmark {
             double[][] cpp = new double[ns.length][reps()];
             double[] peak = new double[ns.length];
             double[] idle = new double[ns.length];
+            Arrays.fill(idle, Double.POSITIVE_INFINITY);
             String cppNote = "";
             try (CausalLM policy = CausalLM.load(lmDir, Device.cpu(), Dtype.of(dtype))) {
                 long[] prompt = policy.tokenizer().encode("Once upon a time", true);
@@ -127,7 +128,7 @@ public final class RealScaleBenchmark {
                     cppNote = llamas.note();
                     for (int i = 0; i < ns.length; i++) {
                         cpp[i][r] = llamas.tokensPerSecond().getOrDefault(ns[i], Double.NaN);
-                        idle[i] = r == 0 ? Rss.current() : Math.min(idle[i], Rss.current());
+                        idle[i] = Math.min(idle[i], Rss.current());
                         Rss.resetPeak();
                         long start = System.nanoTime();
                         int tokens = run(policy, prompt, ns[i], newTokens, p);
